@@ -1,0 +1,128 @@
+/*
+ * snapfile.h - the snapshot file: one HDF5 file per snapshot, written by one rank (the
+ * collector) and read by mpisnap-inspect and by restart. This module needs no MPI: it
+ * speaks only of plain C structs, so the inspector works without MPI_Init and the unit
+ * tests run without mpirun. The layout is documented in docs/FORMAT.md.
+ *
+ * Writing: sf_create() opens "<path>.part" ; sf_write_rank() once per rank, in any
+ * order; sf_commit() writes the completion mark last, flushes, fsyncs and renames to
+ * <path>, so a file is never visible under its final name before it is complete.
+ * Reading: sf_open() refuses, with a one-line reason, a file that is not HDF5, not
+ * mpisnap's, of another format version, incomplete, or whose checksums fail.
+ */
+#ifndef MPISNAP_SNAPFILE_H
+#define MPISNAP_SNAPFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SF_FORMAT_VERSION 1
+#define SF_NAME_MAX 64   /* names of regions, datatypes, MPI calls (incl. NUL) */
+#define SF_TEXT_MAX 256  /* free text: call arguments, host, program */
+
+/* One message in transit on channel src -> dst, as recorded by the receiver. */
+typedef struct sf_msg {
+    int32_t src;        /* world rank of the sender */
+    int32_t dst;        /* world rank of the receiver */
+    int32_t comm;       /* job-wide communicator id */
+    int32_t src_comm;   /* sender's rank in that communicator (the status MPI_SOURCE) */
+    int32_t tag;
+    uint32_t epoch;     /* sender's snapshot epoch when it sent the message */
+    uint64_t order;     /* receive order at dst: position in the order MPI would deliver */
+    uint64_t bytes;     /* payload size in bytes (packed representation) */
+    const uint8_t *data;/* payload, `bytes` bytes; not owned by the struct */
+} sf_msg;
+
+/* A region registered with mpisnap_protect(). */
+typedef struct sf_region {
+    char name[SF_NAME_MAX];
+    char type[SF_NAME_MAX]; /* MPI datatype name, e.g. "MPI_INT64_T" or "derived" */
+    uint64_t count;         /* elements of the type */
+    uint64_t bytes;         /* packed size */
+    const uint8_t *data;    /* packed contents; not owned */
+} sf_region;
+
+/* A request pending at the rank when it recorded (what a debugger wants to see). */
+typedef struct sf_request {
+    char kind[SF_NAME_MAX]; /* "Isend", "Irecv", "Ssend_init", "Ibarrier", ... */
+    int32_t peer;           /* rank in comm, MPI_ANY_SOURCE (-1) or -2 when none */
+    int32_t tag;            /* MPI_ANY_TAG (-1) or -2 when none */
+    int32_t comm;           /* job-wide communicator id, -1 when none */
+    int64_t count;
+    char datatype[SF_NAME_MAX];
+} sf_request;
+
+/* One rank's part of a snapshot. All arrays are owned by the caller. */
+typedef struct sf_rank {
+    int32_t rank;
+    int32_t pid;
+    char host[SF_TEXT_MAX];
+    int32_t initiator;        /* 1 if this rank initiated the snapshot */
+    double t_record;          /* seconds since the epoch when the state was recorded */
+    char trigger[SF_NAME_MAX];/* "request", "signal", "interval", "marker", "message", ... */
+    /* what the rank was doing when it recorded */
+    char call[SF_NAME_MAX];   /* MPI call in progress, "" if none */
+    char call_args[SF_TEXT_MAX];
+    double call_seconds;      /* how long it had been in that call */
+    /* counters: sent[j] = application messages this rank had sent to world rank j;
+     * recvd[i] = application messages it had received from i. Both length nranks. */
+    const uint64_t *sent;
+    const uint64_t *recvd;
+    int32_t nranks;
+    const sf_request *requests; uint32_t nrequests;
+    const sf_region *regions;   uint32_t nregions;
+    /* in-transit messages on the channels INTO this rank (dst == rank), in the order the
+     * receiver would have received them */
+    const sf_msg *msgs;         uint32_t nmsgs;
+    /* call stack, one frame per string, innermost first */
+    const char *const *stack;   uint32_t nstack;
+} sf_rank;
+
+/* Job-wide attributes of one snapshot. */
+typedef struct sf_job {
+    uint64_t id;              /* snapshot id (epoch), 1, 2, ... */
+    int32_t nranks;
+    char algo[8];             /* "cl" or "ly" */
+    char program[SF_TEXT_MAX];
+    char library_version[SF_NAME_MAX];
+    double t_start, t_end;    /* first record, completion (seconds since the epoch) */
+    char job_key[SF_NAME_MAX];/* identifies the job (program + size + start time) */
+    /* conserved quantity (mpisnap_conserve); conserve_region[0] == 0 when none */
+    char conserve_region[SF_NAME_MAX];
+    int64_t conserve_total;
+    int32_t conserve_offset;
+} sf_job;
+
+typedef struct sf_writer sf_writer;
+
+/* Create <path>.part for writing; on failure returns NULL and a one-line reason in err. */
+sf_writer *sf_create(const char *path, const sf_job *job, char *err, size_t errlen);
+/* Write one rank's group. Returns 0, or -1 with a reason in err. */
+int sf_write_rank(sf_writer *w, const sf_rank *r, char *err, size_t errlen);
+/* Set the initiator list and end time, write the completion mark, close, fsync, rename to
+ * the final path. Frees w. Returns 0 or -1 (the .part file is removed on failure). */
+int sf_commit(sf_writer *w, const int32_t *initiators, uint32_t ninitiators, double t_end,
+              char *err, size_t errlen);
+/* Abandon: close and remove the .part file. Frees w. */
+void sf_abort(sf_writer *w);
+
+/* ---- reading ---- */
+
+typedef struct sf_file sf_file;
+
+/* Open and validate a snapshot file (see the header comment). Returns NULL with a
+ * one-line reason in err when the file is refused. */
+sf_file *sf_open(const char *path, char *err, size_t errlen);
+void sf_close(sf_file *f);
+const sf_job *sf_job_info(const sf_file *f);
+const int32_t *sf_initiators(const sf_file *f, uint32_t *n);
+/* Rank r's part (0 <= r < nranks); valid until sf_close. All pointers inside are owned
+ * by f. NULL with a reason in err if that group is missing or fails its checksum. */
+const sf_rank *sf_get_rank(sf_file *f, int32_t r, char *err, size_t errlen);
+
+/* Checks `mpisnap-inspect check` runs, usable from unit tests. Each returns the number
+ * of problems found and prints one line per problem to `out` (may be NULL). */
+#include <stdio.h>
+int sf_check(sf_file *f, FILE *out);
+
+#endif
