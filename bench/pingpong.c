@@ -1,0 +1,55 @@
+/*
+ * pingpong.c - one-way latency and bandwidth between ranks 0 and 1, for the overhead
+ * comparison of bench/overhead.sh (the same binary runs with and without mpisnap
+ * preloaded, alternately). Prints one line per size: "size_bytes usec_one_way MB_per_s",
+ * the median of --reps repetitions of --iters round trips.
+ */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    int iters = 2000, reps = 7;
+    long sizes[] = {8, 1024, 65536, 1048576};
+    for (int i = 1; i + 1 < argc; i++) {
+        if (!strcmp(argv[i], "--iters")) iters = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[++i]);
+    }
+    MPI_Init(&argc, &argv);
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    char *buf = calloc(1, 1 << 20);
+    double *t = calloc((size_t)reps, sizeof *t);
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int n = sizes[s] >= 65536 ? iters / 10 + 1 : iters;
+        for (int r = 0; r < reps; r++) {
+            MPI_Barrier(MPI_COMM_WORLD);
+            double t0 = MPI_Wtime();
+            for (int i = 0; i < n; i++) {
+                if (rank == 0) {
+                    MPI_Send(buf, (int)sizes[s], MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+                    MPI_Recv(buf, (int)sizes[s], MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                } else if (rank == 1) {
+                    MPI_Recv(buf, (int)sizes[s], MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                    MPI_Send(buf, (int)sizes[s], MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+                }
+            }
+            t[r] = (MPI_Wtime() - t0) / (2.0 * n);
+        }
+        qsort(t, (size_t)reps, sizeof *t, cmp);
+        double med = t[reps / 2];
+        if (rank == 0) printf("%ld %.4f %.1f\n", sizes[s], med * 1e6, (double)sizes[s] / med / 1e6);
+    }
+    free(buf);
+    free(t);
+    MPI_Finalize();
+    return 0;
+}

@@ -1,0 +1,335 @@
+/*
+ * collect.c - from rank parts to one file.
+ *
+ * When a rank's part of a snapshot is final (its state recorded, every incoming channel
+ * closed) it serialises the part and sends it on the private communicator to the
+ * collector, world rank 0. The collector writes each part into "<file>.part" as it
+ * arrives; with the last one it commits the file (completion mark last, fsync, rename;
+ * see snapfile.h) and tells every rank the snapshot is complete, which lets the next one
+ * start. The blob format is private to this file and never stored.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <mpisnap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define COLLECTOR 0
+
+char collect_conserve_region[SF_NAME_MAX];
+int64_t collect_conserve_total;
+int32_t collect_conserve_offset;
+
+/* ---- a growable byte buffer and its reader ---- */
+typedef struct blob {
+    uint8_t *p;
+    size_t len, cap;
+} blob;
+
+static void put(blob *b, const void *v, size_t n)
+{
+    if (b->len + n > b->cap) {
+        b->cap = 2 * (b->len + n) + 1024;
+        b->p = snap_xrealloc(b->p, b->cap);
+    }
+    if (n) memcpy(b->p + b->len, v, n);
+    b->len += n;
+}
+#define PUT(b, v) put((b), &(v), sizeof(v))
+
+typedef struct reader {
+    const uint8_t *p;
+    size_t len, pos;
+    int bad;
+} reader;
+
+static const void *get(reader *r, size_t n)
+{
+    if (r->bad || n > r->len - r->pos) {
+        r->bad = 1;
+        return NULL;
+    }
+    const void *v = r->p + r->pos;
+    r->pos += n;
+    return v;
+}
+#define GET(r, v) do { const void *q_ = get((r), sizeof(v)); if (q_) memcpy(&(v), q_, sizeof(v)); } while (0)
+
+/* ---- serialise a part ---- */
+static void put_part(blob *b, snap_cur *c)
+{
+    sf_rank *p = &c->part;
+    uint32_t epoch = c->epoch;
+    PUT(b, epoch);
+    PUT(b, *p); /* fixed fields; pointers are rewritten on the other side */
+    put(b, p->sent, (size_t)p->nranks * sizeof(uint64_t));
+    put(b, p->recvd, (size_t)p->nranks * sizeof(uint64_t));
+    put(b, p->requests, p->nrequests * sizeof(sf_request));
+    for (uint32_t i = 0; i < p->nregions; i++) {
+        PUT(b, p->regions[i]);
+        put(b, p->regions[i].data, p->regions[i].bytes);
+    }
+    put(b, c->msgs, c->nmsgs * sizeof(sf_msg));
+    uint64_t plen = c->plen;
+    PUT(b, plen);
+    put(b, c->payload, c->plen);
+    for (uint32_t i = 0; i < p->nstack; i++) {
+        uint32_t l = (uint32_t)strlen(p->stack[i]) + 1;
+        PUT(b, l);
+        put(b, p->stack[i], l);
+    }
+    /* the conserved quantity, when this rank declared one */
+    PUT(b, collect_conserve_region);
+    PUT(b, collect_conserve_total);
+    PUT(b, collect_conserve_offset);
+}
+
+/* A part on the collector's side: the sf_rank and the memory it points into. */
+typedef struct part {
+    uint32_t epoch;
+    sf_rank r;
+    sf_region *regions;
+    sf_msg *msgs;
+    const char **stack;
+} part;
+
+static int get_part(reader *rd, part *o)
+{
+    memset(o, 0, sizeof *o);
+    GET(rd, o->epoch);
+    GET(rd, o->r);
+    sf_rank *p = &o->r;
+    if (rd->bad || p->nranks != snap_g.nranks || p->rank < 0 || p->rank >= snap_g.nranks) return -1;
+    p->sent = get(rd, (size_t)p->nranks * sizeof(uint64_t));
+    p->recvd = get(rd, (size_t)p->nranks * sizeof(uint64_t));
+    p->requests = get(rd, (size_t)p->nrequests * sizeof(sf_request));
+    o->regions = snap_xcalloc(p->nregions, sizeof *o->regions);
+    for (uint32_t i = 0; i < p->nregions && !rd->bad; i++) {
+        GET(rd, o->regions[i]);
+        o->regions[i].data = get(rd, o->regions[i].bytes);
+    }
+    p->regions = o->regions;
+    const sf_msg *m = get(rd, (size_t)p->nmsgs * sizeof(sf_msg));
+    uint64_t plen = 0;
+    GET(rd, plen);
+    const uint8_t *payload = get(rd, plen);
+    o->msgs = snap_xcalloc(p->nmsgs, sizeof *o->msgs);
+    for (uint32_t i = 0; m && i < p->nmsgs; i++) {
+        o->msgs[i] = m[i];
+        uint64_t off = (uint64_t)(uintptr_t)m[i].data;
+        if (off + m[i].bytes > plen) return -1;
+        o->msgs[i].data = payload + off;
+    }
+    p->msgs = o->msgs;
+    o->stack = snap_xcalloc(p->nstack, sizeof *o->stack);
+    for (uint32_t i = 0; i < p->nstack && !rd->bad; i++) {
+        uint32_t l = 0;
+        GET(rd, l);
+        o->stack[i] = get(rd, l);
+        if (o->stack[i] && (l == 0 || o->stack[i][l - 1])) rd->bad = 1;
+    }
+    p->stack = o->stack;
+    char region[SF_NAME_MAX];
+    int64_t total = 0;
+    int32_t offset = 0;
+    GET(rd, region);
+    GET(rd, total);
+    GET(rd, offset);
+    if (!rd->bad && region[0] && !collect_conserve_region[0]) {
+        memcpy(collect_conserve_region, region, sizeof region);
+        collect_conserve_region[SF_NAME_MAX - 1] = 0;
+        collect_conserve_total = total;
+        collect_conserve_offset = offset;
+    }
+    return rd->bad ? -1 : 0;
+}
+
+static void free_part(part *o)
+{
+    free(o->regions);
+    free(o->msgs);
+    free(o->stack);
+}
+
+/* ---- the collector ---- */
+typedef struct collector {
+    uint32_t epoch;        /* snapshot being written, 0 when none */
+    sf_writer *w;
+    int got, failed;
+    int32_t *initiators;
+    uint32_t ninitiators;
+    double t_first;
+    uint64_t msgs, bytes;
+    char path[4200];
+} collector;
+static collector col;
+
+/* Part sends in flight (buffers kept until complete). */
+typedef struct out {
+    MPI_Request req;
+    blob b;
+    struct out *next;
+} out;
+static out *outs;
+
+static void program_name(char *buf, size_t len)
+{
+    FILE *f = fopen("/proc/self/cmdline", "r");
+    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+}
+
+static void mkdirs(const char *dir)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            mkdir(tmp, 0777);
+            *p = '/';
+        }
+    if (mkdir(tmp, 0777) && errno != EEXIST)
+        snap_log(SNAP_LOG_ERROR, "cannot create MPISNAP_DIR '%s': %s", dir, strerror(errno));
+}
+
+void collect_init(void)
+{
+    if (snap_g.rank == COLLECTOR) mkdirs(snap_g.cfg.dir);
+}
+
+static void start_file(uint32_t epoch)
+{
+    memset(&col, 0, sizeof col);
+    col.epoch = epoch;
+    col.initiators = snap_xcalloc((size_t)snap_g.nranks, sizeof(int32_t));
+    snprintf(col.path, sizeof col.path, "%s/snap-%06u.h5", snap_g.cfg.dir, epoch);
+    sf_job job;
+    memset(&job, 0, sizeof job);
+    job.id = epoch;
+    job.nranks = snap_g.nranks;
+    snprintf(job.algo, sizeof job.algo, "%s", snap_g.cfg.algo);
+    program_name(job.program, sizeof job.program);
+    snprintf(job.library_version, sizeof job.library_version, "%s", MPISNAP_VERSION_STRING);
+    job.t_start = snap_now();
+    snprintf(job.job_key, sizeof job.job_key, "%s:%d", snap_g.host, (int)snap_g.nranks);
+    char err[512];
+    col.w = sf_create(col.path, &job, err, sizeof err);
+    if (!col.w) {
+        snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", epoch, err);
+        col.failed = 1;
+    }
+}
+
+static void finish_file(void)
+{
+    char err[512];
+    int ok = !col.failed;
+    if (ok && sf_commit(col.w, col.initiators, col.ninitiators, snap_now(), err, sizeof err)) {
+        snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", col.epoch, err);
+        ok = 0;
+    } else if (!ok && col.w) {
+        sf_abort(col.w);
+    }
+    if (ok)
+        snap_log(SNAP_LOG_INFO, "snapshot %u complete: %s, %llu in-transit messages (%llu bytes), %.1f ms", col.epoch,
+                 col.path, (unsigned long long)col.msgs, (unsigned long long)col.bytes,
+                 1e3 * (snap_now() - col.t_first));
+    for (int j = 0; j < snap_g.nranks; j++)
+        if (j != snap_g.rank) snap_ctl_send(j, CTL_DONE, col.epoch, (uint64_t)ok, 0);
+    uint32_t e = col.epoch;
+    free(col.initiators);
+    memset(&col, 0, sizeof col);
+    snap_engine_done(e);
+}
+
+/* Write one rank's part into the file being collected. */
+static void take_part(const part *p)
+{
+    if (col.epoch != p->epoch) {
+        if (col.epoch) {
+            snap_log(SNAP_LOG_ERROR, "internal: part of snapshot %u while collecting %u", p->epoch, col.epoch);
+            return;
+        }
+        start_file(p->epoch);
+    }
+    if (!col.t_first || p->r.t_record < col.t_first) col.t_first = p->r.t_record;
+    if (p->r.initiator) col.initiators[col.ninitiators++] = p->r.rank;
+    col.msgs += p->r.nmsgs;
+    for (uint32_t i = 0; i < p->r.nmsgs; i++) col.bytes += p->r.msgs[i].bytes;
+    char err[512];
+    if (!col.failed && sf_write_rank(col.w, &p->r, err, sizeof err)) {
+        snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", col.epoch, err);
+        col.failed = 1;
+    }
+    if (++col.got == snap_g.nranks) finish_file();
+}
+
+static void take_blob(const uint8_t *data, size_t len)
+{
+    reader rd = {data, len, 0, 0};
+    part p;
+    if (get_part(&rd, &p)) snap_log(SNAP_LOG_ERROR, "internal: malformed snapshot part (%zu bytes)", len);
+    else take_part(&p);
+    free_part(&p);
+}
+
+void collect_send_part(snap_cur *c)
+{
+    /* fix up message data pointers: offsets into c->payload, as the blob expects */
+    c->part.msgs = c->msgs;
+    c->part.nmsgs = c->nmsgs;
+    out *o = snap_xcalloc(1, sizeof *o);
+    put_part(&o->b, c);
+    if (snap_g.rank == COLLECTOR) {
+        take_blob(o->b.p, o->b.len);
+        free(o->b.p);
+        free(o);
+        return;
+    }
+    if (o->b.len > (size_t)INT32_MAX) {
+        snap_log(SNAP_LOG_ERROR, "snapshot %u: this rank's part is %zu bytes, over the 2 GiB a part may be", c->epoch,
+                 o->b.len);
+    }
+    PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, COLLECTOR, TAG_PART, snap_g.ctl, &o->req);
+    o->next = outs;
+    outs = o;
+}
+
+void collect_poll(void)
+{
+    if (snap_g.rank != COLLECTOR) return;
+    for (;;) {
+        int flag = 0;
+        MPI_Message msg;
+        MPI_Status st;
+        PMPI_Improbe(MPI_ANY_SOURCE, TAG_PART, snap_g.ctl, &flag, &msg, &st);
+        if (!flag) return;
+        int n = 0;
+        PMPI_Get_count(&st, MPI_BYTE, &n);
+        uint8_t *b = snap_xmalloc((size_t)n);
+        PMPI_Mrecv(b, n, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+        take_blob(b, (size_t)n);
+        free(b);
+    }
+}
+
+void collect_reap(void)
+{
+    for (out **p = &outs; *p;) {
+        int flag = 0;
+        PMPI_Test(&(*p)->req, &flag, MPI_STATUS_IGNORE);
+        if (!flag) {
+            p = &(*p)->next;
+            continue;
+        }
+        out *o = *p;
+        *p = o->next;
+        free(o->b.p);
+        free(o);
+    }
+}

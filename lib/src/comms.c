@@ -1,0 +1,87 @@
+/*
+ * comms.c - communicators the library knows, with job-wide ids.
+ *
+ * A channel is (source, destination, communicator), so ranks must agree on a
+ * communicator's id. Creation is collective, so the id is agreed then: every member
+ * proposes its next free id and all take the maximum (an allreduce on the new
+ * communicator). Ids are therefore unique among the communicators any one rank belongs
+ * to, which is what naming a channel needs. MPI_COMM_WORLD is 0, MPI_COMM_SELF is 1.
+ */
+#include "snap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Live communicators, searched linearly (few in practice). An entry is never freed:
+ * requests keep a pointer to the communicator they were posted on, and MPI lets a
+ * communicator be freed while operations on it are pending. */
+static snap_comm **comms;
+static int ncomms, capcomms;
+static int32_t next_id = 2;
+static snap_comm *last_hit;
+
+static snap_comm *add(MPI_Comm c, int32_t id)
+{
+    if (ncomms == capcomms) {
+        capcomms = capcomms ? 2 * capcomms : 8;
+        comms = snap_xrealloc(comms, (size_t)capcomms * sizeof *comms);
+    }
+    snap_comm *e = snap_xcalloc(1, sizeof *e);
+    comms[ncomms++] = e;
+    e->comm = c;
+    e->id = id;
+    PMPI_Comm_size(c, &e->size);
+    PMPI_Comm_rank(c, &e->rank);
+    e->world = snap_xmalloc((size_t)e->size * sizeof(int));
+    MPI_Group g, wg;
+    PMPI_Comm_group(c, &g);
+    PMPI_Comm_group(MPI_COMM_WORLD, &wg);
+    int *ranks = snap_xmalloc((size_t)e->size * sizeof(int));
+    for (int i = 0; i < e->size; i++) ranks[i] = i;
+    PMPI_Group_translate_ranks(g, e->size, ranks, wg, e->world);
+    free(ranks);
+    PMPI_Group_free(&g);
+    PMPI_Group_free(&wg);
+    return e;
+}
+
+void snap_comms_init(void)
+{
+    add(MPI_COMM_WORLD, 0);
+    add(MPI_COMM_SELF, 1);
+}
+
+snap_comm *snap_comm_get(MPI_Comm c)
+{
+    if (SNAP_LIKELY(last_hit && last_hit->comm == c)) return last_hit;
+    for (int i = 0; i < ncomms; i++)
+        if (comms[i]->comm == c) return last_hit = comms[i];
+    return NULL;
+}
+
+snap_comm *snap_comm_at(int i) { return i < ncomms ? comms[i] : NULL; }
+
+int snap_comm_register(MPI_Comm c)
+{
+    if (c == MPI_COMM_NULL) return MPI_SUCCESS;
+    int inter = 0;
+    PMPI_Comm_test_inter(c, &inter);
+    if (inter) return snap_unsupported("intercommunicator", c, "intercommunicators are not supported");
+    int32_t id = next_id;
+    int rc = PMPI_Allreduce(MPI_IN_PLACE, &id, 1, MPI_INT32_T, MPI_MAX, c);
+    if (rc != MPI_SUCCESS) return rc;
+    next_id = id + 1;
+    add(c, id);
+    return MPI_SUCCESS;
+}
+
+void snap_comm_forget(MPI_Comm c)
+{
+    for (int i = 0; i < ncomms; i++) {
+        if (comms[i]->comm != c) continue;
+        comms[i]->comm = MPI_COMM_NULL; /* kept for requests still pointing at it */
+        comms[i] = comms[--ncomms];
+        last_hit = NULL;
+        return;
+    }
+}

@@ -1,0 +1,372 @@
+/*
+ * engine.c - the snapshot engine, common to every protocol.
+ *
+ * Epochs. A rank's epoch is the id of the newest snapshot it has recorded. Every
+ * application message carries its sender's epoch (wire.h), so classification is exact
+ * whatever order MPI delivers in: for snapshot e, a message is "before" (part of a
+ * channel state, or already received) when its epoch is < e, and "after" otherwise.
+ * The one rule all protocols share: a rank records e before it hands the application
+ * any message of epoch e (snap_before_deliver). No orphan can exist: a message received
+ * in S_j was delivered before j recorded e, so its epoch is < e, so it was sent before
+ * its sender recorded e.
+ *
+ * Counting closes channels (Mattern): the sender of channel i->j tells j how many
+ * messages it had sent to j when it recorded e (all of epoch < e); j's channel is
+ * final when it has taken that many messages of epoch < e out of MPI. Messages the
+ * application has not asked for are drained into the held queue (wire_drain_from), so
+ * completion never waits for the application. The channel state C_ij is every message
+ * of epoch < e from i that j had not handed to the application when it recorded: the
+ * held ones at that moment plus those taken out of MPI afterwards.
+ *
+ * One snapshot at a time: snapshot e+1 starts only after e is complete job-wide (the
+ * collector's DONE), so several initiators asking at once all record the same e and
+ * produce one snapshot, and a request made meanwhile is served by the next one.
+ */
+#include "engine.h"
+#include "reqs.h"
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+snap_state snap_g;
+
+static ctl_msg ctl_in;
+static MPI_Request ctl_req = MPI_REQUEST_NULL;
+static const char *want_trigger; /* a snapshot this rank wants to initiate */
+
+/* Control sends in flight, each in its own allocation: its buffer must not move. */
+typedef struct ctl_out {
+    MPI_Request req;
+    ctl_msg m;
+} ctl_out;
+static ctl_out **outs;
+static int nouts, capouts;
+
+void snap_ctl_send(int dest, uint32_t type, uint32_t epoch, uint64_t a, uint64_t b)
+{
+    if (nouts == capouts) {
+        capouts = capouts ? 2 * capouts : 64;
+        outs = snap_xrealloc(outs, (size_t)capouts * sizeof *outs);
+    }
+    ctl_out *o = snap_xmalloc(sizeof *o);
+    o->m = (ctl_msg){type, epoch, a, b};
+    if (PMPI_Isend(&o->m, sizeof o->m, MPI_BYTE, dest, TAG_CTL, snap_g.ctl, &o->req) != MPI_SUCCESS) {
+        snap_log(SNAP_LOG_ERROR, "cannot send a control message to rank %d", dest);
+        free(o);
+        return;
+    }
+    outs[nouts++] = o;
+}
+
+static void reap_ctl(void)
+{
+    for (int i = 0; i < nouts;) {
+        int flag = 0;
+        PMPI_Test(&outs[i]->req, &flag, MPI_STATUS_IGNORE);
+        if (flag) {
+            free(outs[i]);
+            outs[i] = outs[--nouts];
+        } else {
+            i++;
+        }
+    }
+}
+
+void snap_engine_init(void)
+{
+    int n = snap_g.nranks;
+    snap_g.app_sent = snap_xcalloc((size_t)n, sizeof(uint64_t));
+    snap_g.app_recvd = snap_xcalloc((size_t)n, sizeof(uint64_t));
+    snap_g.seen_total = snap_xcalloc((size_t)n, sizeof(uint64_t));
+    snap_g.seen_future = snap_xcalloc((size_t)n, sizeof(uint64_t));
+    snap_g.proto = strcmp(snap_g.cfg.algo, "ly") ? &snap_proto_cl : &snap_proto_ly;
+    PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
+    collect_init();
+}
+
+void snap_engine_fini(void)
+{
+    if (ctl_req != MPI_REQUEST_NULL) {
+        PMPI_Cancel(&ctl_req);
+        PMPI_Wait(&ctl_req, MPI_STATUS_IGNORE);
+    }
+    while (nouts) reap_ctl();
+    collect_reap();
+}
+
+/* ---- channel recording ---- */
+
+static void cur_add_msg(snap_cur *c, const snap_msg *m)
+{
+    if (c->nmsgs == c->capmsgs) {
+        c->capmsgs = c->capmsgs ? 2 * c->capmsgs : 16;
+        c->msgs = snap_xrealloc(c->msgs, c->capmsgs * sizeof *c->msgs);
+    }
+    if (c->plen + m->bytes > c->pcap) {
+        c->pcap = 2 * (c->plen + m->bytes) + 256;
+        c->payload = snap_xrealloc(c->payload, c->pcap);
+    }
+    sf_msg *s = &c->msgs[c->nmsgs];
+    *s = (sf_msg){.src = m->src_world, .dst = snap_g.rank, .comm = m->comm_id, .src_comm = m->src, .tag = m->tag,
+                  .epoch = m->hdr.epoch, .order = c->nmsgs, .bytes = m->bytes};
+    s->data = (const uint8_t *)(uintptr_t)c->plen; /* an offset until the part is built */
+    if (m->bytes) chan_payload(m, c->payload + c->plen);
+    c->plen += m->bytes;
+    c->nmsgs++;
+}
+
+void snap_seen(int src, const wire_hdr *h, const snap_msg *m)
+{
+    snap_g.seen_total[src]++;
+    if (h->epoch > snap_g.rec_epoch) {
+        snap_g.seen_future[src]++;
+        return;
+    }
+    snap_cur *c = snap_g.cur;
+    if (snap_g.active && h->epoch < c->epoch) {
+        c->pre_seen[src]++;
+        cur_add_msg(c, m);
+    }
+}
+
+/* Messages the library holds for the application at the instant of a record are in
+ * transit from the application's point of view. */
+static void add_held_req(snap_req *r, void *arg)
+{
+    snap_cur *c = arg;
+    const snap_msg *m = r->held ? r->held : (r->kind == RQ_RECV && r->state == RS_SEEN && r->msg.src_world >= 0 ? &r->msg : NULL);
+    if (m && m->hdr.epoch < c->epoch) cur_add_msg(c, m);
+}
+
+static void check_complete(void);
+
+void snap_record(const char *trigger, int initiator)
+{
+    if (snap_g.rec_epoch != snap_g.done_epoch) {
+        /* Snapshot e+1 starts only once e is complete, so a marker or message of e+1
+         * proves e complete even when the collector's DONE has not arrived yet. */
+        if (snap_g.active || initiator) {
+            snap_log(SNAP_LOG_ERROR, "internal: asked to record snapshot %u while %u is not complete",
+                     snap_g.rec_epoch + 1, snap_g.rec_epoch);
+            return;
+        }
+        snap_engine_done(snap_g.rec_epoch);
+    }
+    int n = snap_g.nranks;
+    snap_cur *c = snap_xcalloc(1, sizeof *c);
+    c->epoch = snap_g.rec_epoch + 1;
+    c->n = n;
+    c->initiator = initiator;
+    c->trigger = trigger;
+    c->t_record = snap_now();
+    c->expect = snap_xcalloc((size_t)n, sizeof(uint64_t));
+    c->have_expect = snap_xcalloc((size_t)n, 1);
+    c->pre_seen = snap_xcalloc((size_t)n, sizeof(uint64_t));
+    for (int i = 0; i < n; i++) {
+        c->pre_seen[i] = snap_g.seen_total[i] - snap_g.seen_future[i];
+        snap_g.seen_future[i] = 0;
+    }
+    record_local(c);
+    for (snap_msg *m = wire_held.head; m; m = m->next)
+        if (m->hdr.epoch < c->epoch) cur_add_msg(c, m);
+    if (reqs_count) reqs_each(add_held_req, c);
+
+    snap_g.cur = c;
+    snap_g.rec_epoch = c->epoch;
+    snap_g.active = 1;
+    c->expect[snap_g.rank] = c->sent[snap_g.rank]; /* the channel to itself */
+    c->have_expect[snap_g.rank] = 1;
+    snap_log(SNAP_LOG_DEBUG, "recorded snapshot %u (%s%s)", c->epoch, trigger, initiator ? ", initiator" : "");
+    snap_g.proto->on_record(c->epoch);
+    check_complete();
+}
+
+void snap_before_deliver(uint32_t epoch)
+{
+    if (SNAP_UNLIKELY(epoch > snap_g.rec_epoch)) snap_record("message", 0);
+}
+
+void snap_engine_marker(int src, uint32_t epoch, uint64_t count)
+{
+    if (epoch > snap_g.rec_epoch) snap_record("marker", 0);
+    snap_cur *c = snap_g.cur;
+    if (!snap_g.active || epoch != c->epoch || src < 0 || src >= c->n) {
+        snap_log(SNAP_LOG_WARN, "ignored a count for snapshot %u from rank %d", epoch, src);
+        return;
+    }
+    c->expect[src] = count;
+    c->have_expect[src] = 1;
+    check_complete();
+}
+
+void snap_engine_total(uint32_t epoch, uint64_t total)
+{
+    snap_cur *c = snap_g.cur;
+    if (!snap_g.active || epoch != c->epoch) return;
+    c->expect_total = total;
+    c->have_total = 1;
+    check_complete();
+}
+
+/* Messages of older epochs still to come: per channel when every sender's count is
+ * known (markers), in total when only the sum is (Lai-Yang's reduce-scatter); -1 while
+ * it cannot be told yet. Since no channel can see more than its sender sent, a total
+ * of 0 means every channel is final. */
+static int64_t missing(const snap_cur *c)
+{
+    uint64_t seen = 0, expect = 0;
+    int all = 1;
+    for (int i = 0; i < c->n; i++) {
+        seen += c->pre_seen[i];
+        expect += c->expect[i];
+        all &= c->have_expect[i];
+    }
+    if (c->have_total) expect = c->expect_total;
+    else if (!all) return -1;
+    return (int64_t)(expect - seen);
+}
+
+static void check_complete(void)
+{
+    snap_cur *c = snap_g.cur;
+    if (!snap_g.active) return;
+    int64_t left = missing(c);
+    if (left > 0 || left == -1) return;
+    if (left < 0)
+        snap_log(SNAP_LOG_ERROR, "internal: snapshot %u saw %lld more messages than were sent", c->epoch,
+                 (long long)-left);
+    snap_g.active = 0;
+    collect_send_part(c);
+}
+
+void snap_engine_done(uint32_t epoch)
+{
+    if (epoch <= snap_g.done_epoch) return;
+    snap_g.done_epoch = epoch;
+    if (snap_g.cur) {
+        record_free(snap_g.cur);
+        free(snap_g.cur);
+        snap_g.cur = NULL;
+    }
+    if (want_trigger) snap_g.attention = 1;
+}
+
+/* ---- progress ---- */
+
+/* A pending application receive that MPI has completed is taken into account now, so
+ * the channel can close without waiting for the application's MPI_Wait. */
+static void look_at_req(snap_req *r, void *arg)
+{
+    if (r->kind != RQ_RECV || r->state != RS_POSTED || r->held) return;
+    int flag = 0;
+    MPI_Status st;
+    if (PMPI_Request_get_status(r->key, &flag, &st) == MPI_SUCCESS && flag) wire_req_seen(r, &st);
+}
+
+static void drain(void)
+{
+    snap_cur *c = snap_g.cur;
+    if (snap_g.proto->poll) snap_g.proto->poll();
+    if (!snap_g.active) return;
+    int64_t left = missing(c);
+    if (left == 0) {
+        check_complete();
+        return;
+    }
+    if (c->have_total) {
+        wire_drain_from(-1);
+    } else {
+        for (int i = 0; i < c->n; i++)
+            if (c->have_expect[i] && c->pre_seen[i] < c->expect[i]) wire_drain_from(i);
+    }
+    if (reqs_count) reqs_each(look_at_req, NULL);
+    check_complete();
+}
+
+static void take_triggers(void)
+{
+    snap_g.attention = 0;
+    if (snap_g.sig_request) snap_g.sig_request = 0, want_trigger = "signal";
+    if (snap_g.timer_request) snap_g.timer_request = 0, want_trigger = want_trigger ? want_trigger : "interval";
+    if (snap_g.api_request) snap_g.api_request = 0, want_trigger = want_trigger ? want_trigger : "request";
+    if (snap_g.hang_request) snap_g.hang_request = 0, want_trigger = want_trigger ? want_trigger : "hang";
+}
+
+void snap_progress(void)
+{
+    if (snap_g.in_lib) return;
+    snap_g.in_lib = 1;
+    if (snap_g.attention) take_triggers();
+    for (int k = 0; k < 64; k++) { /* control messages */
+        int flag = 0;
+        MPI_Status st;
+        if (PMPI_Test(&ctl_req, &flag, &st) != MPI_SUCCESS || !flag) break;
+        ctl_msg m = ctl_in;
+        PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
+        if (m.type == CTL_DONE) snap_engine_done(m.epoch);
+        else snap_g.proto->on_ctl(st.MPI_SOURCE, &m);
+    }
+    if (want_trigger && snap_g.rec_epoch == snap_g.done_epoch && !snap_g.finalizing) {
+        const char *t = want_trigger;
+        want_trigger = NULL;
+        snap_record(t, 1);
+    }
+    if (snap_g.active) drain();
+    collect_poll();
+    if (nouts) reap_ctl();
+    collect_reap();
+    wire_reap();
+    snap_g.in_lib = 0;
+}
+
+void snap_poll_slow(void)
+{
+    if (snap_g.attention | snap_g.active) snap_progress();
+    else { /* every 64th call: a cheap look for control traffic */
+        int flag = 0;
+        if (snap_g.in_lib) return;
+        PMPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, snap_g.ctl, &flag, MPI_STATUS_IGNORE);
+        if (flag) snap_progress();
+    }
+}
+
+void snap_spin_slow(unsigned it)
+{
+    double now = 0;
+    if (snap_g.call && snap_g.call_t0 < 0) snap_g.call_t0 = snap_now();
+    if (snap_g.cfg.hang_timeout > 0 && snap_g.call && (it & 1023u) == 0 && !snap_g.hang_reported) {
+        now = snap_now();
+        if (now - snap_g.call_t0 >= snap_g.cfg.hang_timeout) {
+            snap_g.hang_reported = 1;
+            snap_log(SNAP_LOG_WARN, "in MPI_%s for %.1f s: taking a snapshot (hang watchdog)", snap_g.call,
+                     now - snap_g.call_t0);
+            snap_g.hang_request = 1;
+            snap_g.attention = 1;
+        }
+    }
+    snap_progress();
+}
+
+/* The library's own collective: max over ranks of what is pending (a wanted or
+ * recorded snapshot not yet complete). Loops until nothing is pending anywhere. */
+void snap_quiesce(void)
+{
+    for (;;) {
+        snap_progress();
+        if (snap_g.finalizing && want_trigger) {
+            snap_log(SNAP_LOG_INFO, "a snapshot asked for during MPI_Finalize is not taken");
+            want_trigger = NULL;
+        }
+        int pending[2] = {want_trigger != NULL, (int)(snap_g.rec_epoch - snap_g.done_epoch)};
+        int any[2];
+        MPI_Request r;
+        PMPI_Iallreduce(pending, any, 2, MPI_INT, MPI_MAX, snap_g.coll, &r);
+        int flag = 0;
+        unsigned it = 0;
+        while (PMPI_Test(&r, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && !flag) {
+            if ((++it & 31u) == 0) snap_progress();
+        }
+        if (!any[0] && !any[1]) return;
+    }
+}

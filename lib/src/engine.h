@@ -1,0 +1,59 @@
+/*
+ * engine.h - the snapshot in progress on this rank, shared by engine.c (rules,
+ * counting, completion), record.c (local state) and collect.c (shipping and writing).
+ */
+#ifndef MPISNAP_ENGINE_H
+#define MPISNAP_ENGINE_H
+
+#include "chan.h"
+#include "snapfile.h"
+
+/* Control messages on the private communicator: fixed size, one pre-posted receive. */
+enum { CTL_MARKER = 1, CTL_DONE = 2, CTL_NOTICE = 3 };
+enum { TAG_CTL = 1, TAG_PART = 2 };
+typedef struct ctl_msg {
+    uint32_t type, epoch;
+    uint64_t a, b;
+} ctl_msg;
+
+struct snap_cur {
+    uint32_t epoch;
+    int n;
+    int initiator;
+    const char *trigger;
+    double t_record;
+    uint64_t *sent, *recvd;     /* application counters at the record */
+    uint64_t *expect;           /* per source: messages of older epochs it sent here */
+    uint8_t *have_expect;
+    uint64_t *pre_seen;         /* per source: messages of older epochs seen here */
+    int have_total;             /* counting by total (Lai-Yang): expect_total is known */
+    uint64_t expect_total;
+    /* channel states into this rank */
+    sf_msg *msgs;
+    uint32_t nmsgs, capmsgs;
+    uint8_t *payload;
+    size_t plen, pcap;
+    /* local state (record.c) */
+    sf_rank part;
+    sf_region *regions;
+    uint8_t **region_data;
+    sf_request *requests;
+    char **stack;
+};
+
+/* record.c */
+void record_local(snap_cur *c);         /* fill c->part and what it points to */
+void record_free(snap_cur *c);
+/* collect.c */
+void collect_init(void);
+void collect_send_part(snap_cur *c);   /* this rank's part is final: ship it */
+void collect_poll(void);               /* collector: receive and write parts */
+void collect_reap(void);
+extern char collect_conserve_region[SF_NAME_MAX];
+extern int64_t collect_conserve_total;
+extern int32_t collect_conserve_offset;
+
+/* engine.c: send a control message (never blocks). */
+void snap_ctl_send(int dest, uint32_t type, uint32_t epoch, uint64_t a, uint64_t b);
+
+#endif

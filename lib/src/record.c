@@ -1,0 +1,184 @@
+/*
+ * record.c - what a rank records when the rule fires (the debugging kind of snapshot):
+ * its counters, the contents of its protected regions, the MPI call in progress with
+ * its arguments and how long it has been there, its pending requests, its call stack,
+ * host and pid. Everything is copied at the instant of the record, so the application
+ * may go on changing its memory while the snapshot completes.
+ */
+#include "engine.h"
+#include "record.h"
+#include "reqs.h"
+
+#include <execinfo.h>
+#include <mpisnap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct region {
+    char name[SF_NAME_MAX];
+    void *ptr;
+    int count;
+    MPI_Datatype dt;      /* our duplicate */
+} region;
+static region *regions;
+static int nregions, capregions;
+
+int record_protect(const char *name, void *ptr, int count, MPI_Datatype dt)
+{
+    if (!name || !*name || strlen(name) >= SF_NAME_MAX || strchr(name, '/') || count < 0 || (!ptr && count))
+        return MPISNAP_EINVAL;
+    for (int i = 0; i < nregions; i++)
+        if (!strcmp(regions[i].name, name)) return MPISNAP_EEXIST;
+    if (nregions == capregions) {
+        capregions = capregions ? 2 * capregions : 8;
+        regions = snap_xrealloc(regions, (size_t)capregions * sizeof *regions);
+    }
+    region *r = &regions[nregions];
+    if (PMPI_Type_dup(dt, &r->dt) != MPI_SUCCESS) return MPISNAP_EINVAL;
+    snprintf(r->name, sizeof r->name, "%s", name);
+    r->ptr = ptr;
+    r->count = count;
+    nregions++;
+    return MPISNAP_OK;
+}
+
+int record_unprotect(const char *name)
+{
+    for (int i = 0; i < nregions; i++) {
+        if (strcmp(regions[i].name, name)) continue;
+        PMPI_Type_free(&regions[i].dt);
+        regions[i] = regions[--nregions];
+        return MPISNAP_OK;
+    }
+    return MPISNAP_ENOENT;
+}
+
+void record_forget_all(void)
+{
+    while (nregions) PMPI_Type_free(&regions[--nregions].dt);
+    free(regions);
+    regions = NULL;
+    capregions = 0;
+}
+
+static void record_regions(snap_cur *c)
+{
+    c->regions = snap_xcalloc((size_t)nregions, sizeof *c->regions);
+    c->region_data = snap_xcalloc((size_t)nregions, sizeof *c->region_data);
+    for (int i = 0; i < nregions; i++) {
+        region *r = &regions[i];
+        sf_region *o = &c->regions[i];
+        int size = 0, pos = 0;
+        PMPI_Pack_size(r->count, r->dt, MPI_COMM_SELF, &size);
+        c->region_data[i] = snap_xmalloc((size_t)size);
+        PMPI_Pack(r->ptr, r->count, r->dt, c->region_data[i], size, &pos, MPI_COMM_SELF);
+        snprintf(o->name, sizeof o->name, "%s", r->name);
+        char tname[SF_NAME_MAX];
+        snap_dt_name(r->dt, tname, sizeof tname);
+        snprintf(o->type, sizeof o->type, "%s", tname);
+        o->count = (uint64_t)r->count;
+        o->bytes = (uint64_t)pos;
+        o->data = c->region_data[i];
+    }
+    c->part.regions = c->regions;
+    c->part.nregions = (uint32_t)nregions;
+}
+
+typedef struct req_list {
+    sf_request *v;
+    uint32_t n, cap;
+} req_list;
+
+static void add_request(snap_req *r, void *arg)
+{
+    req_list *l = arg;
+    if (r->persistent && r->state == RS_INACTIVE) return;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 8;
+        l->v = snap_xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    sf_request *o = &l->v[l->n++];
+    memset(o, 0, sizeof *o);
+    snprintf(o->kind, sizeof o->kind, "%s", r->op ? r->op : "?");
+    o->peer = r->peer;
+    o->tag = r->tag;
+    snap_comm *c = r->c ? r->c : snap_comm_get(r->comm);
+    o->comm = c ? c->id : -1;
+    o->count = r->count;
+    snap_dt_name(r->dt, o->datatype, sizeof o->datatype);
+}
+
+static void record_call(snap_cur *c)
+{
+    sf_rank *p = &c->part;
+    if (!snap_g.call) return;
+    int api = !strncmp(snap_g.call, "mpisnap_", 8); /* the library's own API, not MPI */
+    snprintf(p->call, sizeof p->call, "%s%s", api ? "" : "MPI_", snap_g.call);
+    char tname[SF_NAME_MAX] = "";
+    if (snap_g.call_dt != MPI_DATATYPE_NULL) snap_dt_name(snap_g.call_dt, tname, sizeof tname);
+    snap_comm *cm = snap_g.call_comm != MPI_COMM_NULL ? snap_comm_get(snap_g.call_comm) : NULL;
+    snprintf(p->call_args, sizeof p->call_args, "peer=%d tag=%d comm=%d count=%d datatype=%s", snap_g.call_peer,
+             snap_g.call_tag, cm ? cm->id : -1, snap_g.call_count, tname[0] ? tname : "none");
+    p->call_seconds = snap_g.call_t0 > 0 ? c->t_record - snap_g.call_t0 : 0.0;
+}
+
+static void record_stack(snap_cur *c)
+{
+    void *frames[64];
+    int n = backtrace(frames, 64);
+    char **sym = backtrace_symbols(frames, n);
+    if (!sym) return;
+    c->stack = snap_xcalloc((size_t)n, sizeof *c->stack);
+    int k = 0;
+    for (int i = 0; i < n; i++) /* skip mpisnap's own frames: the user wants their code */
+        if (!strstr(sym[i], "libmpisnap")) c->stack[k++] = strdup(sym[i]);
+    free(sym);
+    c->part.stack = (const char *const *)c->stack;
+    c->part.nstack = (uint32_t)k;
+}
+
+void record_local(snap_cur *c)
+{
+    int n = c->n;
+    sf_rank *p = &c->part;
+    c->sent = snap_xmalloc((size_t)n * sizeof(uint64_t));
+    c->recvd = snap_xmalloc((size_t)n * sizeof(uint64_t));
+    memcpy(c->sent, snap_g.app_sent, (size_t)n * sizeof(uint64_t));
+    memcpy(c->recvd, snap_g.app_recvd, (size_t)n * sizeof(uint64_t));
+    p->rank = snap_g.rank;
+    p->pid = (int32_t)getpid();
+    snprintf(p->host, sizeof p->host, "%s", snap_g.host);
+    p->initiator = c->initiator;
+    p->t_record = c->t_record;
+    snprintf(p->trigger, sizeof p->trigger, "%s", c->trigger);
+    p->sent = c->sent;
+    p->recvd = c->recvd;
+    p->nranks = n;
+    record_call(c);
+    record_regions(c);
+    req_list l = {0};
+    if (reqs_count) reqs_each(add_request, &l);
+    c->requests = l.v;
+    p->requests = l.v;
+    p->nrequests = l.n;
+    if (snap_g.cfg.stack) record_stack(c);
+}
+
+void record_free(snap_cur *c)
+{
+    for (uint32_t i = 0; i < c->part.nregions; i++) free(c->region_data[i]);
+    for (uint32_t i = 0; i < c->part.nstack; i++) free(c->stack[i]);
+    free(c->region_data);
+    free(c->regions);
+    free(c->requests);
+    free(c->stack);
+    free(c->sent);
+    free(c->recvd);
+    free(c->expect);
+    free(c->have_expect);
+    free(c->pre_seen);
+    free(c->msgs);
+    free(c->payload);
+}

@@ -1,0 +1,213 @@
+/*
+ * snap.h - internal state and cross-module contracts of libmpisnap.
+ *
+ * How the pieces fit:
+ *   wrap_*.c   thin PMPI wrappers: translate an MPI call into wire/engine terms and back.
+ *   wire.c     the data path: every application message travels as [header|payload];
+ *              the header carries the sender's snapshot epoch and per-channel sequence.
+ *   reqs.c     side table for application requests (scratch buffers, receive results).
+ *   chan.c     the drain queue: messages the library took out of MPI before the
+ *              application asked for them, matched later exactly as MPI would.
+ *   engine.c   the snapshot engine: epochs, counting, channel recording, completion.
+ *   record.c   what a rank records (counters, regions, call in progress, requests, stack).
+ *   proto_cl.c the Chandy-Lamport rules (markers); other protocols plug in the same way.
+ *   collect.c  ships each rank's part to the collector, which writes the HDF5 file.
+ *   config.c   every MPISNAP_* setting, from one table.   log.c  rank@host log lines.
+ */
+#ifndef MPISNAP_SNAP_H
+#define MPISNAP_SNAP_H
+
+#include <mpi.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SNAP_API __attribute__((visibility("default")))
+#define SNAP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SNAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- configuration (config.c) ---- */
+typedef struct snap_config {
+    char algo[8];          /* "cl" or "ly" */
+    char dir[4096];
+    double interval;       /* seconds, 0 = off */
+    double hang_timeout;   /* seconds, 0 = off */
+    int signal;            /* SIGUSR1 trigger on/off */
+    int log_level;         /* SNAP_LOG_* */
+    int stack;             /* record call stacks */
+    long small_msg;        /* payloads up to this many bytes are copied, larger ones are not */
+} snap_config;
+
+/* Fill `cfg` from the environment. On a bad value writes a one-line message naming the
+ * variable and the accepted values into err and returns -1. */
+int snap_config_load(snap_config *cfg, char *err, size_t errlen);
+/* Print every setting, its default and its help line (mpisnap-run --help). */
+SNAP_API void mpisnap_config_help(void *file);
+
+/* ---- logging (log.c) ---- */
+enum { SNAP_LOG_ERROR, SNAP_LOG_WARN, SNAP_LOG_INFO, SNAP_LOG_DEBUG };
+void snap_log_impl(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define snap_log(level, ...)                                                             \
+    do {                                                                                 \
+        if ((level) <= snap_g.cfg.log_level) snap_log_impl((level), __VA_ARGS__);        \
+    } while (0)
+
+/* ---- small utilities (util.c) ---- */
+double snap_now(void);                    /* wall clock, seconds since the epoch */
+void *snap_xmalloc(size_t n);             /* aborts the job with a message on failure */
+void *snap_xcalloc(size_t n, size_t m);
+void *snap_xrealloc(void *p, size_t n);
+
+/* Cached facts about a datatype, so the per-message path calls no MPI query. */
+typedef struct snap_dtinfo {
+    MPI_Datatype dt;
+    int size;              /* MPI_Type_size */
+    MPI_Aint extent, true_lb, true_extent;
+    int contig;            /* count elements are one contiguous run of size*count bytes */
+} snap_dtinfo;
+const snap_dtinfo *snap_dtinfo_get(MPI_Datatype dt);
+void snap_dtinfo_forget(MPI_Datatype dt);
+/* Pack n received bytes (the packed form of at most `count` elements) from the
+ * application buffer, or unpack them into it. Contiguous types are a memcpy. */
+void snap_dt_pack(const void *buf, int count, MPI_Datatype dt, uint64_t nbytes, uint8_t *out);
+void snap_dt_unpack(const uint8_t *in, uint64_t nbytes, void *buf, int count, MPI_Datatype dt);
+void snap_dt_name(MPI_Datatype dt, char *out, size_t len);
+
+/* ---- communicators (comms.c) ---- */
+typedef struct snap_comm {
+    MPI_Comm comm;
+    int32_t id;            /* job-wide id, agreed at creation */
+    int size, rank;
+    int *world;            /* world rank of each comm rank */
+} snap_comm;
+void snap_comms_init(void);
+snap_comm *snap_comm_get(MPI_Comm comm);     /* NULL if not known */
+int snap_comm_register(MPI_Comm comm);       /* collective over comm; MPI error code */
+void snap_comm_forget(MPI_Comm comm);
+/* Iterate known communicators: returns the i-th or NULL past the end. */
+snap_comm *snap_comm_at(int i);
+
+/* ---- the wire (wire.c) ---- */
+typedef struct wire_hdr {
+    uint32_t epoch;        /* sender's recorded snapshot epoch when it sent */
+    uint32_t seq;          /* sender's count of messages to this destination (mod 2^32) */
+} wire_hdr;
+#define WIRE_H ((int)sizeof(wire_hdr))
+
+/* ---- engine state ---- */
+typedef struct snap_msg snap_msg;   /* chan.c: a held message */
+typedef struct snap_req snap_req;   /* reqs.c */
+typedef struct snap_cur snap_cur;   /* engine.c: the snapshot in progress */
+
+/* A protocol: how a snapshot spreads and how channels close. The engine does the rest. */
+typedef struct snap_proto {
+    const char *name;
+    /* The rank has just recorded snapshot `epoch`: spread it (markers, notices). */
+    void (*on_record)(uint32_t epoch);
+    /* A control message of the protocol's own kinds arrived. */
+    void (*on_ctl)(int src, const void *msg);
+    /* Called from progress while a snapshot is active on this rank. */
+    void (*poll)(void);
+} snap_proto;
+extern const snap_proto snap_proto_cl;
+extern const snap_proto snap_proto_ly;
+
+typedef struct snap_state {
+    int initialized, finalizing, finalized;
+    int rank, nranks;
+    char host[64];
+    MPI_Comm ctl;          /* private: control traffic, parts */
+    MPI_Comm coll;         /* private: the library's own collectives */
+    MPI_Comm pcomm;        /* private: the protocol's collectives (one per snapshot) */
+    snap_config cfg;
+    const snap_proto *proto;
+
+    volatile sig_atomic_t attention;   /* something asynchronous wants the engine */
+    volatile sig_atomic_t sig_request, timer_request;
+    int api_request, hang_request;
+    unsigned tick;
+
+    uint32_t rec_epoch;    /* newest snapshot this rank recorded */
+    uint32_t done_epoch;   /* newest snapshot known complete job-wide */
+    int active;            /* rec_epoch > done_epoch and this rank's part not yet sent */
+    snap_cur *cur;
+
+    /* counters, indexed by world rank */
+    uint64_t *app_sent;    /* messages the application sent to j */
+    uint64_t *app_recvd;   /* messages handed back to the application from i */
+    uint64_t *seen_total;  /* messages from i the library took out of MPI */
+    uint64_t *seen_future; /* ... of an epoch this rank has not recorded yet */
+
+    /* the MPI call in progress (for the debugging record and the watchdog) */
+    const char *call;
+    double call_t0;
+    int call_peer, call_tag, call_count;
+    MPI_Comm call_comm;
+    MPI_Datatype call_dt;
+    int hang_reported;
+
+    int in_lib;            /* re-entry guard: MPI calls made by the library itself */
+} snap_state;
+extern snap_state snap_g;
+
+/* ---- engine entry points (engine.c) ---- */
+void snap_engine_init(void);
+void snap_engine_fini(void);
+/* Serve snapshot traffic once: triggers, control messages, draining, completion.
+ * Called from every wait loop and, rarely, from non-blocking calls. May record. */
+void snap_progress(void);
+/* A message from world rank `src` with header `h` was taken out of MPI. Counts it and,
+ * when it belongs to the channel state of the snapshot in progress, records it (the
+ * payload is read through `m`). Never delivers. */
+void snap_seen(int src, const wire_hdr *h, const snap_msg *m);
+/* Called before handing a message of epoch `epoch` to the application: records the
+ * snapshot first when the message comes from a newer one (the rule both protocols
+ * share: no message of epoch e reaches a rank that has not recorded e). */
+void snap_before_deliver(uint32_t epoch);
+/* Record this rank's state for snapshot rec_epoch+1 now. */
+void snap_record(const char *trigger, int initiator);
+/* Engine handlers of control messages. */
+void snap_engine_marker(int src, uint32_t epoch, uint64_t count);
+/* Lai-Yang counting: `total` messages of older epochs were sent to this rank. */
+void snap_engine_total(uint32_t epoch, uint64_t total);
+void snap_engine_done(uint32_t epoch);
+/* Block (serving snapshots) until no snapshot is pending or in progress anywhere. */
+void snap_quiesce(void);
+
+/* Wait-loop helper: call between polls of a pending operation. */
+static inline void snap_spin(unsigned *it)
+{
+    extern void snap_spin_slow(unsigned it);
+    if ((++*it & 31u) == 0) snap_spin_slow(*it);
+}
+/* Cheap poll for non-blocking calls: one load and one branch when nothing is going on. */
+static inline void snap_poll(void)
+{
+    extern void snap_poll_slow(void);
+    if (SNAP_UNLIKELY(snap_g.attention | snap_g.active) || SNAP_UNLIKELY((++snap_g.tick & 63u) == 0))
+        snap_poll_slow();
+}
+
+/* The call in progress, for the record and the hang watchdog. */
+static inline void snap_enter(const char *name, int peer, int tag, MPI_Comm comm, int count, MPI_Datatype dt)
+{
+    snap_g.call = name;
+    snap_g.call_peer = peer;
+    snap_g.call_tag = tag;
+    snap_g.call_comm = comm;
+    snap_g.call_count = count;
+    snap_g.call_dt = dt;
+    snap_g.call_t0 = -1.0; /* stamped lazily by the first slow spin */
+}
+static inline void snap_leave(void) { snap_g.call = NULL; }
+
+/* True when a wrapper must pass straight through to PMPI. */
+static inline int snap_passthrough(void) { return !snap_g.initialized || snap_g.finalized || snap_g.in_lib; }
+
+/* Report an unsupported call: one line naming it, then the communicator's error
+ * handler with MPI_ERR_UNSUPPORTED_OPERATION (fatal by default). */
+int snap_unsupported(const char *call, MPI_Comm comm, const char *why);
+/* Invoke the error handler of comm with code (MPI semantics) and return code. */
+int snap_error(MPI_Comm comm, int code);
+
+#endif

@@ -1,0 +1,773 @@
+/*
+ * snapfile.c - writing snapshot files, and the HDF5 helpers the reader shares
+ * (snapfile_read.c reads them back). The layout is documented in docs/FORMAT.md.
+ *
+ * Serial HDF5 only (default sec2 driver, no MPI call), so the same code serves the
+ * collector rank inside a job, mpisnap-inspect and the unit tests. The writer fills
+ * "<path>.part", flushed after every rank, and makes it visible under <path> only after
+ * the completion mark, an fsync and a rename: a file under its final name is complete.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "snapfile_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- helpers shared with the reader ---- */
+
+static herr_t note_error(unsigned n, const H5E_error2_t *e, void *arg)
+{
+    static const char key[] = "error message = '";
+    sfi_quiet *q = arg;
+    const char *d = e->desc ? e->desc : "";
+    const char *m = strstr(d, key);
+    (void)n;
+    if (!q->reason[0] && m) {
+        m += sizeof key - 1;
+        snprintf(q->reason, sizeof q->reason, "%.*s", (int)strcspn(m, "'"), m);
+    }
+    q->checksum |= strstr(d, "checksum") != NULL;
+    q->truncated |= strstr(d, "truncated") != NULL;
+    q->unclosed |= strstr(d, "already open for write") != NULL;
+    return 0;
+}
+
+static herr_t note_stack(hid_t estack, void *arg)
+{
+    H5Ewalk2(estack, H5E_WALK_UPWARD, note_error, arg);
+    return 0;
+}
+
+void sfi_quiet_on(sfi_quiet *q)
+{
+    memset(q, 0, sizeof *q);
+    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
+    H5Eset_auto2(H5E_DEFAULT, note_stack, q);
+}
+
+void sfi_quiet_off(const sfi_quiet *q)
+{
+    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+const char *sfi_quiet_reason(const sfi_quiet *q)
+{
+    return q->reason[0] ? q->reason : "HDF5 error";
+}
+
+/* No file locking (the .part protocol makes it unnecessary, and locking fails on many
+ * parallel file systems), strong close (closing the file closes whatever an error path
+ * left open), and the HDF5 1.10 file format, in which every metadata structure (the
+ * superblock, object headers, chunk indexes) carries a checksum of its own, as the
+ * Fletcher32 filter gives the data one; h5py and any HDF5 >= 1.10 read it. */
+hid_t sfi_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0)
+        return -1;
+    if (H5Pset_file_locking(fapl, 0, 1) < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_LATEST) < 0) {
+        H5Pclose(fapl);
+        return -1;
+    }
+    return fapl;
+}
+
+hid_t sfi_str_type(size_t size)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0)
+        return -1;
+    if (H5Tset_size(t, size) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+static const struct sfi_field envelope_fields[] = {
+    {"src", offsetof(struct sfi_envelope, src), SFI_I32},
+    {"dst", offsetof(struct sfi_envelope, dst), SFI_I32},
+    {"comm", offsetof(struct sfi_envelope, comm), SFI_I32},
+    {"src_comm", offsetof(struct sfi_envelope, src_comm), SFI_I32},
+    {"tag", offsetof(struct sfi_envelope, tag), SFI_I32},
+    {"epoch", offsetof(struct sfi_envelope, epoch), SFI_U32},
+    {"order", offsetof(struct sfi_envelope, order), SFI_U64},
+    {"bytes", offsetof(struct sfi_envelope, bytes), SFI_U64},
+    {"offset", offsetof(struct sfi_envelope, offset), SFI_U64},
+};
+
+static const struct sfi_field request_fields[] = {
+    {"kind", offsetof(sf_request, kind), SFI_NAME},
+    {"peer", offsetof(sf_request, peer), SFI_I32},
+    {"tag", offsetof(sf_request, tag), SFI_I32},
+    {"comm", offsetof(sf_request, comm), SFI_I32},
+    {"count", offsetof(sf_request, count), SFI_I64},
+    {"datatype", offsetof(sf_request, datatype), SFI_NAME},
+};
+
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+const sfi_record sfi_envelope_rec = {envelope_fields, NFIELDS(envelope_fields),
+                                     sizeof(struct sfi_envelope)};
+const sfi_record sfi_request_rec = {request_fields, NFIELDS(request_fields), sizeof(sf_request)};
+
+static hid_t field_type(enum sfi_ftype t, int in_file)
+{
+    switch (t) {
+    case SFI_I32: return H5Tcopy(in_file ? H5T_STD_I32LE : H5T_NATIVE_INT32);
+    case SFI_U32: return H5Tcopy(in_file ? H5T_STD_U32LE : H5T_NATIVE_UINT32);
+    case SFI_I64: return H5Tcopy(in_file ? H5T_STD_I64LE : H5T_NATIVE_INT64);
+    case SFI_U64: return H5Tcopy(in_file ? H5T_STD_U64LE : H5T_NATIVE_UINT64);
+    case SFI_NAME: return sfi_str_type(SF_NAME_MAX);
+    }
+    return -1;
+}
+
+static size_t field_size(enum sfi_ftype t)
+{
+    return t == SFI_NAME ? SF_NAME_MAX : (t == SFI_I32 || t == SFI_U32) ? 4 : 8;
+}
+
+hid_t sfi_compound_type(const sfi_record *rec, int in_file)
+{
+    size_t size = 0;
+    for (size_t i = 0; i < rec->nfields; i++)
+        size += field_size(rec->fields[i].type);
+    hid_t ct = H5Tcreate(H5T_COMPOUND, in_file ? size : rec->memsize);
+    size_t off = 0;
+    for (size_t i = 0; ct >= 0 && i < rec->nfields; i++) {
+        const struct sfi_field *f = &rec->fields[i];
+        hid_t mt = field_type(f->type, in_file);
+        herr_t st = mt < 0 ? -1 : H5Tinsert(ct, f->name, in_file ? off : f->offset, mt);
+        if (mt >= 0)
+            H5Tclose(mt);
+        if (st < 0) {
+            H5Tclose(ct);
+            ct = -1;
+        }
+        off += field_size(f->type);
+    }
+    return ct;
+}
+
+/* ---- writing ---- */
+
+struct sf_writer {
+    hid_t file, ranks;
+    char *path, *part;
+    sf_job job;
+    uint8_t *written; /* written[r] once rank r's group exists */
+    int broken;       /* a write failed half way: the file can only be abandoned */
+};
+
+static int put_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hid_t space,
+                    const void *v)
+{
+    hid_t a = H5Acreate2(obj, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    herr_t st = H5Awrite(a, mtype, v);
+    return (H5Aclose(a) < 0 || st < 0) ? -1 : 0;
+}
+
+static int put_array(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *v,
+                     hsize_t n)
+{
+    hid_t s = H5Screate_simple(1, &n, NULL);
+    if (s < 0)
+        return -1;
+    int rc = put_attr(obj, name, ftype, mtype, s, v);
+    return H5Sclose(s) < 0 ? -1 : rc;
+}
+
+static int put_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *v)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    if (s < 0)
+        return -1;
+    int rc = put_attr(obj, name, ftype, mtype, s, v);
+    return H5Sclose(s) < 0 ? -1 : rc;
+}
+
+static int put_i32(hid_t o, const char *name, int32_t v)
+{
+    return put_scalar(o, name, H5T_STD_I32LE, H5T_NATIVE_INT32, &v);
+}
+
+static int put_i64(hid_t o, const char *name, int64_t v)
+{
+    return put_scalar(o, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &v);
+}
+
+static int put_u64(hid_t o, const char *name, uint64_t v)
+{
+    return put_scalar(o, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &v);
+}
+
+static int put_f64(hid_t o, const char *name, double v)
+{
+    return put_scalar(o, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
+}
+
+/* Strings are fixed-length, NUL-terminated, sized to fit (h5py reads them as bytes). */
+static int put_str(hid_t obj, const char *name, const char *v)
+{
+    hid_t t = sfi_str_type(strlen(v) + 1);
+    if (t < 0)
+        return -1;
+    int rc = put_scalar(obj, name, t, t, v);
+    return H5Tclose(t) < 0 ? -1 : rc;
+}
+
+/* Create a 1-D dataset of n elements, chunked (up to 1 MiB per chunk) with the Fletcher32
+ * checksum filter. An empty dataset gets extent 0 and an unlimited maximum, since a chunk
+ * dimension must be at least 1. Returns the open dataset; the caller closes it. */
+static hid_t make_dataset(hid_t loc, const char *name, hid_t ftype, hsize_t n)
+{
+    size_t esize = H5Tget_size(ftype);
+    hsize_t per_chunk = esize && esize < SF_CHUNK_BYTES ? SF_CHUNK_BYTES / esize : 1;
+    hsize_t chunk = n == 0 ? 1 : n < per_chunk ? n : per_chunk;
+    hsize_t maxdim = n == 0 ? H5S_UNLIMITED : n;
+    hid_t d = -1;
+    hid_t space = H5Screate_simple(1, &n, &maxdim);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (esize && space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 1, &chunk) >= 0 &&
+        H5Pset_fletcher32(dcpl) >= 0)
+        d = H5Dcreate2(loc, name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return d;
+}
+
+/* make_dataset() filled from buf (n elements of mtype). Returns the open dataset. */
+static hid_t write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
+                           const void *buf, hsize_t n)
+{
+    hid_t d = make_dataset(loc, name, ftype, n);
+    if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        H5Dclose(d);
+        return -1;
+    }
+    return d;
+}
+
+static int write_closed(hid_t loc, const char *name, hid_t ftype, hid_t mtype,
+                        const void *buf, hsize_t n)
+{
+    hid_t d = write_dataset(loc, name, ftype, mtype, buf, n);
+    return d < 0 || H5Dclose(d) < 0 ? -1 : 0;
+}
+
+static int write_compound(hid_t loc, const char *name, const sfi_record *rec, const void *buf,
+                          hsize_t n)
+{
+    hid_t ft = sfi_compound_type(rec, 1);
+    hid_t mt = sfi_compound_type(rec, 0);
+    int rc = ft < 0 || mt < 0 ? -1 : write_closed(loc, name, ft, mt, buf, n);
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (mt >= 0)
+        H5Tclose(mt);
+    return rc;
+}
+
+static int write_rank_attrs(hid_t g, const sf_rank *r)
+{
+    return put_i32(g, "rank", r->rank) || put_i32(g, "pid", r->pid) ||
+                   put_str(g, "host", r->host) || put_i32(g, "initiator", r->initiator) ||
+                   put_f64(g, "t_record", r->t_record) || put_str(g, "trigger", r->trigger) ||
+                   put_str(g, "call", r->call) || put_str(g, "call_args", r->call_args) ||
+                   put_f64(g, "call_seconds", r->call_seconds)
+               ? -1
+               : 0;
+}
+
+/* Regions keep the caller's order: the group tracks link creation order. */
+static int write_regions(hid_t g, const sf_rank *r)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    hid_t rg = -1;
+    if (gcpl >= 0 &&
+        H5Pset_link_creation_order(gcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
+        rg = H5Gcreate2(g, "regions", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    int rc = rg < 0 ? -1 : 0;
+    for (uint32_t i = 0; rc == 0 && i < r->nregions; i++) {
+        const sf_region *reg = &r->regions[i];
+        hid_t d = write_dataset(rg, reg->name, H5T_STD_U8LE, H5T_NATIVE_UINT8, reg->data,
+                                reg->bytes);
+        rc = d < 0 || put_str(d, "type", reg->type) || put_u64(d, "count", reg->count) ? -1 : 0;
+        if (d >= 0 && H5Dclose(d) < 0)
+            rc = -1;
+    }
+    if (rg >= 0 && H5Gclose(rg) < 0)
+        rc = -1;
+    if (gcpl >= 0)
+        H5Pclose(gcpl);
+    return rc;
+}
+
+/* The call stack as fixed-length strings (variable-length strings would live outside
+ * the checksummed chunks), as wide as the longest frame, frames cut at SF_FRAME_MAX. */
+static int write_stack(hid_t g, const sf_rank *r)
+{
+    size_t width = 1;
+    for (uint32_t i = 0; i < r->nstack; i++) {
+        size_t len = strlen(r->stack[i]);
+        if (len + 1 > width)
+            width = len + 1 < SF_FRAME_MAX ? len + 1 : SF_FRAME_MAX;
+    }
+    char *buf = calloc(r->nstack ? r->nstack : 1, width);
+    hid_t t = sfi_str_type(width);
+    int rc = -1;
+    if (buf && t >= 0) {
+        for (uint32_t i = 0; i < r->nstack; i++) {
+            size_t len = strlen(r->stack[i]);
+            memcpy(buf + (size_t)i * width, r->stack[i], len < width ? len : width - 1);
+        }
+        rc = write_closed(g, "stack", t, t, buf, r->nstack);
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    free(buf);
+    return rc;
+}
+
+/* Payloads are concatenated through a chunk-sized staging buffer, so each chunk of the
+ * payload dataset is written (and checksummed) once, whatever the message sizes. */
+struct stager {
+    hid_t d;
+    uint8_t *buf;
+    size_t fill;
+    hsize_t pos;
+};
+
+static int stage_flush(struct stager *s)
+{
+    if (s->fill == 0)
+        return 0;
+    hsize_t start = s->pos, count = s->fill;
+    hid_t fs = H5Dget_space(s->d);
+    hid_t ms = H5Screate_simple(1, &count, NULL);
+    int rc = fs >= 0 && ms >= 0 &&
+                     H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 &&
+                     H5Dwrite(s->d, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, s->buf) >= 0
+                 ? 0
+                 : -1;
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
+    s->pos += s->fill;
+    s->fill = 0;
+    return rc;
+}
+
+static int stage(struct stager *s, const uint8_t *p, uint64_t n)
+{
+    while (n > 0) {
+        size_t k = SF_CHUNK_BYTES - s->fill;
+        if (k > n)
+            k = (size_t)n;
+        memcpy(s->buf + s->fill, p, k);
+        s->fill += k;
+        p += k;
+        n -= k;
+        if (s->fill == SF_CHUNK_BYTES && stage_flush(s) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_payload(hid_t it, const sf_rank *r, uint64_t total)
+{
+    struct stager s = {make_dataset(it, "payload", H5T_STD_U8LE, total), NULL, 0, 0};
+    int rc = s.d < 0 ? -1 : 0;
+    if (rc == 0 && total > 0) {
+        s.buf = malloc(SF_CHUNK_BYTES);
+        rc = s.buf ? 0 : -1;
+        for (uint32_t i = 0; rc == 0 && i < r->nmsgs; i++)
+            rc = stage(&s, r->msgs[i].data, r->msgs[i].bytes);
+        if (rc == 0)
+            rc = stage_flush(&s);
+    }
+    free(s.buf);
+    if (s.d >= 0 && H5Dclose(s.d) < 0)
+        rc = -1;
+    return rc;
+}
+
+static int write_in_transit(hid_t g, const sf_rank *r)
+{
+    struct sfi_envelope *env = calloc(r->nmsgs ? r->nmsgs : 1, sizeof *env);
+    hid_t it = env ? H5Gcreate2(g, "in_transit", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    uint64_t off = 0;
+    for (uint32_t i = 0; env && i < r->nmsgs; i++) {
+        const sf_msg *m = &r->msgs[i];
+        env[i] = (struct sfi_envelope){.src = m->src, .dst = m->dst, .comm = m->comm,
+                                       .src_comm = m->src_comm, .tag = m->tag,
+                                       .epoch = m->epoch, .order = m->order,
+                                       .bytes = m->bytes, .offset = off};
+        off += m->bytes;
+    }
+    int rc = it < 0 ? -1 : 0;
+    if (rc == 0)
+        rc = write_compound(it, "envelopes", &sfi_envelope_rec, env, r->nmsgs);
+    if (rc == 0)
+        rc = write_payload(it, r, off);
+    if (it >= 0 && H5Gclose(it) < 0)
+        rc = -1;
+    free(env);
+    return rc;
+}
+
+static int write_rank_group(hid_t g, const sf_rank *r)
+{
+    hsize_t n = (hsize_t)r->nranks;
+    return write_rank_attrs(g, r) ||
+                   write_closed(g, "sent", H5T_STD_U64LE, H5T_NATIVE_UINT64, r->sent, n) ||
+                   write_closed(g, "recvd", H5T_STD_U64LE, H5T_NATIVE_UINT64, r->recvd, n) ||
+                   write_compound(g, "requests", &sfi_request_rec, r->requests, r->nrequests) ||
+                   write_regions(g, r) || write_stack(g, r) || write_in_transit(g, r)
+               ? -1
+               : 0;
+}
+
+static int terminated(const char *s, size_t cap)
+{
+    return memchr(s, '\0', cap) != NULL;
+}
+
+/* Puts "mpisnap: FILE: <message>" in err; returns -1, for `return werr(...)`. */
+static int werr(char *err, size_t errlen, const char *file, const char *fmt, ...)
+{
+    if (err && errlen) {
+        int n = snprintf(err, errlen, "mpisnap: %s: ", file);
+        va_list ap;
+        va_start(ap, fmt);
+        if (n >= 0 && (size_t)n < errlen)
+            vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* A region name becomes an HDF5 link name: no '/', not "." or empty. */
+static int valid_link_name(const char *s)
+{
+    return terminated(s, SF_NAME_MAX) && s[0] && strcmp(s, ".") != 0 && !strchr(s, '/');
+}
+
+static int check_regions(const sf_rank *r, const char *part, char *err, size_t errlen)
+{
+    for (uint32_t i = 0; i < r->nregions; i++) {
+        const sf_region *a = &r->regions[i];
+        if (!valid_link_name(a->name) || !terminated(a->type, SF_NAME_MAX))
+            return werr(err, errlen, part, "rank %d: region %u has an invalid name (empty, "
+                        "'.', containing '/' or too long)", r->rank, i);
+        if (a->bytes && !a->data)
+            return werr(err, errlen, part, "rank %d: region '%s' has no data", r->rank, a->name);
+        for (uint32_t j = 0; j < i; j++)
+            if (strcmp(a->name, r->regions[j].name) == 0)
+                return werr(err, errlen, part, "rank %d: region '%s' appears twice", r->rank,
+                            a->name);
+    }
+    return 0;
+}
+
+static int check_messages(const sf_rank *r, const char *part, char *err, size_t errlen)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < r->nmsgs; i++) {
+        uint64_t bytes = r->msgs[i].bytes;
+        if (bytes && !r->msgs[i].data)
+            return werr(err, errlen, part, "rank %d: message %u has no payload", r->rank, i);
+        if (bytes > UINT64_MAX - total)
+            return werr(err, errlen, part, "rank %d: payloads too large", r->rank);
+        total += bytes;
+    }
+    return 0;
+}
+
+/* Refuse a rank the file could not represent, before anything is written. */
+static int check_rank(const sf_writer *w, const sf_rank *r, char *err, size_t errlen)
+{
+    const char *p = w->part;
+    int32_t n = w->job.nranks;
+    if (r->rank < 0 || r->rank >= n)
+        return werr(err, errlen, p, "rank %d out of range 0..%d", r->rank, n - 1);
+    if (w->written[r->rank])
+        return werr(err, errlen, p, "rank %d written twice", r->rank);
+    if (r->nranks != n || !r->sent || !r->recvd)
+        return werr(err, errlen, p, "rank %d: counters must have %d entries", r->rank, n);
+    if (!terminated(r->host, SF_TEXT_MAX) || !terminated(r->trigger, SF_NAME_MAX) ||
+        !terminated(r->call, SF_NAME_MAX) || !terminated(r->call_args, SF_TEXT_MAX))
+        return werr(err, errlen, p, "rank %d: unterminated string", r->rank);
+    if ((r->nrequests && !r->requests) || (r->nregions && !r->regions) ||
+        (r->nmsgs && !r->msgs) || (r->nstack && !r->stack))
+        return werr(err, errlen, p, "rank %d: a count is set but its array is NULL", r->rank);
+    for (uint32_t i = 0; i < r->nrequests; i++)
+        if (!terminated(r->requests[i].kind, SF_NAME_MAX) ||
+            !terminated(r->requests[i].datatype, SF_NAME_MAX))
+            return werr(err, errlen, p, "rank %d: request %u: unterminated string", r->rank, i);
+    for (uint32_t i = 0; i < r->nstack; i++)
+        if (!r->stack[i])
+            return werr(err, errlen, p, "rank %d: stack frame %u is NULL", r->rank, i);
+    return check_messages(r, p, err, errlen) < 0 ? -1 : check_regions(r, p, err, errlen);
+}
+
+static int check_job(const char *path, const sf_job *job, char *err, size_t errlen)
+{
+    if (!path || !*path)
+        return werr(err, errlen, "(none)", "no snapshot path given");
+    if (job->nranks < 1 || job->nranks > SF_MAX_RANKS)
+        return werr(err, errlen, path, "nranks %d out of range 1..%d", job->nranks,
+                    SF_MAX_RANKS);
+    if (!terminated(job->algo, sizeof job->algo) || !terminated(job->program, SF_TEXT_MAX) ||
+        !terminated(job->library_version, SF_NAME_MAX) ||
+        !terminated(job->job_key, SF_NAME_MAX) || !terminated(job->conserve_region, SF_NAME_MAX))
+        return werr(err, errlen, path, "unterminated string in the job attributes");
+    if (job->conserve_region[0] && job->conserve_offset < 0)
+        return werr(err, errlen, path, "negative conserve_offset");
+    return 0;
+}
+
+/* The attributes known at creation; t_end, initiators and the mark come at commit. */
+static int write_job_attrs(hid_t file, const sf_job *job)
+{
+    int rc = put_str(file, "format", SF_MAGIC) ||
+             put_i32(file, "format_version", SF_FORMAT_VERSION) ||
+             put_u64(file, "snapshot_id", job->id) || put_i32(file, "nranks", job->nranks) ||
+             put_str(file, "algorithm", job->algo) || put_str(file, "program", job->program) ||
+             put_str(file, "library_version", job->library_version) ||
+             put_f64(file, "t_start", job->t_start) || put_str(file, "job_key", job->job_key);
+    if (rc == 0 && job->conserve_region[0])
+        rc = put_str(file, "conserve_region", job->conserve_region) ||
+             put_i64(file, "conserve_total", job->conserve_total) ||
+             put_i32(file, "conserve_offset", job->conserve_offset);
+    return rc ? -1 : 0;
+}
+
+/* Close whatever HDF5 objects w still holds (errors ignored: the file is being given
+ * up, or its close already failed). Call with HDF5 errors quiet. */
+static void close_file(sf_writer *w)
+{
+    if (w->ranks >= 0)
+        H5Gclose(w->ranks);
+    if (w->file >= 0)
+        H5Fclose(w->file);
+    w->ranks = w->file = -1;
+}
+
+static void writer_free(sf_writer *w)
+{
+    free(w->path);
+    free(w->part);
+    free(w->written);
+    free(w);
+}
+
+static sf_writer *writer_new(const char *path, const sf_job *job)
+{
+    sf_writer *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->file = w->ranks = -1;
+    w->job = *job;
+    w->path = strdup(path);
+    w->part = malloc(strlen(path) + sizeof ".part");
+    w->written = calloc((size_t)job->nranks, 1);
+    if (!w->path || !w->part || !w->written) {
+        writer_free(w);
+        return NULL;
+    }
+    strcpy(w->part, path);
+    strcat(w->part, ".part");
+    return w;
+}
+
+/* Creates the .part (replacing a stale one) with the job attributes and /ranks. */
+static int create_file(sf_writer *w, char *err, size_t errlen)
+{
+    sfi_quiet q;
+    sfi_quiet_on(&q);
+    hid_t fapl = sfi_fapl();
+    if (fapl >= 0)
+        w->file = H5Fcreate(w->part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (w->file >= 0)
+        w->ranks = H5Gcreate2(w->file, "ranks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = w->ranks >= 0 && write_job_attrs(w->file, &w->job) == 0 &&
+                     H5Fflush(w->file, H5F_SCOPE_LOCAL) >= 0
+                 ? 0
+                 : werr(err, errlen, w->part, "cannot create (%s)", sfi_quiet_reason(&q));
+    int created = w->file >= 0;
+    if (rc < 0)
+        close_file(w);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    sfi_quiet_off(&q);
+    if (rc < 0 && created)
+        unlink(w->part);
+    return rc;
+}
+
+sf_writer *sf_create(const char *path, const sf_job *job, char *err, size_t errlen)
+{
+    if (check_job(path, job, err, errlen) < 0)
+        return NULL;
+    sf_writer *w = writer_new(path, job);
+    if (!w) {
+        werr(err, errlen, path, "out of memory");
+        return NULL;
+    }
+    if (create_file(w, err, errlen) < 0) {
+        writer_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int sf_write_rank(sf_writer *w, const sf_rank *r, char *err, size_t errlen)
+{
+    if (w->broken)
+        return werr(err, errlen, w->part, "an earlier write failed");
+    if (check_rank(w, r, err, errlen) < 0)
+        return -1;
+    sfi_quiet q;
+    sfi_quiet_on(&q);
+    char name[16];
+    snprintf(name, sizeof name, "%d", r->rank);
+    hid_t g = H5Gcreate2(w->ranks, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = g < 0 ? -1 : write_rank_group(g, r);
+    if (g >= 0 && H5Gclose(g) < 0)
+        rc = -1;
+    /* Flushed per rank: the .part a dead job leaves holds every rank written so far,
+     * for a post-mortem (after `h5clear -s`; mpisnap itself refuses it as incomplete). */
+    if (rc == 0 && H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
+        rc = -1;
+    if (rc < 0)
+        werr(err, errlen, w->part, "cannot write /ranks/%d (%s)", r->rank, sfi_quiet_reason(&q));
+    sfi_quiet_off(&q);
+    if (rc < 0) {
+        w->broken = 1;
+        return -1;
+    }
+    w->written[r->rank] = 1;
+    return 0;
+}
+
+static int check_commit(const sf_writer *w, const int32_t *ini, uint32_t nini, char *err,
+                        size_t errlen)
+{
+    if (w->broken)
+        return werr(err, errlen, w->part, "an earlier write failed");
+    for (int32_t r = 0; r < w->job.nranks; r++)
+        if (!w->written[r])
+            return werr(err, errlen, w->part, "rank %d was never written", r);
+    if (nini > (uint32_t)w->job.nranks || (nini && !ini))
+        return werr(err, errlen, w->part, "bad initiator list");
+    for (uint32_t i = 0; i < nini; i++)
+        if (ini[i] < 0 || ini[i] >= w->job.nranks)
+            return werr(err, errlen, w->part, "initiator %d out of range", ini[i]);
+    return 0;
+}
+
+/* Everything before the rename: the last attributes, the completion mark (last of
+ * all), flush and close. The file is closed on return, whatever happened. */
+static int finish_file(sf_writer *w, const int32_t *ini, uint32_t nini, double t_end,
+                       char *err, size_t errlen)
+{
+    sfi_quiet q;
+    sfi_quiet_on(&q);
+    int32_t none = -1; /* H5Awrite wants a buffer even for zero elements */
+    herr_t closed = H5Gclose(w->ranks);
+    w->ranks = -1;
+    int rc = closed < 0 || put_f64(w->file, "t_end", t_end) ||
+                     put_array(w->file, "initiators", H5T_STD_I32LE, H5T_NATIVE_INT32,
+                               nini ? ini : &none, nini) ||
+                     put_i32(w->file, "complete", 1) || H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0
+                 ? -1
+                 : 0;
+    if (H5Fclose(w->file) < 0)
+        rc = -1;
+    w->file = -1;
+    if (rc < 0)
+        werr(err, errlen, w->part, "cannot finish the file (%s)", sfi_quiet_reason(&q));
+    sfi_quiet_off(&q);
+    return rc;
+}
+
+static int fsync_path(const char *path, int flags)
+{
+    int fd = open(path, flags);
+    if (fd < 0)
+        return -1;
+    /* Some file systems cannot sync a directory (EINVAL); the rename is then as durable
+     * as they make it. */
+    int rc = fsync(fd) < 0 && !((flags & O_DIRECTORY) && errno == EINVAL) ? -1 : 0;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+/* Make the finished .part durable, then visible under its final name, then make the
+ * rename durable. A failure of that last step leaves the complete file in place. */
+static int publish(const sf_writer *w, char *err, size_t errlen)
+{
+    if (fsync_path(w->part, O_RDONLY) < 0)
+        return werr(err, errlen, w->part, "fsync: %s", strerror(errno));
+    if (rename(w->part, w->path) < 0)
+        return werr(err, errlen, w->part, "rename to %s: %s", w->path, strerror(errno));
+    char *dir = strdup(w->path);
+    if (!dir)
+        return werr(err, errlen, w->path, "out of memory");
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else
+        slash[slash == dir] = '\0'; /* keep "/" for a file in the root */
+    int rc = fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    if (rc < 0)
+        werr(err, errlen, w->path, "written, but syncing directory %s failed: %s", dir,
+             strerror(errno));
+    free(dir);
+    return rc;
+}
+
+int sf_commit(sf_writer *w, const int32_t *initiators, uint32_t ninitiators, double t_end,
+              char *err, size_t errlen)
+{
+    int rc = check_commit(w, initiators, ninitiators, err, errlen);
+    if (rc == 0)
+        rc = finish_file(w, initiators, ninitiators, t_end, err, errlen);
+    if (rc == 0)
+        rc = publish(w, err, errlen);
+    if (rc < 0) {
+        sfi_quiet q;
+        sfi_quiet_on(&q);
+        close_file(w);
+        sfi_quiet_off(&q);
+        unlink(w->part); /* gone already when only the directory sync failed */
+    }
+    writer_free(w);
+    return rc;
+}
+
+void sf_abort(sf_writer *w)
+{
+    if (!w)
+        return;
+    sfi_quiet q;
+    sfi_quiet_on(&q);
+    close_file(w);
+    sfi_quiet_off(&q);
+    unlink(w->part);
+    writer_free(w);
+}

@@ -1,0 +1,70 @@
+/*
+ * snapfile_int.h - what the snapshot-file writer (snapfile.c) and reader
+ * (snapfile_read.c) share: the HDF5 error silencer, file-access settings and the
+ * compound record layouts. Internal to the snapfile module; users include snapfile.h.
+ */
+#ifndef MPISNAP_SNAPFILE_INT_H
+#define MPISNAP_SNAPFILE_INT_H
+
+#include "snapfile.h"
+
+#include <hdf5.h>
+
+#define SFI_HIDDEN __attribute__((visibility("hidden")))
+
+#define SF_MAGIC "mpisnap-snapshot"         /* value of the root attribute `format` */
+#define SF_MAX_RANKS (1 << 20)
+#define SF_CHUNK_BYTES ((size_t)1 << 20) /* 1 MiB chunks: big writes run at disk speed */
+#define SF_FRAME_MAX 4096                 /* longest stack frame kept, NUL included */
+
+/* While a public function runs, HDF5's automatic error report comes here instead of
+ * stderr. It keeps what our one-line messages need: the first system error behind a
+ * failure ("No space left on device"), and whether a checksum failed, the file is
+ * shorter than HDF5 expects, or its writer never closed it (the "open for write" flag of
+ * the 1.10 superblock). sfi_quiet_off() restores the handler found on entry, so an
+ * application that uses HDF5 itself keeps its own error reporting. */
+typedef struct sfi_quiet {
+    H5E_auto2_t func;
+    void *data;
+    char reason[128];
+    int checksum, truncated, unclosed;
+} sfi_quiet;
+
+SFI_HIDDEN void sfi_quiet_on(sfi_quiet *q);
+SFI_HIDDEN void sfi_quiet_off(const sfi_quiet *q);
+SFI_HIDDEN const char *sfi_quiet_reason(const sfi_quiet *q); /* never NULL */
+
+/* File-access properties for writing and reading; the caller closes them. */
+SFI_HIDDEN hid_t sfi_fapl(void);
+/* A fixed-length NUL-terminated string type of `size` bytes; the caller closes it. */
+SFI_HIDDEN hid_t sfi_str_type(size_t size);
+
+/* Compound records: one table per struct, from which both the in-memory type and the
+ * packed little-endian file type are built. */
+enum sfi_ftype { SFI_I32, SFI_U32, SFI_I64, SFI_U64, SFI_NAME };
+struct sfi_field {
+    const char *name;
+    size_t offset;
+    enum sfi_ftype type;
+};
+typedef struct sfi_record {
+    const struct sfi_field *fields;
+    size_t nfields;
+    size_t memsize;
+} sfi_record;
+
+/* In-transit envelope as stored; `offset` locates the payload in in_transit/payload. */
+struct sfi_envelope {
+    int32_t src, dst, comm, src_comm, tag;
+    uint32_t epoch;
+    uint64_t order, bytes, offset;
+};
+
+SFI_HIDDEN extern const sfi_record sfi_envelope_rec; /* struct sfi_envelope */
+SFI_HIDDEN extern const sfi_record sfi_request_rec;  /* sf_request */
+
+/* The compound type of an array of rec's structs: the in-memory layout, or the packed
+ * file layout when in_file. The caller closes it. */
+SFI_HIDDEN hid_t sfi_compound_type(const sfi_record *rec, int in_file);
+
+#endif

@@ -1,0 +1,668 @@
+/*
+ * wire.c - application messages on the wire (see wire.h for the format and why).
+ */
+#include "wire.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+chan_queue wire_held;
+int wire_persist_held;
+
+/* Scratch of the blocking calls: reused, since a blocking call completes before it
+ * returns and the library never nests application operations. */
+static uint8_t *sbuf, *rbuf;
+static size_t sbuf_cap, rbuf_cap;
+
+/* Requests the application no longer holds (MPI_Request_free while active, buffered
+ * sends): tested from progress until complete. */
+static snap_req **orphans;
+static int norphans, caporphans;
+
+/* Messages handed out by Mprobe/Improbe: held ones (fake handles) and real ones with
+ * the communicator they came on (MPI_Mrecv does not name it). */
+typedef struct probed {
+    MPI_Message msg;
+    snap_msg *held;
+    snap_comm *c;
+    struct probed *next;
+} probed;
+static probed *probed_list;
+
+/* Open MPI hands out one shared, static request for sends it completed inline, so a
+ * request handle is not unique: such a send must not get a side-table entry. */
+static MPI_Request req_empty;
+static int req_empty_known;
+
+static int completed_at_once(MPI_Request r)
+{
+    if (!req_empty_known) {
+        req_empty = (MPI_Request)dlsym(RTLD_DEFAULT, "ompi_request_empty");
+        req_empty_known = 1;
+    }
+    if (req_empty) return r == req_empty;
+    int flag = 0;
+    PMPI_Request_get_status(r, &flag, MPI_STATUS_IGNORE);
+    return flag;
+}
+
+static uint8_t *grow(uint8_t **b, size_t *cap, size_t need)
+{
+    if (need > *cap) {
+        *cap = need < 4096 ? 4096 : need;
+        *b = snap_xrealloc(*b, *cap);
+    }
+    return *b;
+}
+
+static int unknown_comm(MPI_Comm comm, const char *op)
+{
+    return snap_unsupported(op, comm, "communicator was not created through a call mpisnap intercepts");
+}
+
+/* [header | count x dt at buf] as one datatype at MPI_BOTTOM. */
+static MPI_Datatype hdr_type(wire_hdr *h, const void *buf, int count, MPI_Datatype dt)
+{
+    int bl[2] = {WIRE_H, count};
+    MPI_Aint d[2];
+    MPI_Datatype t[2] = {MPI_BYTE, dt}, out;
+    PMPI_Get_address(h, &d[0]);
+    PMPI_Get_address(buf, &d[1]);
+    PMPI_Type_create_struct(2, bl, d, t, &out);
+    PMPI_Type_commit(&out);
+    return out;
+}
+
+static void orphan(snap_req *r)
+{
+    reqs_unlink(r);
+    if (norphans == caporphans) {
+        caporphans = caporphans ? 2 * caporphans : 16;
+        orphans = snap_xrealloc(orphans, (size_t)caporphans * sizeof *orphans);
+    }
+    orphans[norphans++] = r;
+}
+
+static int grequest_query(void *extra, MPI_Status *st)
+{
+    PMPI_Status_set_elements(st, MPI_BYTE, 0);
+    PMPI_Status_set_cancelled(st, 0);
+    st->MPI_SOURCE = MPI_UNDEFINED;
+    st->MPI_TAG = MPI_UNDEFINED;
+    return MPI_SUCCESS;
+}
+static int grequest_free(void *extra) { return MPI_SUCCESS; }
+static int grequest_cancel(void *extra, int complete) { return MPI_SUCCESS; }
+
+/* A request that is already complete: the application's handle for an operation the
+ * library finished itself (a receive served from the held queue, a buffered send). */
+static void completed_request(MPI_Request *req)
+{
+    PMPI_Grequest_start(grequest_query, grequest_free, grequest_cancel, NULL, req);
+    PMPI_Grequest_complete(*req);
+}
+
+int wire_wait(MPI_Request *r, MPI_Status *st)
+{
+    int flag = 0, rc;
+    unsigned it = 0;
+    while ((rc = PMPI_Test(r, &flag, st)) == MPI_SUCCESS && !flag) snap_spin(&it);
+    return rc;
+}
+
+int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
+              MPI_Request *req, const char *op)
+{
+    if (dest == MPI_PROC_NULL) {
+        if (!req) return PMPI_Send(buf, count, dt, dest, tag, comm);
+        return PMPI_Isend(buf, count, dt, dest, tag, comm, req);
+    }
+    snap_comm *c = snap_comm_get(comm);
+    if (!c) return unknown_comm(comm, op);
+    if (dest < 0 || dest >= c->size) return snap_error(comm, MPI_ERR_RANK);
+    if (count < 0) return snap_error(comm, MPI_ERR_COUNT);
+    const snap_dtinfo *d = snap_dtinfo_get(dt);
+    uint64_t n = (uint64_t)count * (uint64_t)d->size;
+    int wdest = c->world[dest];
+    wire_hdr h = {snap_g.rec_epoch, (uint32_t)snap_g.app_sent[wdest]};
+    int copy = n <= (uint64_t)snap_g.cfg.small_msg || mode == 2;
+    if (copy && n > (uint64_t)INT_MAX - WIRE_H) return snap_error(comm, MPI_ERR_COUNT);
+    snap_g.app_sent[wdest]++;
+
+    MPI_Request r;
+    int rc;
+    if (copy) {
+        int owned = req || mode == 2;
+        uint8_t *s = owned ? snap_xmalloc(WIRE_H + n) : grow(&sbuf, &sbuf_cap, WIRE_H + n);
+        memcpy(s, &h, WIRE_H);
+        if (n) snap_dt_pack(buf, count, dt, n, s + WIRE_H);
+        rc = (mode == 1 ? PMPI_Issend : PMPI_Isend)(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
+        if (rc != MPI_SUCCESS) {
+            if (owned) free(s);
+            return rc;
+        }
+        if (!owned) return wire_wait(&r, MPI_STATUS_IGNORE);
+        if (req && mode != 2 && completed_at_once(r)) {
+            free(s);
+            *req = r;
+            return MPI_SUCCESS;
+        }
+        snap_req *e = reqs_new();
+        e->kind = RQ_SEND;
+        e->op = op;
+        e->scratch = s;
+        e->buf = (void *)buf, e->count = count, e->dt = dt, e->peer = dest, e->tag = tag, e->comm = comm, e->c = c;
+        if (mode == 2) { /* buffered: complete for the application now, the library finishes it */
+            e->key = r;
+            orphan(e);
+            if (req) completed_request(req);
+            return MPI_SUCCESS;
+        }
+        reqs_insert(e, r);
+        *req = r;
+        return MPI_SUCCESS;
+    }
+    if (!req) {
+        MPI_Datatype t = hdr_type(&h, buf, count, dt);
+        rc = (mode == 1 ? PMPI_Issend : PMPI_Isend)(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
+        PMPI_Type_free(&t);
+        return rc != MPI_SUCCESS ? rc : wire_wait(&r, MPI_STATUS_IGNORE);
+    }
+    snap_req *e = reqs_new(); /* the header must live until the send completes */
+    e->kind = RQ_SEND, e->op = op, e->large = 1, e->hdr = h;
+    e->buf = (void *)buf, e->count = count, e->dt = dt, e->peer = dest, e->tag = tag, e->comm = comm, e->c = c;
+    MPI_Datatype t = hdr_type(&e->hdr, buf, count, dt);
+    rc = (mode == 1 ? PMPI_Issend : PMPI_Isend)(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
+    PMPI_Type_free(&t);
+    if (rc != MPI_SUCCESS || completed_at_once(r)) {
+        reqs_del(e);
+        *req = r;
+        return rc;
+    }
+    reqs_insert(e, r);
+    *req = r;
+    return MPI_SUCCESS;
+}
+
+/* The application's status for a message it is handed: payload bytes only. */
+static void app_status(MPI_Status *st, int src, int tag, uint64_t bytes, int err)
+{
+    if (st == MPI_STATUS_IGNORE) return;
+    st->MPI_SOURCE = src;
+    st->MPI_TAG = tag;
+    st->MPI_ERROR = err;
+    PMPI_Status_set_elements_x(st, MPI_BYTE, (MPI_Count)bytes);
+    PMPI_Status_set_cancelled(st, 0);
+}
+
+/* Hand a held message to an application receive (count x dt at buf). Frees m. */
+static int deliver_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_Status *st)
+{
+    const snap_dtinfo *d = snap_dtinfo_get(dt);
+    uint64_t cap = (uint64_t)count * (uint64_t)d->size, n = m->bytes;
+    int rc = MPI_SUCCESS;
+    if (n > cap) {
+        n = cap;
+        rc = MPI_ERR_TRUNCATE;
+    }
+    snap_before_deliver(m->hdr.epoch);
+    if (n) snap_dt_unpack(m->data, n, buf, count, dt);
+    snap_g.app_recvd[m->src_world]++;
+    app_status(st, m->src, m->tag, n, rc);
+    chan_free(m);
+    return rc;
+}
+
+/* Serve an application receive from a held message: at once, or through a completed
+ * request that delivers when the application waits on it. */
+static int serve_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_Status *st, MPI_Request *req,
+                      const char *op)
+{
+    if (!req) {
+        int rc = deliver_held(m, buf, count, dt, st);
+        return rc == MPI_SUCCESS ? rc : snap_error(m->comm, rc);
+    }
+    MPI_Request g;
+    completed_request(&g);
+    snap_req *e = reqs_add(g);
+    e->kind = RQ_HELD, e->op = op, e->held = m, e->state = RS_SEEN;
+    e->buf = buf, e->count = count, e->dt = dt, e->peer = m->src, e->tag = m->tag, e->comm = m->comm;
+    *req = g;
+    return MPI_SUCCESS;
+}
+
+/* Post the wire receive for entry e (arguments filled). Blocking entries use the
+ * shared scratch; the others own theirs. */
+static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
+{
+    const snap_dtinfo *d = snap_dtinfo_get(e->dt);
+    uint64_t cap = (uint64_t)e->count * (uint64_t)d->size;
+    int rc;
+    if (cap <= (uint64_t)snap_g.cfg.small_msg) {
+        uint8_t *s = owned ? (e->scratch = snap_xmalloc(WIRE_H + cap)) : grow(&rbuf, &rbuf_cap, WIRE_H + cap);
+        e->cap = WIRE_H + cap;
+        if (!owned) e->scratch = s;
+        if (msg) rc = PMPI_Imrecv(s, (int)(WIRE_H + cap), MPI_PACKED, msg, r);
+        else rc = PMPI_Irecv(s, (int)(WIRE_H + cap), MPI_PACKED, e->peer, e->tag, e->comm, r);
+        return rc;
+    }
+    e->large = 1;
+    MPI_Datatype t = hdr_type(&e->hdr, e->buf, e->count, e->dt);
+    if (msg) rc = PMPI_Imrecv(MPI_BOTTOM, 1, t, msg, r);
+    else rc = PMPI_Irecv(MPI_BOTTOM, 1, t, e->peer, e->tag, e->comm, r);
+    PMPI_Type_free(&t);
+    return rc;
+}
+
+/* Complete a blocking receive posted on the stack entry e. */
+static int finish_blocking(snap_req *e, MPI_Request *r, MPI_Status *st)
+{
+    MPI_Status pst;
+    int rc = wire_wait(r, &pst);
+    if (rc != MPI_SUCCESS) return rc;
+    snap_before_deliver(wire_req_seen(e, &pst));
+    rc = wire_req_deliver(e, st);
+    return rc == MPI_SUCCESS ? rc : snap_error(e->comm, rc);
+}
+
+int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st,
+              MPI_Request *req, const char *op)
+{
+    if (src == MPI_PROC_NULL) {
+        if (!req) return PMPI_Recv(buf, count, dt, src, tag, comm, st);
+        return PMPI_Irecv(buf, count, dt, src, tag, comm, req);
+    }
+    snap_comm *c = snap_comm_get(comm);
+    if (!c) return unknown_comm(comm, op);
+    if (count < 0) return snap_error(comm, MPI_ERR_COUNT);
+    if (wire_held.len) {
+        snap_msg *m = chan_match(&wire_held, src, tag, comm, 1);
+        if (m) return serve_held(m, buf, count, dt, st, req, op);
+    }
+    snap_req local = {.wtype = MPI_DATATYPE_NULL}, *e = req ? reqs_new() : &local;
+    e->kind = RQ_RECV, e->op = op;
+    e->buf = buf, e->count = count, e->dt = dt, e->peer = src, e->tag = tag, e->comm = comm, e->c = c;
+    MPI_Request r;
+    int rc = post_recv(e, req != NULL, &r, NULL);
+    if (!req) return rc != MPI_SUCCESS ? rc : finish_blocking(e, &r, st);
+    if (rc != MPI_SUCCESS) {
+        reqs_del(e);
+        return rc;
+    }
+    reqs_insert(e, r);
+    *req = r;
+    return MPI_SUCCESS;
+}
+
+static probed *probed_take(MPI_Message m)
+{
+    for (probed **p = &probed_list; *p; p = &(*p)->next) {
+        if ((*p)->msg != m) continue;
+        probed *q = *p;
+        *p = q->next;
+        return q;
+    }
+    return NULL;
+}
+
+int wire_mrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Status *st, MPI_Request *req)
+{
+    probed *p = probed_take(*msg);
+    if (!p) { /* MPI_MESSAGE_NO_PROC, or not probed through us */
+        if (!req) return PMPI_Mrecv(buf, count, dt, msg, st);
+        return PMPI_Imrecv(buf, count, dt, msg, req);
+    }
+    snap_msg *held = p->held;
+    snap_comm *c = p->c;
+    free(p);
+    const char *op = req ? "Imrecv" : "Mrecv";
+    if (held) {
+        *msg = MPI_MESSAGE_NULL;
+        return serve_held(held, buf, count, dt, st, req, op);
+    }
+    snap_req local = {.wtype = MPI_DATATYPE_NULL}, *e = req ? reqs_new() : &local;
+    e->kind = RQ_RECV, e->op = op;
+    e->buf = buf, e->count = count, e->dt = dt, e->peer = MPI_ANY_SOURCE, e->tag = MPI_ANY_TAG;
+    e->comm = c->comm, e->c = c;
+    MPI_Request r;
+    int rc = post_recv(e, req != NULL, &r, msg);
+    if (!req) return rc != MPI_SUCCESS ? rc : finish_blocking(e, &r, st);
+    if (rc != MPI_SUCCESS) {
+        reqs_del(e);
+        return rc;
+    }
+    reqs_insert(e, r);
+    *req = r;
+    return MPI_SUCCESS;
+}
+
+/* The application's view of a wire message's status: the header is not payload. */
+static void strip_status(MPI_Status *st)
+{
+    MPI_Count got = 0;
+    PMPI_Get_elements_x(st, MPI_BYTE, &got);
+    PMPI_Status_set_elements_x(st, MPI_BYTE, got >= WIRE_H ? got - WIRE_H : 0);
+}
+
+int wire_iprobe(int src, int tag, MPI_Comm comm, int *flag, MPI_Status *st)
+{
+    if (src != MPI_PROC_NULL && wire_held.len) {
+        snap_msg *m = chan_match(&wire_held, src, tag, comm, 0);
+        if (m) {
+            *flag = 1;
+            app_status(st, m->src, m->tag, m->bytes, MPI_SUCCESS);
+            return MPI_SUCCESS;
+        }
+    }
+    MPI_Status s;
+    int rc = PMPI_Iprobe(src, tag, comm, flag, &s);
+    if (rc == MPI_SUCCESS && *flag && src != MPI_PROC_NULL) strip_status(&s);
+    if (st != MPI_STATUS_IGNORE) *st = s;
+    return rc;
+}
+
+static void probed_add(MPI_Message msg, snap_msg *held, snap_comm *c)
+{
+    probed *p = snap_xmalloc(sizeof *p);
+    p->msg = msg, p->held = held, p->c = c, p->next = probed_list;
+    probed_list = p;
+}
+
+int wire_improbe(int src, int tag, MPI_Comm comm, int *flag, MPI_Message *msg, MPI_Status *st)
+{
+    if (src == MPI_PROC_NULL) return PMPI_Improbe(src, tag, comm, flag, msg, st);
+    snap_comm *c = snap_comm_get(comm);
+    if (!c) return unknown_comm(comm, "Improbe");
+    if (wire_held.len) {
+        snap_msg *m = chan_match(&wire_held, src, tag, comm, 1);
+        if (m) { /* the handle is the held message itself; only wire_mrecv reads it */
+            *flag = 1;
+            *msg = (MPI_Message)(void *)m;
+            probed_add(*msg, m, c);
+            app_status(st, m->src, m->tag, m->bytes, MPI_SUCCESS);
+            return MPI_SUCCESS;
+        }
+    }
+    MPI_Status s;
+    int rc = PMPI_Improbe(src, tag, comm, flag, msg, &s);
+    if (rc == MPI_SUCCESS && *flag) {
+        strip_status(&s);
+        probed_add(*msg, NULL, c);
+    }
+    if (st != MPI_STATUS_IGNORE) *st = s;
+    return rc;
+}
+
+int wire_send_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
+                   MPI_Request *req, const char *op)
+{
+    if (dest == MPI_PROC_NULL) return PMPI_Send_init(buf, count, dt, dest, tag, comm, req);
+    snap_comm *c = snap_comm_get(comm);
+    if (!c) return unknown_comm(comm, op);
+    if (dest < 0 || dest >= c->size) return snap_error(comm, MPI_ERR_RANK);
+    if (count < 0) return snap_error(comm, MPI_ERR_COUNT);
+    const snap_dtinfo *d = snap_dtinfo_get(dt);
+    uint64_t n = (uint64_t)count * (uint64_t)d->size;
+    snap_req *e = reqs_new();
+    e->kind = RQ_SEND, e->op = op, e->persistent = 1, e->state = RS_INACTIVE;
+    e->buf = (void *)buf, e->count = count, e->dt = dt, e->peer = dest, e->tag = tag, e->comm = comm, e->c = c;
+    int (*init)(const void *, int, MPI_Datatype, int, int, MPI_Comm, MPI_Request *) =
+        mode == 1 ? PMPI_Ssend_init : PMPI_Send_init;
+    MPI_Request r;
+    int rc;
+    if (n <= (uint64_t)snap_g.cfg.small_msg) {
+        e->scratch = snap_xmalloc(WIRE_H + n);
+        e->cap = WIRE_H + n;
+        rc = init(e->scratch, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
+    } else {
+        e->large = 1;
+        e->wtype = hdr_type(&e->hdr, buf, count, dt);
+        rc = init(MPI_BOTTOM, 1, e->wtype, dest, tag, comm, &r);
+    }
+    if (rc != MPI_SUCCESS) {
+        reqs_del(e);
+        return rc;
+    }
+    reqs_insert(e, r);
+    *req = r;
+    return MPI_SUCCESS;
+}
+
+int wire_recv_init(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Request *req)
+{
+    if (src == MPI_PROC_NULL) return PMPI_Recv_init(buf, count, dt, src, tag, comm, req);
+    snap_comm *c = snap_comm_get(comm);
+    if (!c) return unknown_comm(comm, "Recv_init");
+    if (count < 0) return snap_error(comm, MPI_ERR_COUNT);
+    snap_req *e = reqs_new();
+    e->kind = RQ_RECV, e->op = "Recv_init", e->persistent = 1, e->state = RS_INACTIVE;
+    e->buf = buf, e->count = count, e->dt = dt, e->peer = src, e->tag = tag, e->comm = comm, e->c = c;
+    const snap_dtinfo *d = snap_dtinfo_get(dt);
+    uint64_t cap = (uint64_t)count * (uint64_t)d->size;
+    MPI_Request r;
+    int rc;
+    if (cap <= (uint64_t)snap_g.cfg.small_msg) {
+        e->scratch = snap_xmalloc(WIRE_H + cap);
+        e->cap = WIRE_H + cap;
+        rc = PMPI_Recv_init(e->scratch, (int)(WIRE_H + cap), MPI_PACKED, src, tag, comm, &r);
+    } else {
+        e->large = 1;
+        e->wtype = hdr_type(&e->hdr, buf, count, dt);
+        rc = PMPI_Recv_init(MPI_BOTTOM, 1, e->wtype, src, tag, comm, &r);
+    }
+    if (rc != MPI_SUCCESS) {
+        reqs_del(e);
+        return rc;
+    }
+    reqs_insert(e, r);
+    *req = r;
+    return MPI_SUCCESS;
+}
+
+int wire_start(MPI_Request *req)
+{
+    snap_req *e = reqs_count ? reqs_find(*req) : NULL;
+    if (!e) return PMPI_Start(req);
+    if (e->kind == RQ_SEND) {
+        int wdest = e->c->world[e->peer];
+        e->hdr.epoch = snap_g.rec_epoch;
+        e->hdr.seq = (uint32_t)snap_g.app_sent[wdest]++;
+        if (!e->large) {
+            memcpy(e->scratch, &e->hdr, WIRE_H);
+            if (e->cap > (size_t)WIRE_H) snap_dt_pack(e->buf, e->count, e->dt, e->cap - WIRE_H, e->scratch + WIRE_H);
+        }
+    } else if (wire_held.len) {
+        snap_msg *m = chan_match(&wire_held, e->peer, e->tag, e->comm, 1);
+        if (m) { /* served from the held queue: the MPI request stays inactive */
+            e->held = m;
+            e->state = RS_SEEN;
+            wire_persist_held++;
+            return MPI_SUCCESS;
+        }
+    }
+    e->state = RS_POSTED;
+    return PMPI_Start(req);
+}
+
+uint32_t wire_req_seen(snap_req *r, const MPI_Status *st)
+{
+    if (r->held) return r->held->hdr.epoch;
+    if (r->state == RS_SEEN || r->state == RS_DELIVERED) return r->msg.hdr.epoch; /* seen by progress */
+    r->st = *st;
+    if (r->kind != RQ_RECV) return 0;
+    r->state = RS_SEEN;
+    int cancelled = 0;
+    PMPI_Test_cancelled(st, &cancelled);
+    MPI_Count got = 0;
+    PMPI_Get_elements_x(st, MPI_BYTE, &got);
+    if (cancelled || st->MPI_SOURCE == MPI_PROC_NULL || st->MPI_SOURCE < 0 || got < WIRE_H) {
+        if (!cancelled && got < WIRE_H && st->MPI_SOURCE >= 0)
+            snap_log(SNAP_LOG_ERROR, "received a message without mpisnap's header from rank %d: every rank "
+                     "of the job must run with mpisnap", st->MPI_SOURCE);
+        r->msg.bytes = 0;
+        r->msg.src_world = -1;
+        return 0;
+    }
+    wire_hdr h;
+    memcpy(&h, r->large ? (const uint8_t *)&r->hdr : r->scratch, WIRE_H);
+    snap_msg *m = &r->msg;
+    m->src_world = r->c->world[st->MPI_SOURCE];
+    m->src = st->MPI_SOURCE, m->tag = st->MPI_TAG, m->comm = r->comm, m->comm_id = r->c->id;
+    m->hdr = h;
+    m->bytes = (uint64_t)got - WIRE_H;
+    m->data = r->large ? NULL : r->scratch + WIRE_H;
+    m->buf = r->buf, m->count = r->count, m->dt = r->dt;
+    snap_seen(m->src_world, &h, m);
+    return h.epoch;
+}
+
+int wire_req_deliver(snap_req *r, MPI_Status *st)
+{
+    if (r->held) {
+        snap_msg *m = r->held;
+        r->held = NULL;
+        if (r->persistent) wire_persist_held--;
+        return deliver_held(m, r->buf, r->count, r->dt, st);
+    }
+    if (r->state == RS_DELIVERED) {
+        if (st != MPI_STATUS_IGNORE) *st = r->st;
+        return MPI_SUCCESS;
+    }
+    if (r->kind == RQ_SEND || r->msg.src_world < 0) {
+        if (st != MPI_STATUS_IGNORE) *st = r->st;
+        return r->kind == RQ_SEND ? MPI_SUCCESS : r->st.MPI_ERROR;
+    }
+    snap_msg *m = &r->msg;
+    if (m->data && m->bytes) snap_dt_unpack(m->data, m->bytes, r->buf, r->count, r->dt);
+    snap_g.app_recvd[m->src_world]++;
+    if (st != MPI_STATUS_IGNORE) {
+        *st = r->st;
+        PMPI_Status_set_elements_x(st, MPI_BYTE, (MPI_Count)m->bytes);
+    }
+    int err = MPI_SUCCESS;
+    if (r->st.MPI_ERROR == MPI_ERR_TRUNCATE) err = MPI_ERR_TRUNCATE;
+    return err;
+}
+
+int wire_get_status(MPI_Request req, int *flag, MPI_Status *st)
+{
+    snap_req *e = reqs_count ? reqs_find(req) : NULL;
+    if (!e) return PMPI_Request_get_status(req, flag, st);
+    if (e->held) { /* served from the held queue: complete, hand it over now */
+        *flag = 1;
+        snap_before_deliver(e->held->hdr.epoch);
+        int rc = wire_req_deliver(e, &e->st);
+        e->state = RS_DELIVERED;
+        if (st != MPI_STATUS_IGNORE) *st = e->st;
+        return rc;
+    }
+    if (e->state == RS_DELIVERED) {
+        *flag = 1;
+        if (st != MPI_STATUS_IGNORE) *st = e->st;
+        return MPI_SUCCESS;
+    }
+    MPI_Status pst;
+    int rc = PMPI_Request_get_status(req, flag, &pst);
+    if (rc != MPI_SUCCESS || !*flag || e->state == RS_INACTIVE) {
+        if (st != MPI_STATUS_IGNORE) *st = pst;
+        return rc;
+    }
+    snap_before_deliver(wire_req_seen(e, &pst));
+    MPI_Status out;
+    rc = wire_req_deliver(e, &out);
+    e->st = out;
+    e->state = RS_DELIVERED;
+    if (st != MPI_STATUS_IGNORE) *st = out;
+    return rc;
+}
+
+void wire_req_done(snap_req *r)
+{
+    if (!r->persistent) {
+        reqs_del(r);
+        return;
+    }
+    r->state = RS_INACTIVE;
+    memset(&r->msg, 0, sizeof r->msg);
+}
+
+int wire_request_free(MPI_Request *req)
+{
+    snap_req *e = reqs_count ? reqs_find(*req) : NULL;
+    if (!e) return PMPI_Request_free(req);
+    if (e->held) { /* a receive the library already served: the message still arrives */
+        deliver_held(e->held, e->buf, e->count, e->dt, MPI_STATUS_IGNORE);
+        e->held = NULL;
+    }
+    if (e->state == RS_POSTED) { /* active: keep it until MPI completes it */
+        orphan(e);
+        *req = MPI_REQUEST_NULL;
+        return MPI_SUCCESS;
+    }
+    reqs_del(e);
+    return PMPI_Request_free(req);
+}
+
+void wire_reap(void)
+{
+    for (int i = 0; i < norphans;) {
+        snap_req *e = orphans[i];
+        int flag = 0;
+        MPI_Status st;
+        if (PMPI_Test(&e->key, &flag, &st) != MPI_SUCCESS || !flag) {
+            i++;
+            continue;
+        }
+        orphans[i] = orphans[--norphans];
+        snap_before_deliver(wire_req_seen(e, &st));
+        wire_req_deliver(e, MPI_STATUS_IGNORE);
+        if (e->persistent) PMPI_Request_free(&e->key);
+        reqs_del(e);
+    }
+}
+
+/* World rank -> rank in c, or -1. */
+static int comm_rank_of(const snap_comm *c, int world)
+{
+    if (c->id == 0) return world;
+    for (int r = 0; r < c->size; r++)
+        if (c->world[r] == world) return r;
+    return -1;
+}
+
+int wire_drain_from(int src)
+{
+    int taken = 0;
+    snap_comm *c;
+    for (int i = 0; (c = snap_comm_at(i)); i++) {
+        int r = src < 0 ? MPI_ANY_SOURCE : comm_rank_of(c, src);
+        for (int k = 0; r != -1 && k < 64; k++) {
+            int flag = 0;
+            MPI_Message msg;
+            MPI_Status st;
+            if (PMPI_Improbe(r, MPI_ANY_TAG, c->comm, &flag, &msg, &st) != MPI_SUCCESS || !flag) break;
+            MPI_Count got = 0;
+            PMPI_Get_elements_x(&st, MPI_BYTE, &got);
+            uint8_t *b = snap_xmalloc((size_t)got);
+            PMPI_Mrecv(b, (int)got, MPI_PACKED, &msg, &st);
+            int from = c->world[st.MPI_SOURCE];
+            if (got < WIRE_H) {
+                snap_log(SNAP_LOG_ERROR, "drained a message without mpisnap's header from rank %d; dropped", from);
+                free(b);
+                continue;
+            }
+            snap_msg *m = snap_xcalloc(1, sizeof *m);
+            memcpy(&m->hdr, b, WIRE_H);
+            memmove(b, b + WIRE_H, (size_t)got - WIRE_H);
+            m->data = b;
+            m->bytes = (uint64_t)got - WIRE_H;
+            m->src_world = from, m->src = st.MPI_SOURCE, m->tag = st.MPI_TAG, m->comm = c->comm, m->comm_id = c->id;
+            snap_seen(from, &m->hdr, m);
+            chan_push(&wire_held, m);
+            taken++;
+        }
+    }
+    return taken;
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# run_check.sh - run an MPI job that takes snapshots, then check every snapshot file.
+#
+#   run_check.sh [options] -- mpiexec -n N app args...
+#     --inspect PATH      mpisnap-inspect to use (required)
+#     --dir DIR           MPISNAP_DIR for the job (emptied first; required)
+#     --min N             at least N snapshot files must be written (default 1)
+#     --transit           at least one snapshot must hold in-transit messages
+#     --same-as CMD... --end   the last 2 lines of the job's stdout must equal CMD's
+#     --expect-fail TEXT  the job must exit non-zero and print TEXT on stderr (no check of files)
+#
+# It fails (exit 1, saying why) when the job fails, a file is missing or refused, a
+# snapshot is inconsistent, a ".part" file is left behind, or the library logged an
+# internal error.
+set -u
+inspect= dir= min=1 transit=0 same=() expect_fail=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --inspect) inspect=$2; shift 2 ;;
+    --dir) dir=$2; shift 2 ;;
+    --min) min=$2; shift 2 ;;
+    --transit) transit=1; shift ;;
+    --same-as) shift; while [ "$1" != "--end" ]; do same+=("$1"); shift; done; shift ;;
+    --expect-fail) expect_fail=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "run_check.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$inspect" ] && [ -n "$dir" ] || { echo "run_check.sh: --inspect and --dir are required" >&2; exit 2; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+rm -rf "$dir" && mkdir -p "$dir"
+export MPISNAP_DIR="$dir"
+out="$dir/stdout" err="$dir/stderr"
+"$@" >"$out" 2>"$err"
+rc=$?
+tail -n 5 "$out"
+if [ -n "$expect_fail" ]; then
+  [ $rc -ne 0 ] || fail "the job succeeded; expected a failure with '$expect_fail'"
+  grep -qF -- "$expect_fail" "$err" || { cat "$err" >&2; fail "stderr does not say '$expect_fail'"; }
+  echo "failed as expected: $(grep -F -- "$expect_fail" "$err" | head -n 1)"
+  exit 0
+fi
+[ $rc -eq 0 ] || { tail -n 20 "$err" >&2; fail "the job exited with $rc"; }
+if grep -q "internal:" "$err"; then grep "internal:" "$err" >&2; fail "the library reported an internal error"; fi
+
+shopt -s nullglob
+files=("$dir"/snap-*.h5)
+parts=("$dir"/*.part)
+[ ${#parts[@]} -eq 0 ] || fail "left-over partial files: ${parts[*]}"
+[ ${#files[@]} -ge "$min" ] || { tail -n 20 "$err" >&2; fail "${#files[@]} snapshot files, expected at least $min"; }
+msgs=0
+for f in "${files[@]}"; do
+  "$inspect" check "$f" >"$dir/check.out" 2>&1 || { cat "$dir/check.out" >&2; fail "$f is not consistent"; }
+  n=$("$inspect" messages --json "$f" | grep -o '"src"' | wc -l)
+  msgs=$((msgs + n))
+done
+echo "${#files[@]} snapshots consistent, $msgs in-transit messages in all"
+[ $transit -eq 0 ] || [ $msgs -gt 0 ] || fail "no snapshot holds an in-transit message"
+
+if [ ${#same[@]} -gt 0 ]; then
+  ref=$("${same[@]}" 2>/dev/null | tail -n 2)
+  got=$(tail -n 2 "$out")
+  [ "$ref" = "$got" ] || fail "output differs from the run without mpisnap:
+  without: $ref
+  with:    $got"
+  echo "final output identical to the run without mpisnap"
+fi
+exit 0
