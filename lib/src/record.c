@@ -18,6 +18,7 @@
 
 typedef struct region {
     char name[SF_NAME_MAX];
+    char type[SF_NAME_MAX];  /* the caller's datatype name (a duplicate is renamed) */
     void *ptr;
     int count;
     MPI_Datatype dt;      /* our duplicate */
@@ -38,6 +39,7 @@ int record_protect(const char *name, void *ptr, int count, MPI_Datatype dt)
     region *r = &regions[nregions];
     if (PMPI_Type_dup(dt, &r->dt) != MPI_SUCCESS) return MPISNAP_EINVAL;
     snprintf(r->name, sizeof r->name, "%s", name);
+    snap_dt_name(dt, r->type, sizeof r->type);
     r->ptr = ptr;
     r->count = count;
     nregions++;
@@ -75,9 +77,7 @@ static void record_regions(snap_cur *c)
         c->region_data[i] = snap_xmalloc((size_t)size);
         PMPI_Pack(r->ptr, r->count, r->dt, c->region_data[i], size, &pos, MPI_COMM_SELF);
         snprintf(o->name, sizeof o->name, "%s", r->name);
-        char tname[SF_NAME_MAX];
-        snap_dt_name(r->dt, tname, sizeof tname);
-        snprintf(o->type, sizeof o->type, "%s", tname);
+        memcpy(o->type, r->type, sizeof o->type);
         o->count = (uint64_t)r->count;
         o->bytes = (uint64_t)pos;
         o->data = c->region_data[i];
