@@ -253,7 +253,8 @@ static void usage(void)
            "                         by rank (default 0: never)\n"
            "  --request-ranks LIST   comma-separated ranks that request (default all)\n"
            "  --snapshot-in-barrier  the last rank requests a snapshot while the others\n"
-           "                         wait in the final MPI_Barrier\n"
+           "                         wait in the final MPI_Barrier, and enters it only once\n"
+           "                         the snapshot is complete\n"
            "  --snapshot-in-recv     rank 0 requests a snapshot while the others wait in\n"
            "                         MPI_Recv for its last message\n"
            "  --quiet                print only the last two lines\n"
@@ -1027,8 +1028,15 @@ int main(int argc, char **argv)
     run_transfers(&b);
     run_tail(&b);
     if (b.opt.in_barrier && b.rank == b.nranks - 1) {
+        /* The others are (or will be) blocked in the barrier: the snapshot can only
+         * complete if they serve it from there, since this rank enters it afterwards. */
+        long before = mpisnap_last_snapshot();
         busy_ms(SNAP_DELAY_MS);
         snap_request();
+        while (mpisnap_last_snapshot() <= before) {
+            int flag;
+            MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_SELF, &flag, MPI_STATUS_IGNORE);
+        }
     }
     MPI_Barrier(MPI_COMM_WORLD);
     long snapshot = mpisnap_wait_all();

@@ -323,10 +323,13 @@ void snap_progress(void)
 void snap_poll_slow(void)
 {
     if (snap_g.attention | snap_g.active) snap_progress();
-    else { /* every 64th call: a cheap look for control traffic */
+    else { /* every 64th call: a cheap look for control traffic. The pre-posted
+            * receive matches control messages as they arrive, so look at it (a probe
+            * would never see them); the collector also looks for parts. */
         int flag = 0;
         if (snap_g.in_lib) return;
-        PMPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, snap_g.ctl, &flag, MPI_STATUS_IGNORE);
+        PMPI_Request_get_status(ctl_req, &flag, MPI_STATUS_IGNORE);
+        if (!flag && snap_g.rank == 0) PMPI_Iprobe(MPI_ANY_SOURCE, TAG_PART, snap_g.ctl, &flag, MPI_STATUS_IGNORE);
         if (flag) snap_progress();
     }
 }

@@ -395,6 +395,37 @@ int wire_improbe(int src, int tag, MPI_Comm comm, int *flag, MPI_Message *msg, M
     return rc;
 }
 
+/* Create the persistent wire request of entry e (arguments filled): on its own scratch
+ * buffer for a small payload, through a [header|buffer] type kept with e otherwise. */
+static int persistent_init(snap_req *e, int mode, MPI_Request *req)
+{
+    const snap_dtinfo *d = snap_dtinfo_get(e->dt);
+    uint64_t n = (uint64_t)e->count * (uint64_t)d->size;
+    int (*send_init)(const void *, int, MPI_Datatype, int, int, MPI_Comm, MPI_Request *) =
+        mode == 1 ? PMPI_Ssend_init : PMPI_Send_init;
+    void *wbuf = MPI_BOTTOM;
+    int wcount = 1;
+    MPI_Datatype wtype;
+    if (n <= (uint64_t)snap_g.cfg.small_msg) {
+        e->scratch = snap_xmalloc(WIRE_H + n);
+        e->cap = WIRE_H + n;
+        wbuf = e->scratch, wcount = (int)(WIRE_H + n), wtype = MPI_PACKED;
+    } else {
+        e->large = 1;
+        wtype = e->wtype = hdr_type(&e->hdr, e->buf, e->count, e->dt);
+    }
+    MPI_Request r;
+    int rc = e->kind == RQ_SEND ? send_init(wbuf, wcount, wtype, e->peer, e->tag, e->comm, &r)
+                                : PMPI_Recv_init(wbuf, wcount, wtype, e->peer, e->tag, e->comm, &r);
+    if (rc != MPI_SUCCESS) {
+        reqs_del(e);
+        return rc;
+    }
+    reqs_insert(e, r);
+    *req = r;
+    return MPI_SUCCESS;
+}
+
 int wire_send_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
                    MPI_Request *req, const char *op)
 {
@@ -403,31 +434,10 @@ int wire_send_init(const void *buf, int count, MPI_Datatype dt, int dest, int ta
     if (!c) return unknown_comm(comm, op);
     if (dest < 0 || dest >= c->size) return snap_error(comm, MPI_ERR_RANK);
     if (count < 0) return snap_error(comm, MPI_ERR_COUNT);
-    const snap_dtinfo *d = snap_dtinfo_get(dt);
-    uint64_t n = (uint64_t)count * (uint64_t)d->size;
     snap_req *e = reqs_new();
     e->kind = RQ_SEND, e->op = op, e->persistent = 1, e->state = RS_INACTIVE;
     e->buf = (void *)buf, e->count = count, e->dt = dt, e->peer = dest, e->tag = tag, e->comm = comm, e->c = c;
-    int (*init)(const void *, int, MPI_Datatype, int, int, MPI_Comm, MPI_Request *) =
-        mode == 1 ? PMPI_Ssend_init : PMPI_Send_init;
-    MPI_Request r;
-    int rc;
-    if (n <= (uint64_t)snap_g.cfg.small_msg) {
-        e->scratch = snap_xmalloc(WIRE_H + n);
-        e->cap = WIRE_H + n;
-        rc = init(e->scratch, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
-    } else {
-        e->large = 1;
-        e->wtype = hdr_type(&e->hdr, buf, count, dt);
-        rc = init(MPI_BOTTOM, 1, e->wtype, dest, tag, comm, &r);
-    }
-    if (rc != MPI_SUCCESS) {
-        reqs_del(e);
-        return rc;
-    }
-    reqs_insert(e, r);
-    *req = r;
-    return MPI_SUCCESS;
+    return persistent_init(e, mode, req);
 }
 
 int wire_recv_init(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Request *req)
@@ -439,26 +449,7 @@ int wire_recv_init(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_
     snap_req *e = reqs_new();
     e->kind = RQ_RECV, e->op = "Recv_init", e->persistent = 1, e->state = RS_INACTIVE;
     e->buf = buf, e->count = count, e->dt = dt, e->peer = src, e->tag = tag, e->comm = comm, e->c = c;
-    const snap_dtinfo *d = snap_dtinfo_get(dt);
-    uint64_t cap = (uint64_t)count * (uint64_t)d->size;
-    MPI_Request r;
-    int rc;
-    if (cap <= (uint64_t)snap_g.cfg.small_msg) {
-        e->scratch = snap_xmalloc(WIRE_H + cap);
-        e->cap = WIRE_H + cap;
-        rc = PMPI_Recv_init(e->scratch, (int)(WIRE_H + cap), MPI_PACKED, src, tag, comm, &r);
-    } else {
-        e->large = 1;
-        e->wtype = hdr_type(&e->hdr, buf, count, dt);
-        rc = PMPI_Recv_init(MPI_BOTTOM, 1, e->wtype, src, tag, comm, &r);
-    }
-    if (rc != MPI_SUCCESS) {
-        reqs_del(e);
-        return rc;
-    }
-    reqs_insert(e, r);
-    *req = r;
-    return MPI_SUCCESS;
+    return persistent_init(e, 0, req);
 }
 
 int wire_start(MPI_Request *req)
@@ -638,7 +629,8 @@ int wire_drain_from(int src)
     snap_comm *c;
     for (int i = 0; (c = snap_comm_at(i)); i++) {
         int r = src < 0 ? MPI_ANY_SOURCE : comm_rank_of(c, src);
-        for (int k = 0; r != -1 && k < 64; k++) {
+        if (src >= 0 && r < 0) continue; /* src is not in this communicator */
+        for (int k = 0; k < 64; k++) {
             int flag = 0;
             MPI_Message msg;
             MPI_Status st;

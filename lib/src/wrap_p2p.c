@@ -27,6 +27,7 @@ static int blocking_send(const void *buf, int count, MPI_Datatype dt, int dest, 
 {
     snap_enter(op, dest, tag, comm, count, dt);
     int rc = wire_send(buf, count, dt, dest, tag, comm, mode, NULL, op);
+    snap_poll(); /* posted and counted: a record point */
     snap_leave();
     return rc;
 }

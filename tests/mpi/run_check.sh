@@ -7,13 +7,14 @@
 #     --min N             at least N snapshot files must be written (default 1)
 #     --transit           at least one snapshot must hold in-transit messages
 #     --same-as CMD... --end   the last 2 lines of the job's stdout must equal CMD's
+#     --expect-call NAME  some snapshot must show a rank inside MPI call NAME (e.g. MPI_Recv)
 #     --expect-fail TEXT  the job must exit non-zero and print TEXT on stderr (no check of files)
 #
 # It fails (exit 1, saying why) when the job fails, a file is missing or refused, a
 # snapshot is inconsistent, a ".part" file is left behind, or the library logged an
 # internal error.
 set -u
-inspect= dir= min=1 transit=0 same=() expect_fail=
+inspect= dir= min=1 transit=0 same=() expect_fail= calls=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --inspect) inspect=$2; shift 2 ;;
@@ -22,6 +23,7 @@ while [ $# -gt 0 ]; do
     --transit) transit=1; shift ;;
     --same-as) shift; while [ "$1" != "--end" ]; do same+=("$1"); shift; done; shift ;;
     --expect-fail) expect_fail=$2; shift 2 ;;
+    --expect-call) calls+=("$2"); shift 2 ;;
     --) shift; break ;;
     *) echo "run_check.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -57,6 +59,14 @@ for f in "${files[@]}"; do
 done
 echo "${#files[@]} snapshots consistent, $msgs in-transit messages in all"
 [ $transit -eq 0 ] || [ $msgs -gt 0 ] || fail "no snapshot holds an in-transit message"
+for call in "${calls[@]}"; do
+  found=0
+  for f in "${files[@]}"; do
+    "$inspect" summary --json "$f" | grep -q "\"call\": *\"$call\"" && found=1
+  done
+  [ $found -eq 1 ] || fail "no snapshot shows a rank inside $call"
+  echo "a snapshot shows a rank inside $call"
+done
 
 if [ ${#same[@]} -gt 0 ]; then
   ref=$("${same[@]}" 2>/dev/null | tail -n 2)
