@@ -81,6 +81,10 @@ static void put_part(blob *b, snap_cur *c)
         PUT(b, l);
         put(b, p->stack[i], l);
     }
+    for (uint32_t i = 0; i < p->ncomms; i++) {
+        PUT(b, p->comms[i]);
+        put(b, p->comms[i].world, (size_t)p->comms[i].size * sizeof(int32_t));
+    }
     /* the conserved quantity, when this rank declared one */
     PUT(b, collect_conserve_region);
     PUT(b, collect_conserve_total);
@@ -94,6 +98,7 @@ typedef struct part {
     sf_region *regions;
     sf_msg *msgs;
     const char **stack;
+    sf_comm *comms;
 } part;
 
 static int get_part(reader *rd, part *o)
@@ -132,6 +137,13 @@ static int get_part(reader *rd, part *o)
         if (o->stack[i] && (l == 0 || o->stack[i][l - 1])) rd->bad = 1;
     }
     p->stack = o->stack;
+    o->comms = snap_xcalloc(p->ncomms, sizeof *o->comms);
+    for (uint32_t i = 0; i < p->ncomms && !rd->bad; i++) {
+        GET(rd, o->comms[i]);
+        if (o->comms[i].size < 0 || o->comms[i].size > snap_g.nranks) return -1;
+        o->comms[i].world = get(rd, (size_t)o->comms[i].size * sizeof(int32_t));
+    }
+    p->comms = o->comms;
     char region[SF_NAME_MAX];
     int64_t total = 0;
     int32_t offset = 0;
@@ -152,6 +164,7 @@ static void free_part(part *o)
     free(o->regions);
     free(o->msgs);
     free(o->stack);
+    free(o->comms);
 }
 
 /* ---- the collector ---- */

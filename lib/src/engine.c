@@ -261,6 +261,7 @@ static void look_at_req(snap_req *r, void *arg)
     if (r->kind != RQ_RECV || r->state != RS_POSTED || r->held) return;
     int flag = 0;
     MPI_Status st;
+    st.MPI_ERROR = MPI_SUCCESS; /* single-request calls do not set it */
     if (PMPI_Request_get_status(r->key, &flag, &st) == MPI_SUCCESS && flag) wire_req_seen(r, &st);
 }
 

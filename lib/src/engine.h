@@ -39,6 +39,8 @@ struct snap_cur {
     uint8_t **region_data;
     sf_request *requests;
     char **stack;
+    sf_comm *comms;
+    int32_t **comm_world;
 };
 
 /* record.c */

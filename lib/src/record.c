@@ -108,6 +108,24 @@ static void add_request(snap_req *r, void *arg)
     o->comm = c ? c->id : -1;
     o->count = r->count;
     snap_dt_name(r->dt, o->datatype, sizeof o->datatype);
+    for (int i = 0; i < snap_g.call_nreqs && snap_g.call; i++)
+        if (snap_g.call_reqs[i] == r->key && r->key != MPI_REQUEST_NULL) o->awaited = 1;
+}
+
+static void record_comms(snap_cur *c)
+{
+    int n = 0;
+    while (snap_comm_at(n)) n++;
+    c->comms = snap_xcalloc((size_t)n, sizeof *c->comms);
+    c->comm_world = snap_xcalloc((size_t)n, sizeof *c->comm_world);
+    for (int i = 0; i < n; i++) {
+        const snap_comm *sc = snap_comm_at(i);
+        c->comm_world[i] = snap_xmalloc((size_t)sc->size * sizeof(int32_t));
+        for (int k = 0; k < sc->size; k++) c->comm_world[i][k] = sc->world[k];
+        c->comms[i] = (sf_comm){sc->id, sc->size, c->comm_world[i]};
+    }
+    c->part.comms = c->comms;
+    c->part.ncomms = (uint32_t)n;
 }
 
 static void record_call(snap_cur *c)
@@ -164,12 +182,16 @@ void record_local(snap_cur *c)
     p->requests = l.v;
     p->nrequests = l.n;
     if (snap_g.cfg.stack) record_stack(c);
+    record_comms(c);
 }
 
 void record_free(snap_cur *c)
 {
     for (uint32_t i = 0; i < c->part.nregions; i++) free(c->region_data[i]);
     for (uint32_t i = 0; i < c->part.nstack; i++) free(c->stack[i]);
+    for (uint32_t i = 0; i < c->part.ncomms; i++) free(c->comm_world[i]);
+    free(c->comms);
+    free(c->comm_world);
     free(c->region_data);
     free(c->regions);
     free(c->requests);

@@ -28,6 +28,7 @@ struct snap_req {
     void *buf;                /* application arguments */
     int count, peer, tag;
     MPI_Datatype dt;
+    const snap_dtinfo *dti;   /* dt's cached facts, when still valid (dti->dt == dt) */
     MPI_Comm comm;
     snap_comm *c;             /* the communicator's entry (outlives MPI_Comm_free) */
     wire_hdr hdr;             /* large path: the header travels from/into here */

@@ -71,6 +71,9 @@ void snap_dtinfo_forget(MPI_Datatype dt);
  * application buffer, or unpack them into it. Contiguous types are a memcpy. */
 void snap_dt_pack(const void *buf, int count, MPI_Datatype dt, uint64_t nbytes, uint8_t *out);
 void snap_dt_unpack(const uint8_t *in, uint64_t nbytes, void *buf, int count, MPI_Datatype dt);
+/* The same with the datatype's facts already at hand (the per-message path). */
+void snap_dt_pack_d(const snap_dtinfo *d, const void *buf, int count, uint64_t nbytes, uint8_t *out);
+void snap_dt_unpack_d(const snap_dtinfo *d, const uint8_t *in, uint64_t nbytes, void *buf, int count);
 void snap_dt_name(MPI_Datatype dt, char *out, size_t len);
 
 /* ---- communicators (comms.c) ---- */
@@ -144,6 +147,8 @@ typedef struct snap_state {
     int call_peer, call_tag, call_count;
     MPI_Comm call_comm;
     MPI_Datatype call_dt;
+    const MPI_Request *call_reqs; /* the requests a Wait* call waits on */
+    int call_nreqs;
     int hang_reported;
 
     int in_lib;            /* re-entry guard: MPI calls made by the library itself */
@@ -197,7 +202,16 @@ static inline void snap_enter(const char *name, int peer, int tag, MPI_Comm comm
     snap_g.call_comm = comm;
     snap_g.call_count = count;
     snap_g.call_dt = dt;
+    snap_g.call_nreqs = 0;
     snap_g.call_t0 = -1.0; /* stamped lazily by the first slow spin */
+    snap_g.hang_reported = 0;
+}
+/* The call in progress waits on these requests (Wait*, Sendrecv). */
+static inline void snap_enter_reqs(const char *name, int n, const MPI_Request *reqs)
+{
+    snap_enter(name, -2, -2, MPI_COMM_NULL, n, MPI_DATATYPE_NULL);
+    snap_g.call_reqs = reqs;
+    snap_g.call_nreqs = n;
 }
 static inline void snap_leave(void) { snap_g.call = NULL; }
 

@@ -50,7 +50,16 @@ typedef struct sf_request {
     int32_t comm;           /* job-wide communicator id, -1 when none */
     int64_t count;
     char datatype[SF_NAME_MAX];
+    int32_t awaited;        /* 1 if the call in progress (Wait*, Test*) is waiting on it */
 } sf_request;
+
+/* A communicator this rank belongs to: its job-wide id and its members' world ranks
+ * (member i of the communicator is world rank world[i]). */
+typedef struct sf_comm {
+    int32_t id;
+    int32_t size;
+    const int32_t *world;
+} sf_comm;
 
 /* One rank's part of a snapshot. All arrays are owned by the caller. */
 typedef struct sf_rank {
@@ -76,6 +85,8 @@ typedef struct sf_rank {
     const sf_msg *msgs;         uint32_t nmsgs;
     /* call stack, one frame per string, innermost first */
     const char *const *stack;   uint32_t nstack;
+    /* communicators of this rank (world and self included) */
+    const sf_comm *comms;       uint32_t ncomms;
 } sf_rank;
 
 /* Job-wide attributes of one snapshot. */

@@ -83,7 +83,12 @@ static void split(const snap_dtinfo *d, uint64_t nbytes, int count, int *whole, 
 
 void snap_dt_pack(const void *buf, int count, MPI_Datatype dt, uint64_t nbytes, uint8_t *out)
 {
-    const snap_dtinfo *d = snap_dtinfo_get(dt);
+    snap_dt_pack_d(snap_dtinfo_get(dt), buf, count, nbytes, out);
+}
+
+void snap_dt_pack_d(const snap_dtinfo *d, const void *buf, int count, uint64_t nbytes, uint8_t *out)
+{
+    MPI_Datatype dt = d->dt;
     if (d->contig) {
         memcpy(out, (const char *)buf + d->true_lb, nbytes);
         return;
@@ -103,7 +108,12 @@ void snap_dt_pack(const void *buf, int count, MPI_Datatype dt, uint64_t nbytes, 
 
 void snap_dt_unpack(const uint8_t *in, uint64_t nbytes, void *buf, int count, MPI_Datatype dt)
 {
-    const snap_dtinfo *d = snap_dtinfo_get(dt);
+    snap_dt_unpack_d(snap_dtinfo_get(dt), in, nbytes, buf, count);
+}
+
+void snap_dt_unpack_d(const snap_dtinfo *d, const uint8_t *in, uint64_t nbytes, void *buf, int count)
+{
+    MPI_Datatype dt = d->dt;
     if (d->contig) {
         memcpy((char *)buf + d->true_lb, in, nbytes);
         return;

@@ -31,6 +31,40 @@ typedef struct probed {
 } probed;
 static probed *probed_list;
 
+/* Status fields without MPI calls on the per-message path: Open MPI's status carries
+ * the received byte count and the cancelled flag in plain fields; other MPIs go
+ * through the standard calls. */
+static inline MPI_Count st_bytes(const MPI_Status *st)
+{
+#ifdef OPEN_MPI
+    return (MPI_Count)st->_ucount;
+#else
+    MPI_Count n = 0;
+    PMPI_Get_elements_x(st, MPI_BYTE, &n);
+    return n;
+#endif
+}
+
+static inline void st_set_bytes(MPI_Status *st, MPI_Count n)
+{
+#ifdef OPEN_MPI
+    st->_ucount = (size_t)n;
+#else
+    PMPI_Status_set_elements_x(st, MPI_BYTE, n);
+#endif
+}
+
+static inline int st_cancelled(const MPI_Status *st)
+{
+#ifdef OPEN_MPI
+    return st->_cancelled;
+#else
+    int flag = 0;
+    PMPI_Test_cancelled(st, &flag);
+    return flag;
+#endif
+}
+
 /* Open MPI hands out one shared, static request for sends it completed inline, so a
  * request handle is not unique: such a send must not get a side-table entry. */
 static MPI_Request req_empty;
@@ -108,6 +142,7 @@ int wire_wait(MPI_Request *r, MPI_Status *st)
 {
     int flag = 0, rc;
     unsigned it = 0;
+    if (st != MPI_STATUS_IGNORE) st->MPI_ERROR = MPI_SUCCESS; /* MPI_Test leaves it alone */
     while ((rc = PMPI_Test(r, &flag, st)) == MPI_SUCCESS && !flag) snap_spin(&it);
     return rc;
 }
@@ -137,13 +172,13 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
         int owned = req || mode == 2;
         uint8_t *s = owned ? snap_xmalloc(WIRE_H + n) : grow(&sbuf, &sbuf_cap, WIRE_H + n);
         memcpy(s, &h, WIRE_H);
-        if (n) snap_dt_pack(buf, count, dt, n, s + WIRE_H);
+        if (n) snap_dt_pack_d(d, buf, count, n, s + WIRE_H);
         rc = (mode == 1 ? PMPI_Issend : PMPI_Isend)(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
         if (rc != MPI_SUCCESS) {
             if (owned) free(s);
             return rc;
         }
-        if (!owned) return wire_wait(&r, MPI_STATUS_IGNORE);
+        if (!owned) return completed_at_once(r) ? MPI_SUCCESS : wire_wait(&r, MPI_STATUS_IGNORE);
         if (req && mode != 2 && completed_at_once(r)) {
             free(s);
             *req = r;
@@ -193,7 +228,7 @@ static void app_status(MPI_Status *st, int src, int tag, uint64_t bytes, int err
     st->MPI_SOURCE = src;
     st->MPI_TAG = tag;
     st->MPI_ERROR = err;
-    PMPI_Status_set_elements_x(st, MPI_BYTE, (MPI_Count)bytes);
+    st_set_bytes(st, (MPI_Count)bytes);
     PMPI_Status_set_cancelled(st, 0);
 }
 
@@ -237,7 +272,7 @@ static int serve_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_St
  * shared scratch; the others own theirs. */
 static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
 {
-    const snap_dtinfo *d = snap_dtinfo_get(e->dt);
+    const snap_dtinfo *d = e->dti = snap_dtinfo_get(e->dt);
     uint64_t cap = (uint64_t)e->count * (uint64_t)d->size;
     int rc;
     if (cap <= (uint64_t)snap_g.cfg.small_msg) {
@@ -281,7 +316,11 @@ int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm 
         snap_msg *m = chan_match(&wire_held, src, tag, comm, 1);
         if (m) return serve_held(m, buf, count, dt, st, req, op);
     }
-    snap_req local = {.wtype = MPI_DATATYPE_NULL}, *e = req ? reqs_new() : &local;
+    snap_req local, *e = req ? reqs_new() : &local;
+    if (!req) { /* only the fields the receive path reads */
+        local.held = NULL, local.large = 0, local.state = RS_POSTED, local.persistent = 0;
+        local.wtype = MPI_DATATYPE_NULL;
+    }
     e->kind = RQ_RECV, e->op = op;
     e->buf = buf, e->count = count, e->dt = dt, e->peer = src, e->tag = tag, e->comm = comm, e->c = c;
     MPI_Request r;
@@ -341,9 +380,8 @@ int wire_mrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Stat
 /* The application's view of a wire message's status: the header is not payload. */
 static void strip_status(MPI_Status *st)
 {
-    MPI_Count got = 0;
-    PMPI_Get_elements_x(st, MPI_BYTE, &got);
-    PMPI_Status_set_elements_x(st, MPI_BYTE, got >= WIRE_H ? got - WIRE_H : 0);
+    MPI_Count got = st_bytes(st);
+    st_set_bytes(st, got >= WIRE_H ? got - WIRE_H : 0);
 }
 
 int wire_iprobe(int src, int tag, MPI_Comm comm, int *flag, MPI_Status *st)
@@ -484,10 +522,8 @@ uint32_t wire_req_seen(snap_req *r, const MPI_Status *st)
     r->st = *st;
     if (r->kind != RQ_RECV) return 0;
     r->state = RS_SEEN;
-    int cancelled = 0;
-    PMPI_Test_cancelled(st, &cancelled);
-    MPI_Count got = 0;
-    PMPI_Get_elements_x(st, MPI_BYTE, &got);
+    int cancelled = st_cancelled(st);
+    MPI_Count got = st_bytes(st);
     if (cancelled || st->MPI_SOURCE == MPI_PROC_NULL || st->MPI_SOURCE < 0 || got < WIRE_H) {
         if (!cancelled && got < WIRE_H && st->MPI_SOURCE >= 0)
             snap_log(SNAP_LOG_ERROR, "received a message without mpisnap's header from rank %d: every rank "
@@ -526,11 +562,14 @@ int wire_req_deliver(snap_req *r, MPI_Status *st)
         return r->kind == RQ_SEND ? MPI_SUCCESS : r->st.MPI_ERROR;
     }
     snap_msg *m = &r->msg;
-    if (m->data && m->bytes) snap_dt_unpack(m->data, m->bytes, r->buf, r->count, r->dt);
+    if (m->data && m->bytes) {
+        if (r->dti && r->dti->dt == r->dt) snap_dt_unpack_d(r->dti, m->data, m->bytes, r->buf, r->count);
+        else snap_dt_unpack(m->data, m->bytes, r->buf, r->count, r->dt); /* the cache slot moved on */
+    }
     snap_g.app_recvd[m->src_world]++;
     if (st != MPI_STATUS_IGNORE) {
         *st = r->st;
-        PMPI_Status_set_elements_x(st, MPI_BYTE, (MPI_Count)m->bytes);
+        st_set_bytes(st, (MPI_Count)m->bytes);
     }
     int err = MPI_SUCCESS;
     if (r->st.MPI_ERROR == MPI_ERR_TRUNCATE) err = MPI_ERR_TRUNCATE;
@@ -555,6 +594,7 @@ int wire_get_status(MPI_Request req, int *flag, MPI_Status *st)
         return MPI_SUCCESS;
     }
     MPI_Status pst;
+    pst.MPI_ERROR = MPI_SUCCESS;
     int rc = PMPI_Request_get_status(req, flag, &pst);
     if (rc != MPI_SUCCESS || !*flag || e->state == RS_INACTIVE) {
         if (st != MPI_STATUS_IGNORE) *st = pst;
@@ -602,6 +642,7 @@ void wire_reap(void)
         snap_req *e = orphans[i];
         int flag = 0;
         MPI_Status st;
+        st.MPI_ERROR = MPI_SUCCESS;
         if (PMPI_Test(&e->key, &flag, &st) != MPI_SUCCESS || !flag) {
             i++;
             continue;
@@ -635,8 +676,7 @@ int wire_drain_from(int src)
             MPI_Message msg;
             MPI_Status st;
             if (PMPI_Improbe(r, MPI_ANY_TAG, c->comm, &flag, &msg, &st) != MPI_SUCCESS || !flag) break;
-            MPI_Count got = 0;
-            PMPI_Get_elements_x(&st, MPI_BYTE, &got);
+            MPI_Count got = st_bytes(&st);
             uint8_t *b = snap_xmalloc((size_t)got);
             PMPI_Mrecv(b, (int)got, MPI_PACKED, &msg, &st);
             int from = c->world[st.MPI_SOURCE];

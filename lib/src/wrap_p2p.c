@@ -116,6 +116,7 @@ SNAP_API int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype sdt, int de
     MPI_Status sts[2];
     int rc = wire_send(sbuf, scount, sdt, dest, stag, comm, 0, &r[0], "Sendrecv");
     if (rc == MPI_SUCCESS) rc = wire_recv(rbuf, rcount, rdt, src, rtag, comm, MPI_STATUS_IGNORE, &r[1], "Sendrecv");
+    snap_g.call_reqs = r, snap_g.call_nreqs = 2;
     if (rc == MPI_SUCCESS) rc = snap_waitall_internal(2, r, sts);
     if (rc == MPI_SUCCESS && st != MPI_STATUS_IGNORE) *st = sts[1];
     snap_leave();
@@ -135,6 +136,7 @@ SNAP_API int MPI_Sendrecv_replace(void *buf, int count, MPI_Datatype dt, int des
     MPI_Status sts[2];
     int rc = wire_send(copy, (int)n, MPI_BYTE, dest, stag, comm, 0, &r[0], "Sendrecv_replace");
     if (rc == MPI_SUCCESS) rc = wire_recv(buf, count, dt, src, rtag, comm, MPI_STATUS_IGNORE, &r[1], "Sendrecv_replace");
+    snap_g.call_reqs = r, snap_g.call_nreqs = 2;
     if (rc == MPI_SUCCESS) rc = snap_waitall_internal(2, r, sts);
     if (rc == MPI_SUCCESS && st != MPI_STATUS_IGNORE) *st = sts[1];
     free(copy);

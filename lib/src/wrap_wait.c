@@ -73,10 +73,17 @@ static void free_keys(MPI_Request *k, MPI_Request *small)
     if (k != small) free(k);
 }
 
+/* MPI's single-request calls do not write MPI_ERROR into a status: start clean. */
+static void clear_errors(int n, MPI_Status *st)
+{
+    for (int i = 0; i < n; i++) st[i].MPI_ERROR = MPI_SUCCESS;
+}
+
 static int test_one(MPI_Request *req, int *flag, MPI_Status *st)
 {
     MPI_Request key = *req;
     MPI_Status pst;
+    clear_errors(1, &pst);
     int rc = PMPI_Test(req, flag, &pst);
     if (rc != MPI_SUCCESS || !*flag) return rc;
     int idx = 0;
@@ -93,7 +100,7 @@ SNAP_API int MPI_Test(MPI_Request *req, int *flag, MPI_Status *st)
 SNAP_API int MPI_Wait(MPI_Request *req, MPI_Status *st)
 {
     if (snap_passthrough()) return PMPI_Wait(req, st);
-    snap_enter("Wait", -2, -2, MPI_COMM_NULL, 0, MPI_DATATYPE_NULL);
+    snap_enter_reqs("Wait", 1, req);
     int flag = 0, rc;
     unsigned it = 0;
     while ((rc = test_one(req, &flag, st)) == MPI_SUCCESS && !flag) snap_spin(&it);
@@ -105,9 +112,10 @@ static int testall(int n, MPI_Request *reqs, int *flag, MPI_Status *sts)
 {
     MPI_Request small[16], *keys = save_keys(n, reqs, small);
     MPI_Status pst_small[16], *pst = n <= 16 ? pst_small : snap_xmalloc((size_t)n * sizeof *pst);
+    clear_errors(n, pst);
     int rc = PMPI_Testall(n, reqs, flag, pst);
     if (rc == MPI_SUCCESS && *flag) {
-        int idx_small[16], *idx = n <= 16 ? idx_small : snap_xmalloc((size_t)n * sizeof *idx);
+        int idx_small[16] = {0}, *idx = n <= 16 ? idx_small : snap_xmalloc((size_t)n * sizeof *idx);
         for (int i = 0; i < n; i++) idx[i] = i;
         rc = finish(n, idx, keys, pst, sts, NULL);
         if (idx != idx_small) free(idx);
@@ -127,7 +135,7 @@ SNAP_API int MPI_Testall(int n, MPI_Request *reqs, int *flag, MPI_Status *sts)
 SNAP_API int MPI_Waitall(int n, MPI_Request *reqs, MPI_Status *sts)
 {
     if (snap_passthrough()) return PMPI_Waitall(n, reqs, sts);
-    snap_enter("Waitall", -2, -2, MPI_COMM_NULL, n, MPI_DATATYPE_NULL);
+    snap_enter_reqs("Waitall", n, reqs);
     int flag = 0, rc;
     unsigned it = 0;
     while ((rc = testall(n, reqs, &flag, sts)) == MPI_SUCCESS && !flag) snap_spin(&it);
@@ -142,11 +150,13 @@ static int testany(int n, MPI_Request *reqs, int *index, int *flag, MPI_Status *
         *index = h;
         *flag = 1;
         MPI_Status pst;
+        clear_errors(1, &pst);
         PMPI_Test(&reqs[h], flag, &pst); /* inactive: returns at once */
         return finish(1, &h, reqs, &pst, NULL, st);
     }
     MPI_Request small[16], *keys = save_keys(n, reqs, small);
     MPI_Status pst;
+    clear_errors(1, &pst);
     int rc = PMPI_Testany(n, reqs, index, flag, &pst);
     if (rc == MPI_SUCCESS && *flag && *index != MPI_UNDEFINED) rc = finish(1, index, keys, &pst, NULL, st);
     else if (rc == MPI_SUCCESS && *flag && st != MPI_STATUS_IGNORE) *st = pst;
@@ -164,7 +174,7 @@ SNAP_API int MPI_Testany(int n, MPI_Request *reqs, int *index, int *flag, MPI_St
 SNAP_API int MPI_Waitany(int n, MPI_Request *reqs, int *index, MPI_Status *st)
 {
     if (snap_passthrough()) return PMPI_Waitany(n, reqs, index, st);
-    snap_enter("Waitany", -2, -2, MPI_COMM_NULL, n, MPI_DATATYPE_NULL);
+    snap_enter_reqs("Waitany", n, reqs);
     int flag = 0, rc;
     unsigned it = 0;
     while ((rc = testany(n, reqs, index, &flag, st)) == MPI_SUCCESS && !flag) snap_spin(&it);
@@ -176,6 +186,7 @@ static int testsome(int n, MPI_Request *reqs, int *outcount, int *idx, MPI_Statu
 {
     MPI_Request small[16], *keys = save_keys(n, reqs, small);
     MPI_Status pst_small[16], *pst = n <= 16 ? pst_small : snap_xmalloc((size_t)n * sizeof *pst);
+    clear_errors(n, pst);
     int rc = PMPI_Testsome(n, reqs, outcount, idx, pst);
     int h = rc == MPI_SUCCESS ? held_index(n, reqs) : -1;
     if (h >= 0) { /* a persistent receive served from held counts among the completed */
@@ -207,7 +218,7 @@ SNAP_API int MPI_Testsome(int n, MPI_Request *reqs, int *outcount, int *idx, MPI
 SNAP_API int MPI_Waitsome(int n, MPI_Request *reqs, int *outcount, int *idx, MPI_Status *sts)
 {
     if (snap_passthrough()) return PMPI_Waitsome(n, reqs, outcount, idx, sts);
-    snap_enter("Waitsome", -2, -2, MPI_COMM_NULL, n, MPI_DATATYPE_NULL);
+    snap_enter_reqs("Waitsome", n, reqs);
     int rc;
     unsigned it = 0;
     while ((rc = testsome(n, reqs, outcount, idx, sts)) == MPI_SUCCESS && *outcount == 0) snap_spin(&it);
