@@ -50,10 +50,11 @@ const char *mpisnap_strerror(int err);
 
 /*
  * Ask for a snapshot. Any rank may call it at any time, without coordinating with the
- * others; requests made on several ranks at once produce one snapshot. The snapshot is
- * taken asynchronously: the call returns at once, and the rank takes part in the
- * snapshot inside its following MPI calls. If a snapshot is in progress, the request
- * is served by the next one. Returns MPISNAP_OK.
+ * others; requests made on several ranks at once produce one snapshot. When no snapshot
+ * is in progress, this rank's state is recorded during the call (so the same call in a
+ * deterministic program records the same state); otherwise the request is served by the
+ * next snapshot. The call never waits for other ranks: the snapshot completes inside
+ * their and this rank's following MPI calls. Returns MPISNAP_OK.
  */
 int mpisnap_request(void);
 

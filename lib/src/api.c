@@ -26,6 +26,7 @@ SNAP_API int mpisnap_request(void)
     if (!live()) return MPISNAP_ESTATE;
     snap_g.api_request = 1;
     snap_g.attention = 1;
+    snap_progress(); /* records here and now unless a snapshot is in progress */
     return MPISNAP_OK;
 }
 

@@ -8,13 +8,16 @@
 #     --transit           at least one snapshot must hold in-transit messages
 #     --same-as CMD... --end   the last 2 lines of the job's stdout must equal CMD's
 #     --expect-call NAME  some snapshot must show a rank inside MPI call NAME (e.g. MPI_Recv)
+#     --exactly N         exactly N snapshot files must be written
+#     --messages FILE=TEXT  the in-transit messages of snapshot FILE (e.g. snap-000001.h5) must
+#                         be exactly TEXT: "src:0,dst:1,comm:0,tag:1,bytes:8,preview_hex:9210...|" per message
 #     --expect-fail TEXT  the job must exit non-zero and print TEXT on stderr (no check of files)
 #
 # It fails (exit 1, saying why) when the job fails, a file is missing or refused, a
 # snapshot is inconsistent, a ".part" file is left behind, or the library logged an
 # internal error.
 set -u
-inspect= dir= min=1 transit=0 same=() expect_fail= calls=()
+inspect= dir= min=1 transit=0 same=() expect_fail= calls=() exactly= msgchecks=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --inspect) inspect=$2; shift 2 ;;
@@ -24,6 +27,8 @@ while [ $# -gt 0 ]; do
     --same-as) shift; while [ "$1" != "--end" ]; do same+=("$1"); shift; done; shift ;;
     --expect-fail) expect_fail=$2; shift 2 ;;
     --expect-call) calls+=("$2"); shift 2 ;;
+    --exactly) exactly=$2; min=$2; shift 2 ;;
+    --messages) msgchecks+=("$2"); shift 2 ;;
     --) shift; break ;;
     *) echo "run_check.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -51,6 +56,7 @@ files=("$dir"/snap-*.h5)
 parts=("$dir"/*.part)
 [ ${#parts[@]} -eq 0 ] || fail "left-over partial files: ${parts[*]}"
 [ ${#files[@]} -ge "$min" ] || { tail -n 20 "$err" >&2; fail "${#files[@]} snapshot files, expected at least $min"; }
+[ -z "$exactly" ] || [ ${#files[@]} -eq "$exactly" ] || fail "${#files[@]} snapshot files, expected exactly $exactly"
 msgs=0
 for f in "${files[@]}"; do
   "$inspect" check "$f" >"$dir/check.out" 2>&1 || { cat "$dir/check.out" >&2; fail "$f is not consistent"; }
@@ -59,6 +65,14 @@ for f in "${files[@]}"; do
 done
 echo "${#files[@]} snapshots consistent, $msgs in-transit messages in all"
 [ $transit -eq 0 ] || [ $msgs -gt 0 ] || fail "no snapshot holds an in-transit message"
+for mc in "${msgchecks[@]}"; do
+  f=$dir/${mc%%=*} want=${mc#*=}
+  got=$("$inspect" messages --json "$f" | tr -d ' \n' |
+        grep -o '"src":[0-9]*,"dst":[0-9]*,"comm":[0-9]*,"src_comm":[0-9]*,"tag":-\?[0-9]*,"epoch":[0-9]*,"order":[0-9]*,"bytes":[0-9]*,"preview_hex":"[0-9a-f]*"' |
+        sed 's/"src_comm":[0-9]*,//; s/"epoch":[0-9]*,"order":[0-9]*,//; s/"//g' | tr '\n' '|')
+  [ "$got" = "$want" ] || fail "in-transit messages of ${mc%%=*}: '$got', expected '$want'"
+  echo "in-transit messages of ${mc%%=*} as expected: $want"
+done
 for call in "${calls[@]}"; do
   found=0
   for f in "${files[@]}"; do
