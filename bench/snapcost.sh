@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# snapcost.sh [BUILD_DIR] [N...] - messages it takes to complete one snapshot, for N
+# ranks, under cl and ly: the program bench/snapcost.c is run with and without one
+# snapshot under Open MPI's message monitoring (pml_monitoring), and the difference of
+# the total number of messages sent by all ranks is printed: point-to-point messages of
+# the library (markers, notices, parts, completion) and messages inside collectives
+# (Lai-Yang's MPI_Ireduce_scatter_block).
+set -euo pipefail
+build=$(realpath "${1:-build}"); shift || true
+sizes=${*:-2 4 8 16 32}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+count() { # algo, N, mode -> total messages (p2p + internal) over all ranks
+  rm -f "$tmp"/mon.*
+  MPISNAP_ALGO=$1 MPISNAP_DIR="$tmp/snaps" MPISNAP_LOG=warn mpirun -np "$2" \
+    --mca pml_monitoring_enable 2 --mca pml_monitoring_enable_output 3 \
+    --mca pml_monitoring_filename "$tmp/mon" "$build/bin/snapcost" $3 >/dev/null 2>&1
+  awk '$1 == "E" || $1 == "I" { n += $6 } END { print n + 0 }' "$tmp"/mon.*.prof
+}
+printf "%5s %10s %10s %10s %12s\n" N cl ly "N(N-1)" "N*log2(N)"
+for n in $sizes; do
+  cl=$(( $(count cl "$n" snap) - $(count cl "$n" none) ))
+  ly=$(( $(count ly "$n" snap) - $(count ly "$n" none) ))
+  printf "%5d %10d %10d %10d %12.0f\n" "$n" "$cl" "$ly" $((n * (n - 1))) "$(awk -v n="$n" 'BEGIN { print n * log(n) / log(2) }')"
+done
