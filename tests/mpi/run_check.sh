@@ -7,6 +7,8 @@
 #     --min N             at least N snapshot files must be written (default 1)
 #     --transit           at least one snapshot must hold in-transit messages
 #     --same-as CMD... --end   the last 2 lines of the job's stdout must equal CMD's
+#     --same-lines RE     with --same-as: compare the lines matching RE (at least one) on
+#                         stdout and stderr instead of the last two lines of stdout
 #     --expect-call NAME  some snapshot must show a rank inside MPI call NAME (e.g. MPI_Recv)
 #     --exactly N         exactly N snapshot files must be written
 #     --messages FILE=TEXT  the in-transit messages of snapshot FILE (e.g. snap-000001.h5) must
@@ -17,7 +19,7 @@
 # snapshot is inconsistent, a ".part" file is left behind, or the library logged an
 # internal error.
 set -u
-inspect= dir= min=1 transit=0 same=() expect_fail= calls=() exactly= msgchecks=()
+same_re= inspect= dir= min=1 transit=0 same=() expect_fail= calls=() exactly= msgchecks=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --inspect) inspect=$2; shift 2 ;;
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
     --same-as) shift; while [ "$1" != "--end" ]; do same+=("$1"); shift; done; shift ;;
     --expect-fail) expect_fail=$2; shift 2 ;;
     --expect-call) calls+=("$2"); shift 2 ;;
+    --same-lines) same_re=$2; shift 2 ;;
     --exactly) exactly=$2; min=$2; shift 2 ;;
     --messages) msgchecks+=("$2"); shift 2 ;;
     --) shift; break ;;
@@ -83,8 +86,14 @@ for call in "${calls[@]}"; do
 done
 
 if [ ${#same[@]} -gt 0 ]; then
-  ref=$("${same[@]}" 2>/dev/null | tail -n 2)
-  got=$(tail -n 2 "$out")
+  if [ -n "$same_re" ]; then
+    ref=$("${same[@]}" 2>&1 | grep -E -- "$same_re")
+    got=$(cat "$out" "$err" | grep -E -- "$same_re")
+    [ -n "$got" ] || fail "no output line matches '$same_re'"
+  else
+    ref=$("${same[@]}" 2>/dev/null | tail -n 2)
+    got=$(tail -n 2 "$out")
+  fi
   [ "$ref" = "$got" ] || fail "output differs from the run without mpisnap:
   without: $ref
   with:    $got"
