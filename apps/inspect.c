@@ -1,58 +1,59 @@
 /*
  * inspect.c - mpisnap-inspect: show and check snapshot files, without MPI.
  *
- *   mpisnap-inspect [summary|check|messages] [--json] FILE...
+ *   mpisnap-inspect [summary|check|messages|stacks|waits] [--json|--dot|--svg] FILE...
  *
  * The tool links only the serial snapshot-file module (snapfile.h), so it runs on a
  * login node or a laptop without mpirun. Every file is opened and all its ranks read
  * (which verifies every checksum) before anything is shown: a file that is refused gives
  * its one-line reason on stderr and exit status 2, whatever the subcommand. Strings read
  * from a file are shown with control characters replaced, so a damaged file cannot
- * drive the terminal; in JSON they are escaped by inspect_json.c.
+ * drive the terminal; in JSON they are escaped by inspect_json.c, in DOT by
+ * inspect_dot.c. This file holds the driver, `check` and `messages`; the other
+ * subcommands live in inspect_summary.c, inspect_waits*.c and inspect_dot.c.
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "inspect_json.h"
-#include "snapfile.h"
+#include "inspect.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 /* The build passes the project version (CMake's PROJECT_VERSION); a bare compile says so. */
 #ifndef MPISNAP_VERSION_STRING
 #define MPISNAP_VERSION_STRING "(unversioned build)"
 #endif
 
-#define EXIT_INCONSISTENT 1
-#define EXIT_REFUSED 2 /* also usage errors */
-
-enum cmd { CMD_SUMMARY, CMD_CHECK, CMD_MESSAGES, CMD_WAITS };
+enum cmd { CMD_SUMMARY, CMD_CHECK, CMD_MESSAGES, CMD_STACKS, CMD_WAITS };
 
 static const struct command {
     const char *name;
     enum cmd cmd;
+    int pictures; /* accepts --dot and --svg */
 } commands[] = {
-    {"summary", CMD_SUMMARY},
-    {"check", CMD_CHECK},
-    {"messages", CMD_MESSAGES},
-    {"waits", CMD_WAITS},
+    {"summary", CMD_SUMMARY, 1},
+    {"check", CMD_CHECK, 0},
+    {"messages", CMD_MESSAGES, 0},
+    {"stacks", CMD_STACKS, 0},
+    {"waits", CMD_WAITS, 1},
 };
 
 struct opts {
-    enum cmd cmd;
-    int json;
+    const struct command *cmd;
+    enum output out;
+    const char *out_flag; /* the option that chose `out`, for messages */
+    uint64_t eager;       /* waits --eager-limit */
     int nfiles;
     const char **files;
 };
 
 static void usage(FILE *out)
 {
-    fputs("usage: mpisnap-inspect [summary|check|messages] [--json] FILE...\n"
+    fputs("usage: mpisnap-inspect [SUBCOMMAND] [--json|--dot|--svg] FILE...\n"
           "\n"
           "Shows and checks mpisnap snapshot files (one HDF5 file per snapshot). Needs no\n"
           "MPI: run it directly, not under mpirun.\n"
@@ -61,7 +62,8 @@ static void usage(FILE *out)
           "  summary   job attributes (snapshot id, algorithm, ranks, initiators, times,\n"
           "            program), one line per rank (host:pid, trigger, MPI call in progress,\n"
           "            messages sent and received, in-transit messages into it, regions),\n"
-          "            in-transit totals, and the conserved quantity if the job declared one\n"
+          "            in-transit totals, the conserved quantity if the job declared one,\n"
+          "            and where the ranks are (as 'stacks' below)\n"
           "  check     verify each snapshot is consistent: for every channel i->j,\n"
           "            sent - received == messages in transit, no message received that was\n"
           "            not sent, every in-transit envelope addressed right, and the conserved\n"
@@ -70,17 +72,39 @@ static void usage(FILE *out)
           "  messages  the messages in transit, one per line in each receiver's delivery\n"
           "            order: source -> destination, communicator, tag, size, sender's epoch,\n"
           "            receive order, and the first bytes of the payload in hex\n"
-          "  waits     wait-for graph and deadlock cycles (not available yet)\n"
+          "  stacks    ranks grouped by MPI call and call stack, largest group first, one\n"
+          "            line per group: 'ranks 0-511, 513-999 (999): MPI_Barrier <- main+0x42'\n"
+          "  waits     the wait-for graph: who waits for whom (MPI_Waitall and collectives\n"
+          "            wait for all, MPI_Waitany/Waitsome and MPI_ANY_SOURCE for any one; a\n"
+          "            receive with a matching message in transit is not blocked). Prints\n"
+          "            each deadlock first ('deadlock: rank 3 MPI_Recv(src=5, tag=7,\n"
+          "            comm=WORLD) waits for rank 5, ...'), then every rank in a blocking\n"
+          "            call, then 'FILE: deadlock among ranks ...' or 'FILE: no deadlock ...'\n"
+          "            A rank waited for while not in MPI is flagged '(not in MPI:\n"
+          "            computing?)'. --json gives the deadlocked ranks, each deadlock\n"
+          "            (ranks, one cycle), every rank's state and waits_for, the AND/OR\n"
+          "            edges; --dot/--svg draw the graph, deadlocked ranks in red\n"
           "\n"
           "options:\n"
           "  --json     machine-readable output: one JSON object per file, an array of them\n"
           "             when several files are given; a refused file gives\n"
           "             {\"file\", \"status\": \"refused\", \"error\"}\n"
+          "  --dot      summary, waits: the picture as Graphviz text (one FILE)\n"
+          "  --svg      summary, waits: the picture as SVG, drawn by Graphviz's 'dot'\n"
+          "             program (package graphviz) (one FILE)\n"
+          "  --eager-limit BYTES\n"
+          "             waits: a standard-mode send (MPI_Send, MPI_Isend...) of at most\n"
+          "             BYTES is taken as buffered by MPI and waits for no one (default\n"
+          "             4096, Open MPI's limit over shared memory); 0 applies MPI's strict\n"
+          "             rule, which also reports programs that only work thanks to\n"
+          "             buffering (unsafe programs)\n"
           "  -h, --help this help\n"
           "  --version  the version of mpisnap-inspect and the file format it reads\n"
           "\n"
-          "exit status: 0 success (check: every FILE consistent), 1 some FILE inconsistent,\n"
-          "2 a FILE was refused (not a snapshot, incomplete, corrupt) or the usage was wrong\n",
+          "exit status: 0 success (check: every FILE consistent; waits: no deadlock),\n"
+          "1 some FILE inconsistent, 3 waits found a deadlock, 2 a FILE was refused (not a\n"
+          "snapshot, incomplete, corrupt), the usage was wrong or Graphviz is missing\n"
+          "(2 wins over 3, 3 over 1)\n",
           out);
 }
 
@@ -92,13 +116,6 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_REFUSED;
 }
 
-/* Announced in the user contract, not implemented yet: say so rather than pretend. */
-static int not_yet(const char *what)
-{
-    fprintf(stderr, "mpisnap-inspect: '%s' is not available yet\n", what);
-    return EXIT_REFUSED;
-}
-
 static const struct command *find_command(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -107,95 +124,88 @@ static const struct command *find_command(const char *name)
     return NULL;
 }
 
+/* --eager-limit's value: bytes, 0..2^40. */
+static int parse_eager(const char *v, struct opts *o)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = v && *v != '-' ? strtoull(v, &end, 10) : 0;
+    if (!v || *v == '-' || errno || end == v || *end || x > (1ULL << 40))
+        return usage_error("--eager-limit needs a byte count, 0..2^40, not '%s'", v ? v : "");
+    o->eager = x;
+    return -1;
+}
+
+/* One option; returns -1 to go on, or the exit status. */
+static int parse_option(const char *a, struct opts *o)
+{
+    static const struct {
+        const char *flag;
+        enum output out;
+    } outputs[] = {{"--json", OUT_JSON}, {"--dot", OUT_DOT}, {"--svg", OUT_SVG}};
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        if (strcmp(a, outputs[i].flag) != 0)
+            continue;
+        if (o->out_flag && strcmp(o->out_flag, a) != 0)
+            return usage_error("choose one of --json, --dot and --svg%s", "");
+        o->out = outputs[i].out;
+        o->out_flag = a;
+        return -1;
+    }
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(a, "--version") == 0) {
+        printf("mpisnap-inspect %s (reads snapshot format %d)\n", MPISNAP_VERSION_STRING,
+               SF_FORMAT_VERSION);
+        return 0;
+    }
+    return usage_error("unknown option '%s'", a);
+}
+
 /* Options and one subcommand, in any order; a first word that is neither a subcommand
  * nor an existing file is taken for a mistyped subcommand. Returns -1 to go on, or the
  * exit status (0 after --help or --version). */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-    int have_cmd = 0, only_files = 0;
+    int only_files = 0, eager_set = 0, rc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const struct command *c = NULL;
         struct stat st;
         if (!only_files && strcmp(a, "--") == 0) {
             only_files = 1;
+        } else if (!only_files && strcmp(a, "--eager-limit") == 0) {
+            if ((rc = parse_eager(i + 1 < argc ? argv[++i] : NULL, o)) >= 0)
+                return rc;
+            eager_set = 1;
         } else if (!only_files && a[0] == '-' && a[1]) {
-            if (strcmp(a, "--json") == 0) {
-                o->json = 1;
-            } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-                usage(stdout);
-                return 0;
-            } else if (strcmp(a, "--version") == 0) {
-                printf("mpisnap-inspect %s (reads snapshot format %d)\n", MPISNAP_VERSION_STRING,
-                       SF_FORMAT_VERSION);
-                return 0;
-            } else if (strcmp(a, "--dot") == 0 || strcmp(a, "--svg") == 0) {
-                return not_yet(a);
-            } else {
-                return usage_error("unknown option '%s'", a);
-            }
-        } else if (!only_files && !have_cmd && o->nfiles == 0 && (c = find_command(a))) {
-            if (c->cmd == CMD_WAITS)
-                return not_yet(a);
-            o->cmd = c->cmd;
-            have_cmd = 1;
-        } else if (!only_files && !have_cmd && o->nfiles == 0 && stat(a, &st) != 0 &&
+            if ((rc = parse_option(a, o)) >= 0)
+                return rc;
+        } else if (!only_files && !o->cmd && o->nfiles == 0 && (c = find_command(a))) {
+            o->cmd = c;
+        } else if (!only_files && !o->cmd && o->nfiles == 0 && stat(a, &st) != 0 &&
                    !strpbrk(a, "./")) {
             return usage_error("'%s' is neither a subcommand nor an existing file", a);
         } else {
             o->files[o->nfiles++] = a;
         }
     }
+    if (!o->cmd)
+        o->cmd = &commands[0];
     if (o->nfiles == 0)
         return usage_error("no snapshot file given%s", "");
+    if ((o->out == OUT_DOT || o->out == OUT_SVG) && !o->cmd->pictures)
+        return usage_error("%s draws only summary and waits", o->out_flag);
+    if (eager_set && o->cmd->cmd != CMD_WAITS)
+        return usage_error("--eager-limit is an option of waits%s", "");
+    if ((o->out == OUT_DOT || o->out == OUT_SVG) && o->nfiles > 1)
+        return usage_error("%s takes one snapshot file (one picture)", o->out_flag);
     return -1;
 }
 
 /* ---- formatting helpers ---- */
-
-/* Control characters from the file become '?'. Returns buf. */
-static const char *clean(const char *s, char *buf, size_t len)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < len; i++)
-        buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-    buf[i] = '\0';
-    return buf;
-}
-
-static const char *human_bytes(uint64_t b, char *buf, size_t len)
-{
-    static const char *unit[] = {"KiB", "MiB", "GiB", "TiB"};
-    double v = (double)b;
-    int u = -1;
-    while (v >= 1024 && u < 3) {
-        v /= 1024;
-        u++;
-    }
-    if (u < 0)
-        snprintf(buf, len, "%" PRIu64 " B", b);
-    else
-        snprintf(buf, len, "%.1f %s", v, unit[u]);
-    return buf;
-}
-
-static const char *utc_time(double t, char *buf, size_t len)
-{
-    time_t s = (time_t)t;
-    struct tm tm;
-    if (!isfinite(t) || t < 0 || t > 1e11 || !gmtime_r(&s, &tm)) {
-        snprintf(buf, len, "%g", t);
-        return buf;
-    }
-    size_t n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03d UTC", (int)((t - (double)s) * 1000));
-    return buf;
-}
-
-static const char *plural(uint64_t n)
-{
-    return n == 1 ? "" : "s";
-}
 
 /* The first 16 payload bytes in hex, `sep` between bytes, "..." when there are more. */
 static const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size_t len)
@@ -207,22 +217,6 @@ static const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size
     if (m->bytes > 16 && at < len)
         snprintf(buf + at, len - at, "%s...", sep);
     return buf;
-}
-
-static uint64_t sum(const uint64_t *v, int32_t n)
-{
-    uint64_t s = 0;
-    for (int32_t i = 0; i < n; i++)
-        s += v[i];
-    return s;
-}
-
-static uint64_t msg_bytes(const sf_rank *r)
-{
-    uint64_t b = 0;
-    for (uint32_t i = 0; i < r->nmsgs; i++)
-        b += r->msgs[i].bytes;
-    return b;
 }
 
 /* Open path and read every rank, which verifies every checksum. NULL after printing
@@ -247,257 +241,6 @@ static sf_file *open_all(const char *path, json *j)
         json_end_object(j);
     }
     return NULL;
-}
-
-/* ---- summary ---- */
-
-static const char *algo_name(const char *algo)
-{
-    return strcmp(algo, "cl") == 0 ? "cl (Chandy-Lamport)"
-           : strcmp(algo, "ly") == 0 ? "ly (Lai-Yang)"
-                                     : algo;
-}
-
-/* One row of the rank table, formatted once per pass (widths, then printing). */
-struct row {
-    char hostpid[SF_TEXT_MAX + 16];
-    char trigger[SF_NAME_MAX];
-    char call[SF_NAME_MAX + 32];
-    char transit[48];
-    char regions[256];
-};
-
-/* Appends s to buf, or "..." when s does not fit; returns 0 when s fit. */
-static int append(char *buf, size_t len, const char *s)
-{
-    size_t at = strlen(buf);
-    int fits = at + strlen(s) + 4 < len;
-    snprintf(buf + at, len - at, "%s", fits ? s : "...");
-    return fits ? 0 : -1;
-}
-
-static void format_row(const sf_rank *r, struct row *w)
-{
-    char a[SF_TEXT_MAX], nm[SF_NAME_MAX], b[32];
-    snprintf(w->hostpid, sizeof w->hostpid, "%s:%d", clean(r->host, a, sizeof a), r->pid);
-    clean(r->trigger, w->trigger, sizeof w->trigger);
-    if (r->call[0])
-        snprintf(w->call, sizeof w->call, "%s (%.1f s)", clean(r->call, nm, sizeof nm),
-                 r->call_seconds);
-    else
-        snprintf(w->call, sizeof w->call, "-");
-    if (r->nmsgs)
-        snprintf(w->transit, sizeof w->transit, "%" PRIu32 " (%s)", r->nmsgs,
-                 human_bytes(msg_bytes(r), b, sizeof b));
-    else
-        snprintf(w->transit, sizeof w->transit, "0");
-    w->regions[0] = '\0';
-    for (uint32_t i = 0; i < r->nregions; i++) {
-        char item[SF_NAME_MAX + 48];
-        snprintf(item, sizeof item, "%s%s (%s)", i ? ", " : "",
-                 clean(r->regions[i].name, nm, sizeof nm),
-                 human_bytes(r->regions[i].bytes, b, sizeof b));
-        if (append(w->regions, sizeof w->regions, item) < 0)
-            break;
-    }
-    if (!r->nregions)
-        snprintf(w->regions, sizeof w->regions, "-");
-}
-
-static int width(int cur, const char *s)
-{
-    int n = (int)strlen(s);
-    return n > cur ? n : cur;
-}
-
-static void print_rank_table(sf_file *f)
-{
-    int32_t n = sf_job_info(f)->nranks;
-    int wh = 8, wt = 7, wc = 16, wx = 10;
-    struct row w;
-    for (int32_t r = 0; r < n; r++) {
-        format_row(sf_get_rank(f, r, NULL, 0), &w);
-        wh = width(wh, w.hostpid);
-        wt = width(wt, w.trigger);
-        wc = width(wc, w.call);
-        wx = width(wx, w.transit);
-    }
-    printf("\n  %4s  %-*s  %-*s  %-*s  %8s  %8s  %-*s  %s\n", "rank", wh, "host:pid", wt, "trigger",
-           wc, "call in progress", "sent", "received", wx, "in transit", "regions");
-    for (int32_t r = 0; r < n; r++) {
-        const sf_rank *k = sf_get_rank(f, r, NULL, 0);
-        format_row(k, &w);
-        printf("  %4d%s %-*s  %-*s  %-*s  %8" PRIu64 "  %8" PRIu64 "  %-*s  %s\n", r,
-               k->initiator ? "*" : " ", wh, w.hostpid, wt, w.trigger, wc, w.call,
-               sum(k->sent, n), sum(k->recvd, n), wx, w.transit, w.regions);
-    }
-}
-
-static void print_conservation(sf_file *f)
-{
-    const sf_job *jb = sf_job_info(f);
-    char err[1024], a[SF_NAME_MAX];
-    int64_t bal, moving;
-    if (!jb->conserve_region[0])
-        return;
-    int rc = sf_conservation(f, &bal, &moving, err, sizeof err);
-    printf("  conserved   '%s': ", clean(jb->conserve_region, a, sizeof a));
-    if (rc < 0) {
-        printf("cannot be computed: %s\n", err);
-        return;
-    }
-    int64_t total = (int64_t)((uint64_t)bal + (uint64_t)moving);
-    printf("balances %" PRId64 " + in transit %" PRId64 " = %" PRId64 ", declared %" PRId64
-           ": %s\n", bal, moving, total, jb->conserve_total,
-           total == jb->conserve_total ? "conserved" : "VIOLATED");
-}
-
-static void summary_text(const char *path, sf_file *f)
-{
-    const sf_job *jb = sf_job_info(f);
-    char a[SF_TEXT_MAX], t[64];
-    uint32_t nini;
-    const int32_t *ini = sf_initiators(f, &nini);
-    uint64_t nmsgs = 0, bytes = 0;
-    printf("%s: snapshot %" PRIu64 " of %s\n", path, jb->id, clean(jb->program, a, sizeof a));
-    printf("  algorithm   %s\n", algo_name(clean(jb->algo, a, sizeof a)));
-    printf("  ranks       %d\n", jb->nranks);
-    printf("  initiators  %s", nini ? "" : "none");
-    for (uint32_t i = 0; i < nini; i++)
-        printf("%s%d", i ? ", " : "", ini[i]);
-    printf("  (marked * below)\n");
-    printf("  recorded    %s, complete %.3f s later\n", utc_time(jb->t_start, t, sizeof t),
-           jb->t_end - jb->t_start);
-    printf("  library     mpisnap %s, file format %d\n",
-           clean(jb->library_version, a, sizeof a), SF_FORMAT_VERSION);
-    printf("  job         %s\n", clean(jb->job_key, a, sizeof a));
-    print_rank_table(f);
-    for (int32_t r = 0; r < jb->nranks; r++) {
-        const sf_rank *k = sf_get_rank(f, r, NULL, 0);
-        nmsgs += k->nmsgs;
-        bytes += msg_bytes(k);
-    }
-    printf("\n  in transit  %" PRIu64 " message%s, %" PRIu64 " bytes\n", nmsgs, plural(nmsgs),
-           bytes);
-    print_conservation(f);
-}
-
-static void rank_json(json *j, const sf_rank *k, int32_t n)
-{
-    json_begin_object(j);
-    json_kint(j, "rank", k->rank);
-    json_kstring(j, "host", k->host);
-    json_kint(j, "pid", k->pid);
-    json_kbool(j, "initiator", k->initiator);
-    json_kdouble(j, "t_record", k->t_record);
-    json_kstring(j, "trigger", k->trigger);
-    json_kstring(j, "call", k->call);
-    json_kstring(j, "call_args", k->call_args);
-    json_kdouble(j, "call_seconds", k->call_seconds);
-    json_kuint(j, "sent_total", sum(k->sent, n));
-    json_kuint(j, "recvd_total", sum(k->recvd, n));
-    json_key(j, "sent");
-    json_uint_array(j, k->sent, (uint64_t)n);
-    json_key(j, "recvd");
-    json_uint_array(j, k->recvd, (uint64_t)n);
-    json_kuint(j, "in_transit_messages", k->nmsgs);
-    json_kuint(j, "in_transit_bytes", msg_bytes(k));
-    json_key(j, "requests");
-    json_begin_array(j);
-    for (uint32_t i = 0; i < k->nrequests; i++) {
-        const sf_request *q = &k->requests[i];
-        json_begin_object(j);
-        json_kstring(j, "kind", q->kind);
-        json_kint(j, "peer", q->peer);
-        json_kint(j, "tag", q->tag);
-        json_kint(j, "comm", q->comm);
-        json_kint(j, "count", q->count);
-        json_kstring(j, "datatype", q->datatype);
-        json_end_object(j);
-    }
-    json_end_array(j);
-    json_key(j, "regions");
-    json_begin_array(j);
-    for (uint32_t i = 0; i < k->nregions; i++) {
-        json_begin_object(j);
-        json_kstring(j, "name", k->regions[i].name);
-        json_kstring(j, "type", k->regions[i].type);
-        json_kuint(j, "count", k->regions[i].count);
-        json_kuint(j, "bytes", k->regions[i].bytes);
-        json_end_object(j);
-    }
-    json_end_array(j);
-    json_key(j, "stack");
-    json_begin_array(j);
-    for (uint32_t i = 0; i < k->nstack; i++)
-        json_string(j, k->stack[i]);
-    json_end_array(j);
-    json_end_object(j);
-}
-
-static void conservation_json(json *j, sf_file *f)
-{
-    const sf_job *jb = sf_job_info(f);
-    char err[1024];
-    int64_t bal, moving;
-    json_key(j, "conservation");
-    if (!jb->conserve_region[0]) {
-        json_null(j);
-        return;
-    }
-    int rc = sf_conservation(f, &bal, &moving, err, sizeof err);
-    int64_t total = (int64_t)((uint64_t)bal + (uint64_t)moving);
-    json_begin_object(j);
-    json_kstring(j, "region", jb->conserve_region);
-    json_kint(j, "offset", jb->conserve_offset);
-    json_kint(j, "expected", jb->conserve_total);
-    if (rc < 0) {
-        json_kstring(j, "error", err);
-    } else {
-        json_kint(j, "balances", bal);
-        json_kint(j, "in_transit", moving);
-        json_kint(j, "total", total);
-        json_kbool(j, "conserved", total == jb->conserve_total);
-    }
-    json_end_object(j);
-}
-
-static void summary_json(const char *path, sf_file *f, json *j)
-{
-    const sf_job *jb = sf_job_info(f);
-    uint32_t nini;
-    const int32_t *ini = sf_initiators(f, &nini);
-    uint64_t nmsgs = 0, bytes = 0;
-    json_begin_object(j);
-    json_kstring(j, "file", path);
-    json_kint(j, "format_version", SF_FORMAT_VERSION);
-    json_kuint(j, "snapshot_id", jb->id);
-    json_kstring(j, "algorithm", jb->algo);
-    json_kint(j, "nranks", jb->nranks);
-    json_key(j, "initiators");
-    json_begin_array(j);
-    for (uint32_t i = 0; i < nini; i++)
-        json_int(j, ini[i]);
-    json_end_array(j);
-    json_kdouble(j, "t_start", jb->t_start);
-    json_kdouble(j, "t_end", jb->t_end);
-    json_kdouble(j, "duration", jb->t_end - jb->t_start);
-    json_kstring(j, "program", jb->program);
-    json_kstring(j, "library_version", jb->library_version);
-    json_kstring(j, "job_key", jb->job_key);
-    json_key(j, "ranks");
-    json_begin_array(j);
-    for (int32_t r = 0; r < jb->nranks; r++) {
-        const sf_rank *k = sf_get_rank(f, r, NULL, 0);
-        rank_json(j, k, jb->nranks);
-        nmsgs += k->nmsgs;
-        bytes += msg_bytes(k);
-    }
-    json_end_array(j);
-    json_kuint(j, "in_transit_messages", nmsgs);
-    json_kuint(j, "in_transit_bytes", bytes);
-    conservation_json(j, f);
-    json_end_object(j);
 }
 
 /* ---- check ---- */
@@ -619,9 +362,13 @@ static int run_file(const struct opts *o, const char *path, json *j)
     int rc = 0;
     if (!f)
         return EXIT_REFUSED;
-    switch (o->cmd) {
+    int picture = o->out == OUT_DOT || o->out == OUT_SVG;
+    switch (o->cmd->cmd) {
     case CMD_SUMMARY:
-        j ? summary_json(path, f, j) : summary_text(path, f);
+        if (picture)
+            rc = summary_dot(f, o->out);
+        else
+            j ? summary_json(path, f, j) : summary_text(path, f);
         break;
     case CMD_CHECK:
         rc = run_check(path, f, j);
@@ -629,11 +376,23 @@ static int run_file(const struct opts *o, const char *path, json *j)
     case CMD_MESSAGES:
         j ? messages_json(path, f, j) : messages_text(path, f);
         break;
-    case CMD_WAITS: /* refused by parse_args */
+    case CMD_STACKS:
+        j ? stacks_json(path, f, j) : stacks_text(path, f);
+        break;
+    case CMD_WAITS:
+        rc = waits_run(path, f, o->out, o->eager, j);
         break;
     }
     sf_close(f);
     return rc;
+}
+
+/* The status of several files: a refusal outranks a deadlock, which outranks an
+ * inconsistency. */
+static int worse(int a, int b)
+{
+    static const int rank[] = {0, 1, 3, 2}; /* by status 0..3 */
+    return rank[b] > rank[a] ? b : a;
 }
 
 int main(int argc, char **argv)
@@ -642,24 +401,25 @@ int main(int argc, char **argv)
      * handler would print a diagnostic after our one-line reason; the process is exiting
      * anyway, so the handler is not installed. */
     H5dont_atexit();
-    struct opts o = {CMD_SUMMARY, 0, 0, calloc((size_t)argc, sizeof(char *))};
+    struct opts o = {NULL, OUT_TEXT, NULL, EAGER_LIMIT_DEFAULT, 0,
+                     calloc((size_t)argc, sizeof(char *))};
     if (!o.files)
         return EXIT_REFUSED;
-    int rc = parse_args(argc, argv, &o);
+    int rc = parse_args(argc, argv, &o), json_out = o.out == OUT_JSON;
     if (rc < 0) {
         json j;
+        rc = 0;
         json_init(&j, stdout);
-        if (o.json && o.nfiles > 1)
+        if (json_out && o.nfiles > 1)
             json_begin_array(&j);
         for (int i = 0; i < o.nfiles; i++) {
-            if (i && !o.json && o.cmd != CMD_CHECK)
+            if (i && o.out == OUT_TEXT && o.cmd->cmd != CMD_CHECK)
                 putchar('\n');
-            int r = run_file(&o, o.files[i], o.json ? &j : NULL);
-            rc = r > rc ? r : rc;
+            rc = worse(rc, run_file(&o, o.files[i], json_out ? &j : NULL));
         }
-        if (o.json && o.nfiles > 1)
+        if (json_out && o.nfiles > 1)
             json_end_array(&j);
-        if (o.json)
+        if (json_out)
             json_finish(&j);
     }
     free(o.files);

@@ -181,6 +181,15 @@ void json_uint_array(json *j, const uint64_t *v, uint64_t n)
     fputc(']', j->out);
 }
 
+void json_i32_array(json *j, const int32_t *v, uint64_t n)
+{
+    separate(j);
+    fputc('[', j->out);
+    for (uint64_t i = 0; i < n; i++)
+        fprintf(j->out, i ? ", %ld" : "%ld", (long)v[i]);
+    fputc(']', j->out);
+}
+
 void json_kstring(json *j, const char *key, const char *s) { json_key(j, key); json_string(j, s); }
 void json_kint(json *j, const char *key, int64_t v) { json_key(j, key); json_int(j, v); }
 void json_kuint(json *j, const char *key, uint64_t v) { json_key(j, key); json_uint(j, v); }

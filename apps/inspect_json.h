@@ -5,7 +5,7 @@
  * (control characters, quotes, and invalid UTF-8 from a damaged file, which becomes
  * U+FFFD), and never prints a non-finite number (NaN and infinities become null). The
  * output is indented, one member per line, except json_uint_array() which keeps a
- * numeric list on one line.
+ * numeric list on one line (json_uint_array, json_i32_array).
  */
 #ifndef MPISNAP_INSPECT_JSON_H
 #define MPISNAP_INSPECT_JSON_H
@@ -40,6 +40,7 @@ void json_double(json *j, double v);
 void json_bool(json *j, int v);
 void json_null(json *j);
 void json_uint_array(json *j, const uint64_t *v, uint64_t n);
+void json_i32_array(json *j, const int32_t *v, uint64_t n);
 
 /* key + value in one call */
 void json_kstring(json *j, const char *key, const char *s);

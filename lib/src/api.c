@@ -6,6 +6,7 @@
 
 #include <mpisnap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 SNAP_API const char *mpisnap_strerror(int err)
@@ -55,17 +56,29 @@ SNAP_API int mpisnap_conserve(const char *region, int64_t total, int payload_off
 SNAP_API int mpisnap_safepoint(void)
 {
     if (!live()) return MPISNAP_ESTATE;
-    snap_poll();
+    if (snap_g.restarted == 1) { /* the first safe point of a restarted run */
+        char err[600];
+        int bad = snap_restart_restore(err, sizeof err), any = 0;
+        PMPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, snap_g.coll);
+        if (any) { /* no partial restore: every rank stops, each says what it found */
+            if (bad) fprintf(stderr, "%s\n", err);
+            PMPI_Finalize();
+            exit(2);
+        }
+        snap_g.restarted = 2;
+    }
+    snap_safepoint();
     return MPISNAP_OK;
 }
 
-SNAP_API int mpisnap_restarted(void) { return 0; }
+SNAP_API int mpisnap_restarted(void) { return snap_g.restarted != 0; }
 
 SNAP_API long mpisnap_last_snapshot(void) { return (long)snap_g.done_epoch; }
 
 SNAP_API long mpisnap_wait_all(void)
 {
     if (!live()) return MPISNAP_ESTATE;
+    snap_comm_get(MPI_COMM_WORLD)->colls++; /* collective over the job */
     snap_enter("mpisnap_wait_all", -2, -2, MPI_COMM_WORLD, 0, MPI_DATATYPE_NULL);
     snap_quiesce();
     snap_leave();

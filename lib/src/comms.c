@@ -7,7 +7,7 @@
  * communicator). Ids are therefore unique among the communicators any one rank belongs
  * to, which is what naming a channel needs. MPI_COMM_WORLD is 0, MPI_COMM_SELF is 1.
  */
-#include "snap.h"
+#include "engine.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +72,7 @@ int snap_comm_register(MPI_Comm c)
     if (rc != MPI_SUCCESS) return rc;
     next_id = id + 1;
     add(c, id);
+    snap_restart_comm(id, c); /* in-transit messages of a restart waiting for it */
     return MPI_SUCCESS;
 }
 

@@ -16,7 +16,7 @@
 
 extern char **environ;
 
-typedef enum { CT_ENUM, CT_STRING, CT_SECONDS, CT_BOOL, CT_BYTES } cfg_type;
+typedef enum { CT_ENUM, CT_STRING, CT_OPTSTRING, CT_SECONDS, CT_BOOL, CT_BYTES } cfg_type;
 
 typedef struct cfg_row {
     const char *name;
@@ -36,6 +36,8 @@ static const cfg_row cfg_table[] = {
     {"MPISNAP_SIGNAL", CT_BOOL, "1", "0|1", "SIGUSR1 sent to any rank initiates a snapshot", OFF(signal)},
     {"MPISNAP_LOG", CT_ENUM, "info", "error|warn|info|debug", "log level of mpisnap's lines on stderr", OFF(log_level)},
     {"MPISNAP_STACK", CT_BOOL, "1", "0|1", "record each rank's call stack in debugging snapshots", OFF(stack)},
+    {"MPISNAP_RESTART", CT_OPTSTRING, "", "latest, or a snapshot file", "resume the job from a snapshot taken at safe points (latest: the newest complete one in MPISNAP_DIR)", OFF(restart)},
+    {"MPISNAP_SAFEPOINT_TIMEOUT", CT_SECONDS, "10", "seconds >= 0 (0 = wait forever)", "how long a restartable snapshot waits for every rank to reach a safe point before it is abandoned", OFF(sp_timeout)},
     {"MPISNAP_SMALL_MSG", CT_BYTES, "4096", "bytes, 0..16777216", "payloads up to this size travel copied with the header, larger ones through a derived datatype", OFF(small_msg)},
 };
 #define CFG_ROWS (sizeof cfg_table / sizeof cfg_table[0])
@@ -68,7 +70,8 @@ static int parse_row(const cfg_row *r, const char *v, snap_config *cfg, char *er
         return 0;
     }
     case CT_STRING:
-        if (!*v || strlen(v) >= sizeof cfg->dir) goto bad;
+    case CT_OPTSTRING:
+        if ((!*v && r->type == CT_STRING) || strlen(v) >= sizeof cfg->dir) goto bad;
         snprintf(base, sizeof cfg->dir, "%s", v);
         return 0;
     case CT_SECONDS: {

@@ -139,6 +139,28 @@ static void add_held_req(snap_req *r, void *arg)
     if (m && m->hdr.epoch < c->epoch) cur_add_msg(c, m);
 }
 
+/* Counts that arrive before this rank records (it records at its next safe point)
+ * are kept for the snapshot they belong to. */
+static uint64_t *early_count;
+static uint8_t *early_have;
+static uint32_t early_epoch;
+
+static void keep_early(int src, uint32_t epoch, uint64_t count)
+{
+    if (!early_count) {
+        early_count = snap_xcalloc((size_t)snap_g.nranks, sizeof *early_count);
+        early_have = snap_xcalloc((size_t)snap_g.nranks, 1);
+    }
+    if (early_epoch != epoch) {
+        memset(early_have, 0, (size_t)snap_g.nranks);
+        early_epoch = epoch;
+    }
+    early_count[src] = count;
+    early_have[src] = 1;
+}
+
+void snap_engine_forget_early(void) { early_epoch = 0; }
+
 static void check_complete(void);
 
 void snap_record(const char *trigger, int initiator)
@@ -159,7 +181,7 @@ void snap_record(const char *trigger, int initiator)
     c->n = n;
     c->initiator = initiator;
     c->trigger = trigger;
-    c->t_record = snap_now();
+    c->t_record = snap_g.last_record_t = snap_now();
     c->expect = snap_xcalloc((size_t)n, sizeof(uint64_t));
     c->have_expect = snap_xcalloc((size_t)n, 1);
     c->pre_seen = snap_xcalloc((size_t)n, sizeof(uint64_t));
@@ -172,6 +194,12 @@ void snap_record(const char *trigger, int initiator)
         if (m->hdr.epoch < c->epoch) cur_add_msg(c, m);
     if (reqs_count) reqs_each(add_held_req, c);
 
+    if (early_count && early_epoch == c->epoch)
+        for (int i = 0; i < n; i++)
+            if (early_have[i]) {
+                c->expect[i] = early_count[i];
+                c->have_expect[i] = 1;
+            }
     snap_g.cur = c;
     snap_g.rec_epoch = c->epoch;
     snap_g.active = 1;
@@ -184,15 +212,24 @@ void snap_record(const char *trigger, int initiator)
 
 void snap_before_deliver(uint32_t epoch)
 {
-    if (SNAP_UNLIKELY(epoch > snap_g.rec_epoch)) snap_record("message", 0);
+    if (SNAP_LIKELY(epoch <= snap_g.rec_epoch)) return;
+    /* At safe points nobody sends a message of epoch e before every rank recorded e:
+     * one reaching a rank that has not means e was abandoned. */
+    if (snap_g.sp_mode) snap_sp_abandon_seen(epoch);
+    else snap_record("message", 0);
 }
+
+
 
 void snap_engine_marker(int src, uint32_t epoch, uint64_t count)
 {
-    if (epoch > snap_g.rec_epoch) snap_record("marker", 0);
+    if (epoch <= snap_g.done_epoch) return; /* an abandoned snapshot's marker */
+    if (epoch > snap_g.rec_epoch) snap_trigger("marker", 0);
     snap_cur *c = snap_g.cur;
-    if (!snap_g.active || epoch != c->epoch || src < 0 || src >= c->n) {
-        snap_log(SNAP_LOG_WARN, "ignored a count for snapshot %u from rank %d", epoch, src);
+    if (src < 0 || src >= snap_g.nranks) return;
+    if (!snap_g.active || epoch != c->epoch) {
+        if (epoch == snap_g.rec_epoch + 1) keep_early(src, epoch, count);
+        else snap_log(SNAP_LOG_WARN, "ignored a count for snapshot %u from rank %d", epoch, src);
         return;
     }
     c->expect[src] = count;
@@ -311,7 +348,7 @@ void snap_progress(void)
     if (want_trigger && snap_g.rec_epoch == snap_g.done_epoch && !snap_g.finalizing) {
         const char *t = want_trigger;
         want_trigger = NULL;
-        snap_record(t, 1);
+        snap_trigger(t, 1);
     }
     if (snap_g.active) drain();
     collect_poll();
@@ -339,7 +376,10 @@ void snap_spin_slow(unsigned it)
 {
     double now = 0;
     if (snap_g.call && snap_g.call_t0 < 0) snap_g.call_t0 = snap_now();
-    if (snap_g.cfg.hang_timeout > 0 && snap_g.call && (it & 1023u) == 0 && !snap_g.hang_reported) {
+    if (snap_g.sp_pending && (it & 1023u) == 0) snap_sp_spin(snap_now());
+    /* one snapshot per hang: none if this rank recorded one since it entered the call */
+    if (snap_g.cfg.hang_timeout > 0 && snap_g.call && (it & 1023u) == 0 && !snap_g.hang_reported &&
+        snap_g.last_record_t < snap_g.call_t0) {
         now = snap_now();
         if (now - snap_g.call_t0 >= snap_g.cfg.hang_timeout) {
             snap_g.hang_reported = 1;

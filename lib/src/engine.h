@@ -9,7 +9,9 @@
 #include "snapfile.h"
 
 /* Control messages on the private communicator: fixed size, one pre-posted receive. */
-enum { CTL_MARKER = 1, CTL_DONE = 2, CTL_NOTICE = 3 };
+enum { CTL_MARKER = 1, CTL_DONE = 2, CTL_NOTICE = 3, /* safe points (safepoint.c): */
+       CTL_RECORDED = 4, CTL_GO = 5, CTL_STUCK = 6, CTL_ABANDON = 7,
+       CTL_STOP = 8, CTL_REACHED = 9, CTL_TARGET = 10 };
 enum { TAG_CTL = 1, TAG_PART = 2 };
 typedef struct ctl_msg {
     uint32_t type, epoch;
@@ -57,5 +59,15 @@ extern int32_t collect_conserve_offset;
 
 /* engine.c: send a control message (never blocks). */
 void snap_ctl_send(int dest, uint32_t type, uint32_t epoch, uint64_t a, uint64_t b);
+void snap_engine_forget_early(void);
+/* safepoint.c: the safe-point control messages; 1 if m was one of them. */
+int snap_sp_ctl(int src, const ctl_msg *m);
+void snap_sp_spin(double now);       /* a wait loop is still waiting */
+void snap_sp_finalizing(void);       /* this rank will reach no more safe points */
+void snap_sp_abandon_seen(uint32_t epoch); /* a message of an epoch this rank never recorded */
+/* restart.c */
+void snap_restart_load(void);        /* at MPI_Init, collective */
+void snap_restart_comm(int32_t id, MPI_Comm comm); /* a communicator got its id */
+int snap_restart_restore(char *err, size_t errlen); /* at the first safe point */
 
 #endif

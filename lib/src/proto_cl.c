@@ -29,7 +29,10 @@ static void cl_on_ctl(int src, const void *msg)
 {
     const ctl_msg *m = msg;
     if (m->type == CTL_MARKER) snap_engine_marker(src, m->epoch, m->a);
-    else snap_log(SNAP_LOG_WARN, "cl: unexpected control message %u from rank %d", m->type, src);
+    else if (!snap_sp_ctl(src, m)) snap_log(SNAP_LOG_WARN, "cl: unexpected control message %u from rank %d", m->type, src);
 }
 
-const snap_proto snap_proto_cl = {"cl", cl_on_record, cl_on_ctl, NULL};
+/* Markers of an abandoned snapshot are ignored on arrival (engine.c): nothing to undo. */
+static void cl_on_abandon(uint32_t epoch, int recorded) {}
+
+const snap_proto snap_proto_cl = {"cl", cl_on_record, cl_on_ctl, NULL, cl_on_abandon};

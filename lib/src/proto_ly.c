@@ -20,9 +20,20 @@ static MPI_Request ly_req = MPI_REQUEST_NULL;
 static uint64_t ly_total;
 static uint32_t ly_epoch;
 
+/* Complete the previous snapshot's reduce-scatter before starting another (it may
+ * belong to an abandoned snapshot that no one polls any more). */
+static void ly_finish_previous(void)
+{
+    int flag = 0;
+    while (ly_req != MPI_REQUEST_NULL && PMPI_Test(&ly_req, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && !flag)
+        ;
+    ly_req = MPI_REQUEST_NULL;
+}
+
 static void ly_on_record(uint32_t epoch)
 {
     const snap_cur *c = snap_g.cur;
+    ly_finish_previous();
     if (c->initiator)
         for (int j = 0; j < snap_g.nranks; j++)
             if (j != snap_g.rank) snap_ctl_send(j, CTL_NOTICE, epoch, 0, 0);
@@ -33,11 +44,12 @@ static void ly_on_record(uint32_t epoch)
 static void ly_on_ctl(int src, const void *msg)
 {
     const ctl_msg *m = msg;
+    if (snap_sp_ctl(src, m)) return;
     if (m->type != CTL_NOTICE) {
         snap_log(SNAP_LOG_WARN, "ly: unexpected control message %u from rank %d", m->type, src);
         return;
     }
-    if (m->epoch > snap_g.rec_epoch) snap_record("notice", 0);
+    if (m->epoch > snap_g.rec_epoch) snap_trigger("notice", 0);
 }
 
 static void ly_poll(void)
@@ -48,4 +60,16 @@ static void ly_poll(void)
     if (flag) snap_engine_total(ly_epoch, ly_total);
 }
 
-const snap_proto snap_proto_ly = {"ly", ly_on_record, ly_on_ctl, ly_poll};
+/* The reduce-scatter is collective: a rank that never recorded the abandoned snapshot
+ * still contributes (zeros), so the others' operation completes. */
+static void ly_on_abandon(uint32_t epoch, int recorded)
+{
+    static uint64_t *zeros;
+    if (recorded) return;
+    ly_finish_previous();
+    if (!zeros) zeros = snap_xcalloc((size_t)snap_g.nranks, sizeof *zeros);
+    ly_epoch = epoch;
+    PMPI_Ireduce_scatter_block(zeros, &ly_total, 1, MPI_UINT64_T, MPI_SUM, snap_g.pcomm, &ly_req);
+}
+
+const snap_proto snap_proto_ly = {"ly", ly_on_record, ly_on_ctl, ly_poll, ly_on_abandon};

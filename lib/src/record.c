@@ -26,12 +26,18 @@ typedef struct region {
 static region *regions;
 static int nregions, capregions;
 
+static region *find(const char *name)
+{
+    for (int i = 0; i < nregions; i++)
+        if (!strcmp(regions[i].name, name)) return &regions[i];
+    return NULL;
+}
+
 int record_protect(const char *name, void *ptr, int count, MPI_Datatype dt)
 {
     if (!name || !*name || strlen(name) >= SF_NAME_MAX || strchr(name, '/') || count < 0 || (!ptr && count))
         return MPISNAP_EINVAL;
-    for (int i = 0; i < nregions; i++)
-        if (!strcmp(regions[i].name, name)) return MPISNAP_EEXIST;
+    if (find(name)) return MPISNAP_EEXIST;
     if (nregions == capregions) {
         capregions = capregions ? 2 * capregions : 8;
         regions = snap_xrealloc(regions, (size_t)capregions * sizeof *regions);
@@ -55,6 +61,34 @@ int record_unprotect(const char *name)
         return MPISNAP_OK;
     }
     return MPISNAP_ENOENT;
+}
+
+int record_describe(const char *name, char *type, uint64_t *bytes)
+{
+    region *r = find(name);
+    if (!r) return -1;
+    int size = 0;
+    PMPI_Pack_size(r->count, r->dt, MPI_COMM_SELF, &size);
+    memcpy(type, r->type, SF_NAME_MAX);
+    *bytes = (uint64_t)size;
+    return 0;
+}
+
+const char *record_first_missing(const char *const *names, uint32_t n)
+{
+    for (int i = 0; i < nregions; i++) {
+        uint32_t k = 0;
+        while (k < n && strcmp(names[k], regions[i].name)) k++;
+        if (k == n) return regions[i].name;
+    }
+    return NULL;
+}
+
+void record_restore(const char *name, const uint8_t *data, uint64_t bytes)
+{
+    region *r = find(name);
+    int pos = 0;
+    if (r) PMPI_Unpack(data, (int)bytes, &pos, r->ptr, r->count, r->dt, MPI_COMM_SELF);
 }
 
 void record_forget_all(void)
@@ -122,7 +156,7 @@ static void record_comms(snap_cur *c)
         const snap_comm *sc = snap_comm_at(i);
         c->comm_world[i] = snap_xmalloc((size_t)sc->size * sizeof(int32_t));
         for (int k = 0; k < sc->size; k++) c->comm_world[i][k] = sc->world[k];
-        c->comms[i] = (sf_comm){sc->id, sc->size, c->comm_world[i]};
+        c->comms[i] = (sf_comm){sc->id, sc->size, c->comm_world[i], sc->colls};
     }
     c->part.comms = c->comms;
     c->part.ncomms = (uint32_t)n;

@@ -31,6 +31,8 @@ typedef struct snap_config {
     char algo[8];          /* "cl" or "ly" */
     char dir[4096];
     double interval;       /* seconds, 0 = off */
+    double sp_timeout;     /* seconds a rank may take to reach its safe point */
+    char restart[4096];    /* "" (off), "latest" or a snapshot file */
     double hang_timeout;   /* seconds, 0 = off */
     int signal;            /* SIGUSR1 trigger on/off */
     int log_level;         /* SNAP_LOG_* */
@@ -82,6 +84,7 @@ typedef struct snap_comm {
     int32_t id;            /* job-wide id, agreed at creation */
     int size, rank;
     int *world;            /* world rank of each comm rank */
+    uint64_t colls;        /* collectives this rank has entered on it (wait-for graphs) */
 } snap_comm;
 void snap_comms_init(void);
 snap_comm *snap_comm_get(MPI_Comm comm);     /* NULL if not known */
@@ -111,6 +114,8 @@ typedef struct snap_proto {
     void (*on_ctl)(int src, const void *msg);
     /* Called from progress while a snapshot is active on this rank. */
     void (*poll)(void);
+    /* Snapshot `epoch` is abandoned; `recorded` says whether this rank had recorded it. */
+    void (*on_abandon)(uint32_t epoch, int recorded);
 } snap_proto;
 extern const snap_proto snap_proto_cl;
 extern const snap_proto snap_proto_ly;
@@ -150,8 +155,22 @@ typedef struct snap_state {
     const MPI_Request *call_reqs; /* the requests a Wait* call waits on */
     int call_nreqs;
     int hang_reported;
+    double last_record_t;  /* when this rank last recorded a snapshot */
 
     int in_lib;            /* re-entry guard: MPI calls made by the library itself */
+
+    /* safe points (safepoint.c) */
+    int sp_mode;           /* the application marks safe points: record there */
+    uint32_t sp_pending;   /* snapshot to record at the next safe point, 0 if none */
+    const char *sp_trigger;
+    int sp_initiator;
+    double sp_since;       /* when sp_pending was set, or the wait at the safe point began */
+    int sp_stuck_sent;
+    uint32_t sp_go;        /* newest snapshot every rank has recorded (the collector's GO) */
+    int64_t sp_count;      /* safe points passed (saved in every snapshot, restored on restart) */
+    int64_t sp_target;     /* the safe point every rank records snapshot sp_pending at, -1 unknown */
+    uint32_t sp_target_epoch;
+    int restarted;
 } snap_state;
 extern snap_state snap_g;
 
@@ -171,6 +190,11 @@ void snap_seen(int src, const wire_hdr *h, const snap_msg *m);
 void snap_before_deliver(uint32_t epoch);
 /* Record this rank's state for snapshot rec_epoch+1 now. */
 void snap_record(const char *trigger, int initiator);
+/* This rank must take part in snapshot rec_epoch+1: records now, or, when the
+ * application marks safe points, at its next one (safepoint.c). */
+void snap_trigger(const char *trigger, int initiator);
+/* mpisnap_safepoint(): record a pending snapshot here, wait until every rank has. */
+void snap_safepoint(void);
 /* Engine handlers of control messages. */
 void snap_engine_marker(int src, uint32_t epoch, uint64_t count);
 /* Lai-Yang counting: `total` messages of older epochs were sent to this rank. */

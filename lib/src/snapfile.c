@@ -1,6 +1,6 @@
 /*
- * snapfile.c - writing snapshot files, and the HDF5 helpers the reader shares
- * (snapfile_read.c reads them back). The layout is documented in docs/FORMAT.md.
+ * snapfile.c - writing snapshot files (snapfile_read.c reads them back, with the HDF5
+ * helpers both share in snapfile_h5.c). The layout is documented in docs/FORMAT.md.
  *
  * Serial HDF5 only (default sec2 driver, no MPI call), so the same code serves the
  * collector rank inside a job, mpisnap-inspect and the unit tests. The writer fills
@@ -17,145 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---- helpers shared with the reader ---- */
-
-static herr_t note_error(unsigned n, const H5E_error2_t *e, void *arg)
-{
-    static const char key[] = "error message = '";
-    sfi_quiet *q = arg;
-    const char *d = e->desc ? e->desc : "";
-    const char *m = strstr(d, key);
-    (void)n;
-    if (!q->reason[0] && m) {
-        m += sizeof key - 1;
-        snprintf(q->reason, sizeof q->reason, "%.*s", (int)strcspn(m, "'"), m);
-    }
-    q->checksum |= strstr(d, "checksum") != NULL;
-    q->truncated |= strstr(d, "truncated") != NULL;
-    q->unclosed |= strstr(d, "already open for write") != NULL;
-    return 0;
-}
-
-static herr_t note_stack(hid_t estack, void *arg)
-{
-    H5Ewalk2(estack, H5E_WALK_UPWARD, note_error, arg);
-    return 0;
-}
-
-void sfi_quiet_on(sfi_quiet *q)
-{
-    memset(q, 0, sizeof *q);
-    H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data);
-    H5Eset_auto2(H5E_DEFAULT, note_stack, q);
-}
-
-void sfi_quiet_off(const sfi_quiet *q)
-{
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
-
-const char *sfi_quiet_reason(const sfi_quiet *q)
-{
-    return q->reason[0] ? q->reason : "HDF5 error";
-}
-
-/* No file locking (the .part protocol makes it unnecessary, and locking fails on many
- * parallel file systems), strong close (closing the file closes whatever an error path
- * left open), and the HDF5 1.10 file format, in which every metadata structure (the
- * superblock, object headers, chunk indexes) carries a checksum of its own, as the
- * Fletcher32 filter gives the data one; h5py and any HDF5 >= 1.10 read it. */
-hid_t sfi_fapl(void)
-{
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0)
-        return -1;
-    if (H5Pset_file_locking(fapl, 0, 1) < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_LATEST) < 0) {
-        H5Pclose(fapl);
-        return -1;
-    }
-    return fapl;
-}
-
-hid_t sfi_str_type(size_t size)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0)
-        return -1;
-    if (H5Tset_size(t, size) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
-static const struct sfi_field envelope_fields[] = {
-    {"src", offsetof(struct sfi_envelope, src), SFI_I32},
-    {"dst", offsetof(struct sfi_envelope, dst), SFI_I32},
-    {"comm", offsetof(struct sfi_envelope, comm), SFI_I32},
-    {"src_comm", offsetof(struct sfi_envelope, src_comm), SFI_I32},
-    {"tag", offsetof(struct sfi_envelope, tag), SFI_I32},
-    {"epoch", offsetof(struct sfi_envelope, epoch), SFI_U32},
-    {"order", offsetof(struct sfi_envelope, order), SFI_U64},
-    {"bytes", offsetof(struct sfi_envelope, bytes), SFI_U64},
-    {"offset", offsetof(struct sfi_envelope, offset), SFI_U64},
-};
-
-static const struct sfi_field request_fields[] = {
-    {"kind", offsetof(sf_request, kind), SFI_NAME},
-    {"peer", offsetof(sf_request, peer), SFI_I32},
-    {"tag", offsetof(sf_request, tag), SFI_I32},
-    {"comm", offsetof(sf_request, comm), SFI_I32},
-    {"count", offsetof(sf_request, count), SFI_I64},
-    {"datatype", offsetof(sf_request, datatype), SFI_NAME},
-};
-
-#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-const sfi_record sfi_envelope_rec = {envelope_fields, NFIELDS(envelope_fields),
-                                     sizeof(struct sfi_envelope)};
-const sfi_record sfi_request_rec = {request_fields, NFIELDS(request_fields), sizeof(sf_request)};
-
-static hid_t field_type(enum sfi_ftype t, int in_file)
-{
-    switch (t) {
-    case SFI_I32: return H5Tcopy(in_file ? H5T_STD_I32LE : H5T_NATIVE_INT32);
-    case SFI_U32: return H5Tcopy(in_file ? H5T_STD_U32LE : H5T_NATIVE_UINT32);
-    case SFI_I64: return H5Tcopy(in_file ? H5T_STD_I64LE : H5T_NATIVE_INT64);
-    case SFI_U64: return H5Tcopy(in_file ? H5T_STD_U64LE : H5T_NATIVE_UINT64);
-    case SFI_NAME: return sfi_str_type(SF_NAME_MAX);
-    }
-    return -1;
-}
-
-static size_t field_size(enum sfi_ftype t)
-{
-    return t == SFI_NAME ? SF_NAME_MAX : (t == SFI_I32 || t == SFI_U32) ? 4 : 8;
-}
-
-hid_t sfi_compound_type(const sfi_record *rec, int in_file)
-{
-    size_t size = 0;
-    for (size_t i = 0; i < rec->nfields; i++)
-        size += field_size(rec->fields[i].type);
-    hid_t ct = H5Tcreate(H5T_COMPOUND, in_file ? size : rec->memsize);
-    size_t off = 0;
-    for (size_t i = 0; ct >= 0 && i < rec->nfields; i++) {
-        const struct sfi_field *f = &rec->fields[i];
-        hid_t mt = field_type(f->type, in_file);
-        herr_t st = mt < 0 ? -1 : H5Tinsert(ct, f->name, in_file ? off : f->offset, mt);
-        if (mt >= 0)
-            H5Tclose(mt);
-        if (st < 0) {
-            H5Tclose(ct);
-            ct = -1;
-        }
-        off += field_size(f->type);
-    }
-    return ct;
-}
-
-/* ---- writing ---- */
 
 struct sf_writer {
     hid_t file, ranks;
@@ -427,6 +288,32 @@ static int write_in_transit(hid_t g, const sf_rank *r)
     return rc;
 }
 
+/* The communicator table: one compound row per communicator, and every member list
+ * concatenated in comm_members (check_comms() has bounded the sizes). */
+static int write_comms(hid_t g, const sf_rank *r)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < r->ncomms; i++)
+        total += (uint64_t)r->comms[i].size;
+    struct sfi_comm *rows = calloc(r->ncomms ? r->ncomms : 1, sizeof *rows);
+    int32_t *members = calloc(total ? (size_t)total : 1, sizeof *members);
+    int rc = rows && members ? 0 : -1;
+    uint64_t at = 0;
+    for (uint32_t i = 0; rc == 0 && i < r->ncomms; i++) {
+        const sf_comm *c = &r->comms[i];
+        rows[i] = (struct sfi_comm){.id = c->id, .size = c->size, .offset = at, .colls = c->colls};
+        memcpy(members + at, c->world, (size_t)c->size * sizeof *members);
+        at += (uint64_t)c->size;
+    }
+    if (rc == 0)
+        rc = write_compound(g, "comms", &sfi_comm_rec, rows, r->ncomms);
+    if (rc == 0)
+        rc = write_closed(g, "comm_members", H5T_STD_I32LE, H5T_NATIVE_INT32, members, total);
+    free(rows);
+    free(members);
+    return rc;
+}
+
 static int write_rank_group(hid_t g, const sf_rank *r)
 {
     hsize_t n = (hsize_t)r->nranks;
@@ -434,7 +321,8 @@ static int write_rank_group(hid_t g, const sf_rank *r)
                    write_closed(g, "sent", H5T_STD_U64LE, H5T_NATIVE_UINT64, r->sent, n) ||
                    write_closed(g, "recvd", H5T_STD_U64LE, H5T_NATIVE_UINT64, r->recvd, n) ||
                    write_compound(g, "requests", &sfi_request_rec, r->requests, r->nrequests) ||
-                   write_regions(g, r) || write_stack(g, r) || write_in_transit(g, r)
+                   write_regions(g, r) || write_stack(g, r) || write_in_transit(g, r) ||
+                   write_comms(g, r)
                ? -1
                : 0;
 }
@@ -495,6 +383,24 @@ static int check_messages(const sf_rank *r, const char *part, char *err, size_t 
     return 0;
 }
 
+/* Every member list has 1..nranks world ranks of the job (so the file's total stays
+ * below 2^52 entries and a reader can index ranks with it). */
+static int check_comms(const sf_rank *r, const char *part, char *err, size_t errlen)
+{
+    for (uint32_t i = 0; i < r->ncomms; i++) {
+        const sf_comm *c = &r->comms[i];
+        if (c->size < 1 || c->size > r->nranks || !c->world)
+            return werr(err, errlen, part, "rank %d: communicator %d has %d members",
+                        r->rank, c->id, c->size);
+        for (int32_t k = 0; k < c->size; k++)
+            if (c->world[k] < 0 || c->world[k] >= r->nranks)
+                return werr(err, errlen, part, "rank %d: communicator %d: member %d is "
+                            "rank %d, outside 0..%d", r->rank, c->id, k, c->world[k],
+                            r->nranks - 1);
+    }
+    return 0;
+}
+
 /* Refuse a rank the file could not represent, before anything is written. */
 static int check_rank(const sf_writer *w, const sf_rank *r, char *err, size_t errlen)
 {
@@ -510,7 +416,7 @@ static int check_rank(const sf_writer *w, const sf_rank *r, char *err, size_t er
         !terminated(r->call, SF_NAME_MAX) || !terminated(r->call_args, SF_TEXT_MAX))
         return werr(err, errlen, p, "rank %d: unterminated string", r->rank);
     if ((r->nrequests && !r->requests) || (r->nregions && !r->regions) ||
-        (r->nmsgs && !r->msgs) || (r->nstack && !r->stack))
+        (r->nmsgs && !r->msgs) || (r->nstack && !r->stack) || (r->ncomms && !r->comms))
         return werr(err, errlen, p, "rank %d: a count is set but its array is NULL", r->rank);
     for (uint32_t i = 0; i < r->nrequests; i++)
         if (!terminated(r->requests[i].kind, SF_NAME_MAX) ||
@@ -519,7 +425,9 @@ static int check_rank(const sf_writer *w, const sf_rank *r, char *err, size_t er
     for (uint32_t i = 0; i < r->nstack; i++)
         if (!r->stack[i])
             return werr(err, errlen, p, "rank %d: stack frame %u is NULL", r->rank, i);
-    return check_messages(r, p, err, errlen) < 0 ? -1 : check_regions(r, p, err, errlen);
+    return check_messages(r, p, err, errlen) < 0 || check_comms(r, p, err, errlen) < 0
+               ? -1
+               : check_regions(r, p, err, errlen);
 }
 
 static int check_job(const char *path, const sf_job *job, char *err, size_t errlen)

@@ -54,11 +54,15 @@ typedef struct sf_request {
 } sf_request;
 
 /* A communicator this rank belongs to: its job-wide id and its members' world ranks
- * (member i of the communicator is world rank world[i]). */
+ * (member i of the communicator is world rank world[i]). `colls` counts the collectives
+ * the rank has entered on it, the one in progress included (0 when not counted): a
+ * member with a count at least that of a rank in a collective has arrived in it, or
+ * passed it (mpisnap-inspect waits needs this to tell "not arrived" from "gone"). */
 typedef struct sf_comm {
     int32_t id;
     int32_t size;
     const int32_t *world;
+    uint64_t colls;
 } sf_comm;
 
 /* One rank's part of a snapshot. All arrays are owned by the caller. */

@@ -1,7 +1,8 @@
 /*
  * snapfile_int.h - what the snapshot-file writer (snapfile.c) and reader
- * (snapfile_read.c) share: the HDF5 error silencer, file-access settings and the
- * compound record layouts. Internal to the snapfile module; users include snapfile.h.
+ * (snapfile_read.c) share, implemented in snapfile_h5.c: the HDF5 error silencer,
+ * file-access settings and the compound record layouts. Internal to the snapfile
+ * module; users include snapfile.h.
  */
 #ifndef MPISNAP_SNAPFILE_INT_H
 #define MPISNAP_SNAPFILE_INT_H
@@ -60,8 +61,16 @@ struct sfi_envelope {
     uint64_t order, bytes, offset;
 };
 
+/* A communicator as stored in /ranks/<r>/comms: its members' world ranks are
+ * comm_members[offset : offset + size]. */
+struct sfi_comm {
+    int32_t id, size;
+    uint64_t offset, colls;
+};
+
 SFI_HIDDEN extern const sfi_record sfi_envelope_rec; /* struct sfi_envelope */
 SFI_HIDDEN extern const sfi_record sfi_request_rec;  /* sf_request */
+SFI_HIDDEN extern const sfi_record sfi_comm_rec;     /* struct sfi_comm */
 
 /* The compound type of an array of rec's structs: the in-memory layout, or the packed
  * file layout when in_file. The caller closes it. */

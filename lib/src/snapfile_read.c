@@ -33,6 +33,8 @@ struct rank_data {
     const char **stack;
     sf_msg *msgs;
     uint8_t *payload;
+    sf_comm *comms;
+    int32_t *comm_members;
 };
 
 struct sf_file {
@@ -407,6 +409,53 @@ static int load_in_transit(rctx *c, hid_t g, const char *where, struct rank_data
     return rc;
 }
 
+/* Communicator i's members must lie inside comm_members and be ranks of the job. */
+static int check_comm(rctx *c, const char *where, hsize_t i, const struct sfi_comm *row,
+                      const int32_t *members, hsize_t nmembers, int32_t nranks)
+{
+    if (row->size < 1 || row->size > nranks || row->offset > nmembers ||
+        (hsize_t)row->size > nmembers - row->offset)
+        return fail(c, "%s/comms: communicator %llu (id %d) lies outside comm_members", where,
+                    (unsigned long long)i, row->id);
+    for (int32_t k = 0; k < row->size; k++) {
+        int32_t w = members[row->offset + (hsize_t)k];
+        if (w < 0 || w >= nranks)
+            return fail(c, "%s/comms: communicator %d: member %d is rank %d, outside 0..%d",
+                        where, row->id, k, w, nranks - 1);
+    }
+    return 0;
+}
+
+/* The communicator table and its concatenated member lists. */
+static int load_comms(rctx *c, hid_t g, const char *where, int32_t nranks,
+                      struct rank_data *rd)
+{
+    hid_t mt = sfi_compound_type(&sfi_comm_rec, 0);
+    struct sfi_comm *rows = NULL;
+    hsize_t n = 0, nm = 0;
+    int rc = mt < 0 ? fail(c, "out of memory")
+                    : load(c, g, where, "comms", mt, sizeof *rows, UINT32_MAX, (void **)&rows,
+                           &n);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (rc == 0)
+        rc = load(c, g, where, "comm_members", H5T_NATIVE_INT32, sizeof(int32_t), HSIZE_UNDEF,
+                  (void **)&rd->comm_members, &nm);
+    if (rc == 0 && !(rd->comms = calloc(n ? n : 1, sizeof *rd->comms)))
+        rc = fail(c, "out of memory reading %s/comms", where);
+    for (hsize_t i = 0; rc == 0 && i < n; i++) {
+        rc = check_comm(c, where, i, &rows[i], rd->comm_members, nm, nranks);
+        if (rc == 0)
+            rd->comms[i] = (sf_comm){.id = rows[i].id, .size = rows[i].size,
+                                     .world = rd->comm_members + rows[i].offset,
+                                     .colls = rows[i].colls};
+    }
+    free(rows);
+    rd->pub.comms = rd->comms;
+    rd->pub.ncomms = rc == 0 ? (uint32_t)n : 0;
+    return rc;
+}
+
 static int load_rank_attrs(rctx *c, hid_t g, const char *where, int32_t r, sf_rank *p)
 {
     if (get_i32(c, g, where, "rank", &p->rank) < 0)
@@ -440,6 +489,8 @@ static void rank_data_free(struct rank_data *rd)
     free(rd->stack);
     free(rd->msgs);
     free(rd->payload);
+    free(rd->comms);
+    free(rd->comm_members);
     free(rd);
 }
 
@@ -460,7 +511,8 @@ static struct rank_data *load_rank(rctx *c, sf_file *f, int32_t r)
                      load_counters(c, g, where, f->job.nranks, &rd->sent, "sent") < 0 ||
                      load_counters(c, g, where, f->job.nranks, &rd->recvd, "recvd") < 0 ||
                      load_requests(c, g, where, rd) < 0 || load_regions(c, g, where, rd) < 0 ||
-                     load_stack(c, g, where, rd) < 0 || load_in_transit(c, g, where, rd) < 0
+                     load_stack(c, g, where, rd) < 0 || load_in_transit(c, g, where, rd) < 0 ||
+                     load_comms(c, g, where, f->job.nranks, rd) < 0
                  ? -1
                  : 0;
     if (g >= 0)

@@ -18,9 +18,18 @@ static int coll_wait(const char *name, MPI_Comm comm, int rc, MPI_Request *r)
     return rc;
 }
 
-#define COLL_BEGIN(name, comm)                                  \
-    MPI_Request r_;                                             \
-    snap_enter(name, -2, -2, comm, 0, MPI_DATATYPE_NULL)
+/* Count the collective on its communicator: members that already left it and members
+ * not yet arrived then differ in a snapshot (mpisnap-inspect waits). */
+static void coll_enter(const char *name, MPI_Comm comm)
+{
+    snap_comm *c = snap_comm_get(comm);
+    if (c) c->colls++;
+    snap_enter(name, -2, -2, comm, 0, MPI_DATATYPE_NULL);
+}
+
+#define COLL_BEGIN(name, comm) \
+    MPI_Request r_;            \
+    coll_enter(name, comm)
 
 SNAP_API int MPI_Barrier(MPI_Comm comm)
 {

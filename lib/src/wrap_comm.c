@@ -9,6 +9,8 @@
 static void gate(MPI_Comm parent, const char *name)
 {
     MPI_Request r;
+    snap_comm *c = snap_comm_get(parent);
+    if (c) c->colls++;
     snap_enter(name, -2, -2, parent, 0, MPI_DATATYPE_NULL);
     if (PMPI_Ibarrier(parent, &r) == MPI_SUCCESS) {
         int flag = 0;

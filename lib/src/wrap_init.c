@@ -80,6 +80,10 @@ static void setup(void)
     snap_comms_init();
     snap_g.initialized = 1;
     snap_engine_init();
+    /* the safe-point count is part of every snapshot, so a restarted run goes on counting
+     * where it stopped (restart.c restores it with the application's regions) */
+    record_protect("mpisnap.safepoints", &snap_g.sp_count, 1, MPI_INT64_T);
+    snap_restart_load();
     if (snap_g.cfg.signal) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
@@ -119,6 +123,7 @@ SNAP_API int MPI_Init_thread(int *argc, char ***argv, int required, int *provide
 SNAP_API int MPI_Finalize(void)
 {
     if (snap_passthrough()) return PMPI_Finalize();
+    snap_comm_get(MPI_COMM_WORLD)->colls++; /* finalizing is collective over the job */
     snap_enter("Finalize", -2, -2, MPI_COMM_WORLD, 0, MPI_DATATYPE_NULL);
     snap_g.finalizing = 1;
     if (timer_running) {
@@ -126,6 +131,7 @@ SNAP_API int MPI_Finalize(void)
         pthread_join(timer_thread, NULL);
         timer_running = 0;
     }
+    snap_sp_finalizing();
     snap_quiesce(); /* every snapshot in progress completes before anyone leaves */
     snap_engine_fini();
     record_forget_all();

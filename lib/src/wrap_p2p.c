@@ -27,8 +27,8 @@ static int blocking_send(const void *buf, int count, MPI_Datatype dt, int dest, 
 {
     snap_enter(op, dest, tag, comm, count, dt);
     int rc = wire_send(buf, count, dt, dest, tag, comm, mode, NULL, op);
-    snap_poll(); /* posted and counted: a record point */
-    snap_leave();
+    snap_leave(); /* complete: a record here must not show the rank in the send */
+    snap_poll();  /* posted and counted: a record point */
     return rc;
 }
 

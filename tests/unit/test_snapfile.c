@@ -61,6 +61,8 @@ struct fixture {
     const char *stack0[3], *stack1[1];
     char long_frame[5001];
     sf_msg msgs0[1], msgs1[NMSG1];
+    int32_t world[N], self0[1], split0[2];
+    sf_comm comms0[3];
     sf_rank ranks[N];
 };
 
@@ -112,6 +114,22 @@ static void fixture_regions(void)
     fx.regions[1][1] = region("pattern", "MPI_BYTE", 64, fx.pattern, sizeof fx.pattern);
 }
 
+/* Rank 0 belongs to world, self and a communicator {2, 0} (member order matters);
+ * ranks 1 and 2 recorded none (a library that does not record them). */
+static void fixture_comms(void)
+{
+    for (int r = 0; r < N; r++)
+        fx.world[r] = r;
+    fx.self0[0] = 0;
+    fx.split0[0] = 2;
+    fx.split0[1] = 0;
+    fx.comms0[0] = (sf_comm){0, N, fx.world, 12};
+    fx.comms0[1] = (sf_comm){1, 1, fx.self0, 0};
+    fx.comms0[2] = (sf_comm){5, 2, fx.split0, (uint64_t)1 << 40};
+    fx.ranks[0].comms = fx.comms0;
+    fx.ranks[0].ncomms = 3;
+}
+
 static void fixture_rank(int r, const char *trigger, const char *call)
 {
     sf_rank *k = &fx.ranks[r];
@@ -144,8 +162,8 @@ static void fixture_init(void)
     fixture_rank(0, "request", "MPI_Recv");
     fixture_rank(1, "marker", "MPI_Waitall");
     fixture_rank(2, "request", "");
-    fx.requests[0] = (sf_request){"Irecv", -1, -1, 0, 1, "MPI_INT64_T"};
-    fx.requests[1] = (sf_request){"Isend", 2, 7, 0, 4, "MPI_DOUBLE"};
+    fx.requests[0] = (sf_request){"Irecv", -1, -1, 0, 1, "MPI_INT64_T", 1};
+    fx.requests[1] = (sf_request){"Isend", 2, 7, 0, 4, "MPI_DOUBLE", 0};
     fx.ranks[0].requests = fx.requests;
     fx.ranks[0].nrequests = 2;
     fx.stack0[0] = "bank_loop (bank.c:42)";
@@ -161,6 +179,7 @@ static void fixture_init(void)
     fx.ranks[0].nmsgs = 1;
     fx.ranks[1].msgs = fx.msgs1;
     fx.ranks[1].nmsgs = NMSG1;
+    fixture_comms();
 }
 
 static int write_job(const sf_job *job, const sf_rank *ranks, const int32_t *ini, uint32_t nini,
@@ -211,7 +230,14 @@ static void assert_same_rank(const sf_rank *a, const sf_rank *b)
         CU_ASSERT_STRING_EQUAL(x->kind, y->kind);
         CU_ASSERT_STRING_EQUAL(x->datatype, y->datatype);
         CU_ASSERT(x->peer == y->peer && x->tag == y->tag && x->comm == y->comm &&
-                  x->count == y->count);
+                  x->count == y->count && x->awaited == y->awaited);
+    }
+    CU_ASSERT_EQUAL_FATAL(a->ncomms, b->ncomms);
+    for (uint32_t i = 0; i < a->ncomms; i++) {
+        const sf_comm *x = &a->comms[i], *y = &b->comms[i];
+        CU_ASSERT(x->id == y->id && x->colls == y->colls);
+        CU_ASSERT_EQUAL_FATAL(x->size, y->size);
+        CU_ASSERT(memcmp(x->world, y->world, (size_t)x->size * sizeof *x->world) == 0);
     }
     CU_ASSERT_EQUAL_FATAL(a->nregions, b->nregions);
     for (uint32_t i = 0; i < a->nregions; i++) {
@@ -294,7 +320,8 @@ static void test_empty_rank(void)
     const sf_rank *got = sf_get_rank(f, 0, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(got);
     assert_same_rank(&r, got);
-    CU_ASSERT(got->nmsgs == 0 && got->nregions == 0 && got->nstack == 0 && got->nrequests == 0);
+    CU_ASSERT(got->nmsgs == 0 && got->nregions == 0 && got->nstack == 0 && got->nrequests == 0 &&
+              got->ncomms == 0);
     CU_ASSERT_EQUAL(sf_check(f, NULL), 0);
     int64_t b, t;
     CU_ASSERT_EQUAL(sf_conservation(f, &b, &t, err, sizeof err), 0);
@@ -345,6 +372,15 @@ static void test_writer_refusals(void)
     strcpy(fx.regions[1][1].name, "a/b");
     CU_ASSERT_EQUAL(sf_write_rank(w, &fx.ranks[1], err, sizeof err), -1);
     CU_ASSERT(has(err, "invalid name"));
+    strcpy(fx.regions[1][1].name, "pattern");
+    fx.ranks[1].comms = fx.comms0;
+    fx.ranks[1].ncomms = 3;
+    fx.split0[1] = 3; /* not a rank of the job */
+    CU_ASSERT_EQUAL(sf_write_rank(w, &fx.ranks[1], err, sizeof err), -1);
+    CU_ASSERT(has(err, "rank 1: communicator 5: member 1 is rank 3, outside 0..2"));
+    fx.comms0[2].size = 0;
+    CU_ASSERT_EQUAL(sf_write_rank(w, &fx.ranks[1], err, sizeof err), -1);
+    CU_ASSERT(has(err, "rank 1: communicator 5 has 0 members"));
     /* ranks 1 and 2 never written: commit fails and leaves nothing behind */
     CU_ASSERT_EQUAL(sf_commit(w, fx.initiators, 2, 1.0, err, sizeof err), -1);
     CU_ASSERT(has(err, "rank 1 was never written"));
@@ -556,6 +592,44 @@ static void test_refuse_bad_offset(void)
     sf_close(sf);
 }
 
+/* A communicator row whose member list runs past comm_members, and a member that is
+ * not a rank of the job, are refused when the rank is read. */
+static void test_refuse_bad_comm(void)
+{
+    char path[4200], err[512] = "";
+    fixture_init();
+    write_fixture(path, sizeof path, "comm.h5");
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    CU_ASSERT_FATAL(f >= 0);
+    hid_t d = H5Dopen2(f, "/ranks/0/comms", H5P_DEFAULT);
+    hid_t m = H5Dopen2(f, "/ranks/0/comm_members", H5P_DEFAULT);
+    hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(uint64_t));
+    CU_ASSERT_FATAL(d >= 0 && m >= 0 && mt >= 0 &&
+                    H5Tinsert(mt, "offset", 0, H5T_NATIVE_UINT64) >= 0);
+    uint64_t offsets[3] = {0, 3, 5}; /* 6 members in all: the last list runs to 7 */
+    int32_t members[6] = {0, 1, 2, 0, 2, 0};
+    CU_ASSERT(H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets) >= 0);
+    CU_ASSERT(H5Dwrite(m, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, members) >= 0);
+    CU_ASSERT(H5Tclose(mt) >= 0 && H5Dclose(d) >= 0 && H5Dclose(m) >= 0 && H5Fclose(f) >= 0);
+    sf_file *sf = sf_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
+    CU_ASSERT_PTR_NULL(sf_get_rank(sf, 0, err, sizeof err));
+    CU_ASSERT(has(err, "/ranks/0/comms: communicator 2 (id 5) lies outside comm_members"));
+    sf_close(sf);
+
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    m = f < 0 ? -1 : H5Dopen2(f, "/ranks/0/comm_members", H5P_DEFAULT);
+    CU_ASSERT_FATAL(m >= 0);
+    members[1] = -4;
+    CU_ASSERT(H5Dwrite(m, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, members) >= 0);
+    CU_ASSERT(H5Dclose(m) >= 0 && H5Fclose(f) >= 0);
+    sf = sf_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
+    CU_ASSERT_PTR_NULL(sf_get_rank(sf, 0, err, sizeof err));
+    CU_ASSERT(has(err, "/ranks/0/comms: communicator 0: member 1 is rank -4, outside 0..2"));
+    sf_close(sf);
+}
+
 /* ---- sf_check ---- */
 
 /* Write the fixture, run sf_check, return its count; the report lands in out[]. */
@@ -670,6 +744,7 @@ int main(void)
         {"reader", "refuses a truncated file", test_refuse_truncated},
         {"reader", "detects a corrupted data byte", test_refuse_corrupt_data},
         {"reader", "refuses an envelope outside the payload", test_refuse_bad_offset},
+        {"reader", "refuses a communicator outside its members", test_refuse_bad_comm},
         {"check", "accepts a consistent snapshot", test_check_consistent},
         {"check", "finds a channel count mismatch", test_check_count_mismatch},
         {"check", "finds an orphan", test_check_orphan},

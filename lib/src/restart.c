@@ -1,0 +1,254 @@
+/*
+ * restart.c - resume a job from a snapshot (MPISNAP_RESTART=FILE|latest).
+ *
+ * At MPI_Init, rank 0 picks the file (latest: the newest snapshot in MPISNAP_DIR that
+ * opens as complete and checksum-valid and was taken at safe points, saying why it
+ * skips the others) and checks it belongs to this job: same number of ranks, same
+ * program, recorded at safe points. Every rank then reads its own part:
+ *  - its counters, so the channels' arithmetic continues and later snapshots of the
+ *    restarted job are consistent too;
+ *  - the messages that were in transit into it, which go into the held queue: the
+ *    application's receives and probes find them there before any new message, in the
+ *    order they were sent (wire.c, chan.c). Messages of a communicator other than
+ *    world and self wait until the program has created it again (ids are agreed in
+ *    creation order, so the same program gets the same ids);
+ *  - its regions, restored at the first safe point once every rank has checked that
+ *    the program protects exactly the same regions with the same sizes and types
+ *    (no partial restore).
+ * The snapshot ids continue after the one restarted from.
+ */
+#include "engine.h"
+#include "record.h"
+#include "wire.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct saved_region {
+    char name[SF_NAME_MAX], type[SF_NAME_MAX];
+    uint64_t bytes;
+    uint8_t *data;
+} saved_region;
+static saved_region *saved;
+static uint32_t nsaved;
+static snap_msg *waiting; /* in-transit messages of communicators not created yet */
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static void own_program(char *buf, size_t len)
+{
+    FILE *f = fopen("/proc/self/cmdline", "r");
+    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+}
+
+/* Can this job restart from f? 0, or -1 with the reason in err. */
+static int suitable(sf_file *f, const char *path, char *err, size_t errlen)
+{
+    const sf_job *j = sf_job_info(f);
+    char prog[SF_TEXT_MAX];
+    own_program(prog, sizeof prog);
+    if (j->nranks != snap_g.nranks) {
+        snprintf(err, errlen, "mpisnap: %s: snapshot of %d ranks, this job has %d; restart with mpirun -np %d", path,
+                 j->nranks, snap_g.nranks, j->nranks);
+        return -1;
+    }
+    if (strcmp(base_name(j->program), base_name(prog))) {
+        snprintf(err, errlen, "mpisnap: %s: snapshot of program '%s', this is '%s'", path, base_name(j->program),
+                 base_name(prog));
+        return -1;
+    }
+    for (int32_t r = 0; r < j->nranks; r++) {
+        const sf_rank *rk = sf_get_rank(f, r, err, errlen);
+        if (!rk) return -1;
+        if (strcmp(rk->trigger, "safepoint")) {
+            snprintf(err, errlen, "mpisnap: %s: rank %d was not recorded at a safe point (a debugging snapshot, "
+                     "trigger '%s'): it cannot be restarted from; the program must call mpisnap_safepoint()",
+                     path, r, rk->trigger);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int try_file(const char *path, char *err, size_t errlen)
+{
+    sf_file *f = sf_open(path, err, errlen);
+    if (!f) return -1;
+    int rc = suitable(f, path, err, errlen);
+    sf_close(f);
+    return rc;
+}
+
+static int by_name_desc(const void *a, const void *b) { return strcmp(*(char *const *)b, *(char *const *)a); }
+
+/* The newest suitable snapshot of MPISNAP_DIR into path; -1 with a reason if none. */
+static int find_latest(char *path, size_t len, char *err, size_t errlen)
+{
+    DIR *d = opendir(snap_g.cfg.dir);
+    if (!d) {
+        snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: cannot read MPISNAP_DIR '%s'", snap_g.cfg.dir);
+        return -1;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t l = strlen(e->d_name);
+        if (strncmp(e->d_name, "snap-", 5) || l < 8 || strcmp(e->d_name + l - 3, ".h5")) continue;
+        names = snap_xrealloc(names, (n + 1) * sizeof *names);
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, by_name_desc);
+    int found = -1;
+    for (size_t i = 0; i < n && found; i++) {
+        char why[600];
+        snprintf(path, len, "%s/%s", snap_g.cfg.dir, names[i]);
+        found = try_file(path, why, sizeof why);
+        if (found) snap_log(SNAP_LOG_WARN, "latest: skipping %s", why + (strncmp(why, "mpisnap: ", 9) ? 0 : 9));
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    if (found) snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: no snapshot to restart from in '%s'",
+                        snap_g.cfg.dir);
+    return found;
+}
+
+/* Agree on the file: rank 0 chooses and checks, everyone learns the outcome. */
+static void choose(char *path, size_t len)
+{
+    char err[700] = "";
+    int bad = 0;
+    if (snap_g.rank == 0) {
+        if (!strcmp(snap_g.cfg.restart, "latest")) bad = find_latest(path, len, err, sizeof err);
+        else snprintf(path, len, "%s", snap_g.cfg.restart), bad = try_file(path, err, sizeof err);
+    }
+    PMPI_Bcast(&bad, 1, MPI_INT, 0, snap_g.coll);
+    if (bad) {
+        if (snap_g.rank == 0) fprintf(stderr, "%s\n", err);
+        PMPI_Finalize();
+        exit(2);
+    }
+    PMPI_Bcast(path, (int)len, MPI_CHAR, 0, snap_g.coll);
+}
+
+static void hold(const sf_msg *m, MPI_Comm comm)
+{
+    snap_msg *h = snap_xcalloc(1, sizeof *h);
+    h->src_world = m->src, h->src = m->src_comm, h->tag = m->tag, h->comm = comm, h->comm_id = m->comm;
+    h->hdr.epoch = m->epoch;
+    h->bytes = m->bytes;
+    h->data = snap_xmalloc(m->bytes);
+    memcpy(h->data, m->data, m->bytes);
+    if (comm != MPI_COMM_NULL) {
+        chan_push(&wire_held, h);
+    } else { /* keep order: append */
+        snap_msg **p = &waiting;
+        while (*p) p = &(*p)->next;
+        *p = h;
+    }
+}
+
+void snap_restart_comm(int32_t id, MPI_Comm comm)
+{
+    for (snap_msg **p = &waiting; *p;) {
+        snap_msg *m = *p;
+        if (m->comm_id != id) {
+            p = &m->next;
+            continue;
+        }
+        *p = m->next;
+        m->comm = comm;
+        chan_push(&wire_held, m);
+    }
+}
+
+static void load_part(const sf_rank *r, uint64_t id)
+{
+    int n = snap_g.nranks;
+    memcpy(snap_g.app_sent, r->sent, (size_t)n * sizeof(uint64_t));
+    memcpy(snap_g.app_recvd, r->recvd, (size_t)n * sizeof(uint64_t));
+    memcpy(snap_g.seen_total, r->recvd, (size_t)n * sizeof(uint64_t));
+    for (uint32_t i = 0; i < r->nmsgs; i++) {
+        const sf_msg *m = &r->msgs[i];
+        snap_g.seen_total[m->src]++; /* held: taken out of MPI, not yet handed over */
+        hold(m, m->comm == 0 ? MPI_COMM_WORLD : m->comm == 1 ? MPI_COMM_SELF : MPI_COMM_NULL);
+    }
+    saved = snap_xcalloc(r->nregions, sizeof *saved);
+    nsaved = r->nregions;
+    for (uint32_t i = 0; i < r->nregions; i++) {
+        memcpy(saved[i].name, r->regions[i].name, SF_NAME_MAX);
+        memcpy(saved[i].type, r->regions[i].type, SF_NAME_MAX);
+        saved[i].bytes = r->regions[i].bytes;
+        saved[i].data = snap_xmalloc(r->regions[i].bytes);
+        memcpy(saved[i].data, r->regions[i].data, r->regions[i].bytes);
+    }
+    snap_g.rec_epoch = snap_g.done_epoch = snap_g.sp_go = (uint32_t)id;
+    snap_g.restarted = 1;
+}
+
+void snap_restart_load(void)
+{
+    if (!snap_g.cfg.restart[0]) return;
+    char path[4096] = "", err[700];
+    choose(path, sizeof path);
+    sf_file *f = sf_open(path, err, sizeof err);
+    const sf_rank *r = f ? sf_get_rank(f, snap_g.rank, err, sizeof err) : NULL;
+    int bad = !r, any = 0;
+    PMPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, snap_g.coll);
+    if (any) {
+        if (bad) fprintf(stderr, "%s\n", err);
+        PMPI_Finalize();
+        exit(2);
+    }
+    uint64_t id = sf_job_info(f)->id;
+    load_part(r, id);
+    if (snap_g.rank == 0)
+        snap_log(SNAP_LOG_INFO, "restarting from %s (snapshot %llu); regions are restored at the first safe point",
+                 path, (unsigned long long)id);
+    sf_close(f);
+}
+
+int snap_restart_restore(char *err, size_t errlen)
+{
+    /* check everything first: no partial restore */
+    for (uint32_t i = 0; i < nsaved; i++) {
+        char type[SF_NAME_MAX];
+        uint64_t bytes = 0;
+        if (record_describe(saved[i].name, type, &bytes)) {
+            snprintf(err, errlen, "mpisnap[%d]: cannot restart: region '%s' is in the snapshot but the program does "
+                     "not protect it", snap_g.rank, saved[i].name);
+            return 1;
+        }
+        if (bytes != saved[i].bytes || strcmp(type, saved[i].type)) {
+            snprintf(err, errlen, "mpisnap[%d]: cannot restart: region '%s' is %llu bytes of %s in the snapshot, the "
+                     "program protects %llu bytes of %s", snap_g.rank, saved[i].name,
+                     (unsigned long long)saved[i].bytes, saved[i].type, (unsigned long long)bytes, type);
+            return 1;
+        }
+    }
+    const char **names = snap_xcalloc(nsaved, sizeof *names);
+    for (uint32_t i = 0; i < nsaved; i++) names[i] = saved[i].name;
+    const char *extra = record_first_missing(names, nsaved);
+    free(names);
+    if (extra) {
+        snprintf(err, errlen, "mpisnap[%d]: cannot restart: the program protects region '%s', which the snapshot "
+                 "does not have", snap_g.rank, extra);
+        return 1;
+    }
+    for (uint32_t i = 0; i < nsaved; i++) {
+        record_restore(saved[i].name, saved[i].data, saved[i].bytes);
+        free(saved[i].data);
+    }
+    free(saved);
+    saved = NULL;
+    nsaved = 0;
+    return 0;
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# restart.sh INSPECT JACOBI BANK WORKDIR -- MPIEXEC NPFLAG
+# Restart jacobi from snapshots taken at safe points (MPISNAP_ALGO from the environment):
+#  - crash it (SIGKILL of one rank) at several iterations, restart from the newest
+#    snapshot: the checksum must equal the uninterrupted run's, bit for bit;
+#  - crash the restarted run again and restart a second time: same checksum, and the
+#    snapshot ids go on after the first restart's;
+#  - every refusal is one clear line and a non-zero exit: another number of ranks, a
+#    region of another size, another program's snapshot, a debugging snapshot, a missing
+#    file, a corrupt file (and "latest" skips a corrupt newest file, saying so).
+set -u
+inspect=$1 jacobi=$2 bank=$3 work=$4; shift 5
+mpiexec=$1 npflag=$2
+fail() { echo "FAIL: $*"; exit 1; }
+args=(--n 48 --iters 240 --snapshot-every 20)
+run() { # np dir extra-env... -- extra args
+  local np=$1 dir=$2; shift 2
+  local envs=()
+  while [ "$1" != "--" ]; do envs+=("$1"); shift; done; shift
+  env MPISNAP_DIR="$dir" MPISNAP_SAFEPOINT_TIMEOUT=5 "${envs[@]}" "$mpiexec" "$npflag" "$np" "$jacobi" "${args[@]}" "$@"
+}
+checksum() { grep '^checksum:' "$1"; }
+rm -rf "$work" && mkdir -p "$work"
+
+run 4 "$work/ref" -- >"$work/ref.out" 2>&1 || fail "the reference run failed"
+want=$(checksum "$work/ref.out")
+[ -n "$want" ] || fail "no checksum in the reference run"
+
+for crash in 33 101 187; do
+  d=$work/crash$crash
+  run 4 "$d" -- --crash-at $crash >"$d.1.out" 2>&1 && fail "the run meant to crash at $crash did not"
+  n=$(ls "$d"/snap-*.h5 2>/dev/null | wc -l)
+  [ "$n" -ge 1 ] || fail "crash at $crash: no snapshot written"
+  for f in "$d"/snap-*.h5; do "$inspect" check "$f" >/dev/null || fail "$f is not consistent"; done
+  run 4 "$d" MPISNAP_RESTART=latest -- >"$d.2.out" 2>&1 || { tail "$d.2.out"; fail "restart after crash at $crash failed"; }
+  [ "$(checksum "$d.2.out")" = "$want" ] || fail "crash at $crash: restarted $(checksum "$d.2.out"), uninterrupted $want"
+  echo "crash at iteration $crash, restart from $(ls "$d"/snap-*.h5 | sed -n "${n}p" | xargs basename): $want"
+done
+
+d=$work/twice
+run 4 "$d" -- --crash-at 70 >/dev/null 2>&1 && fail "first crash did not happen"
+first=$(ls "$d"/snap-*.h5 | tail -n 1)
+run 4 "$d" MPISNAP_RESTART=latest -- --crash-at 170 >/dev/null 2>&1 && fail "second crash did not happen"
+second=$(ls "$d"/snap-*.h5 | tail -n 1)
+[ "$second" \> "$first" ] || fail "the restarted run took no snapshot after $(basename "$first")"
+"$inspect" check "$second" >/dev/null || fail "$second (a snapshot of a restarted run) is not consistent"
+run 4 "$d" MPISNAP_RESTART=latest -- >"$d.out" 2>&1 || fail "second restart failed"
+[ "$(checksum "$d.out")" = "$want" ] || fail "restarted twice: $(checksum "$d.out"), uninterrupted $want"
+echo "restarted twice ($(basename "$first") then $(basename "$second")): $want"
+
+refused() { # what, expected text, command...
+  local what=$1 text=$2; shift 2
+  out=$("$@" 2>&1) && fail "$what: accepted"
+  echo "$out" | grep -qF -- "$text" || { echo "$out" | tail -n 5; fail "$what: no '$text' in the output"; }
+  echo "refused ($what): $(echo "$out" | grep -F -- "$text" | head -n 1)"
+}
+snap=$(ls "$work/crash101"/snap-*.h5 | tail -n 1)
+refused "3 ranks" "snapshot of 4 ranks, this job has 3" run 3 "$work/x" MPISNAP_RESTART="$snap" --
+args=(--n 40 --iters 240)
+refused "other grid size" "region 'grid' is" run 4 "$work/x" MPISNAP_RESTART="$snap" --
+args=(--n 48 --iters 240 --snapshot-every 20)
+env MPISNAP_DIR="$work/bank" "$mpiexec" "$npflag" 4 "$bank" --transfers 200 --request-every 50 --quiet >/dev/null 2>&1 ||
+  fail "bank run failed"
+refused "bank's snapshot" "snapshot of program 'bank', this is 'jacobi'" \
+  run 4 "$work/x" MPISNAP_RESTART="$(ls "$work/bank"/snap-*.h5 | head -n 1)" --
+refused "missing file" "no-such.h5" run 4 "$work/x" MPISNAP_RESTART="$work/no-such.h5" --
+cp "$snap" "$work/corrupt.h5"
+h5dump -d /ranks/0/regions/iter -b LE -o "$work/iter.bin" "$snap" >/dev/null || fail "cannot dump iter"
+pat=$(od -An -v -tx1 "$work/iter.bin" | tr -d ' \n' | sed 's/\(..\)/\\x\1/g')
+off=$(LC_ALL=C grep -obUaP "$pat" "$snap" | head -n 1 | cut -d: -f1)
+printf '\x7f' | dd of="$work/corrupt.h5" bs=1 seek=$((off + 1)) conv=notrunc status=none
+refused "corrupt file" "checksum" run 4 "$work/x" MPISNAP_RESTART="$work/corrupt.h5" --
+cp "$work/corrupt.h5" "$work/crash101/snap-000099.h5"
+run 4 "$work/crash101" MPISNAP_RESTART=latest -- >"$work/skip.out" 2>&1 || fail "latest did not skip the corrupt newest file"
+grep -q "skipping.*snap-000099.h5" "$work/skip.out" || fail "latest did not say it skipped snap-000099.h5"
+[ "$(checksum "$work/skip.out")" = "$want" ] || fail "restart after skipping a corrupt file: wrong checksum"
+echo "latest skipped the corrupt snap-000099.h5 and restarted from the one before: $want"
+echo "all restart checks passed"
