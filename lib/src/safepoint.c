@@ -31,6 +31,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define COLLECTOR 0
 
@@ -69,6 +70,9 @@ static void abandon(uint32_t epoch)
     }
     snap_g.active = 0;
     snap_g.rec_epoch = snap_g.done_epoch = epoch; /* the id is used up */
+    /* messages of epoch e seen before the abandon were counted as future; they are
+     * now of this rank's epoch, before the next snapshot like any other */
+    memset(snap_g.seen_future, 0, (size_t)snap_g.nranks * sizeof *snap_g.seen_future);
     snap_g.sp_pending = 0;
     snap_g.sp_target = -1;
     snap_engine_forget_early();
