@@ -15,34 +15,35 @@
 #include <string.h>
 #include <unistd.h>
 
-void mpisnap_config_help(void *file); /* libmpisnap: the settings table */
+/* libmpisnap: the settings table, the one source of every option here */
+void mpisnap_config_help(void *file);
+int mpisnap_config_setting(int i, const char **name, const char **accepted, const char **def);
 
 #ifndef MPISNAP_REL_LIBDIR
 #define MPISNAP_REL_LIBDIR "../lib"
 #endif
 
-typedef struct opt {
-    const char *flag, *var, *arg;
-} opt;
-static const opt opts[] = {
-    {"--algo", "MPISNAP_ALGO", "cl|ly"},
-    {"--dir", "MPISNAP_DIR", "DIR"},
-    {"--interval", "MPISNAP_INTERVAL", "SECONDS"},
-    {"--hang-timeout", "MPISNAP_HANG_TIMEOUT", "SECONDS"},
-    {"--signal", "MPISNAP_SIGNAL", "0|1"},
-    {"--log", "MPISNAP_LOG", "LEVEL"},
-    {"--stack", "MPISNAP_STACK", "0|1"},
-    {"--small-msg", "MPISNAP_SMALL_MSG", "BYTES"},
-};
-#define NOPTS (sizeof opts / sizeof opts[0])
+/* The option of setting MPISNAP_FOO_BAR is --foo-bar. */
+static void option_of(const char *var, char *out, size_t len)
+{
+    size_t k = snprintf(out, len, "--");
+    for (const char *p = var + strlen("MPISNAP_"); *p && k + 1 < len; p++) out[k++] = *p == '_' ? '-' : (char)(*p | 0x20);
+    out[k] = 0;
+}
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: mpirun -np N mpisnap-run [options] -- PROGRAM [ARGS...]\n\n"
                "Runs an unmodified, dynamically linked MPI program with mpisnap preloaded, so that\n"
                "consistent snapshots of the job can be taken (SIGUSR1 to any rank, --interval,\n"
-               "--hang-timeout). Files go to --dir; read them with mpisnap-inspect.\n\noptions:\n");
-    for (size_t i = 0; i < NOPTS; i++) fprintf(f, "  %-15s %-8s sets %s\n", opts[i].flag, opts[i].arg, opts[i].var);
+               "--hang-timeout), or restarts it from one (--restart). Files go to --dir; read them\n"
+               "with mpisnap-inspect.\n\noptions (--opt VALUE or --opt=VALUE):\n");
+    const char *var, *acc, *def;
+    char flag[64];
+    for (int i = 0; mpisnap_config_setting(i, &var, &acc, &def); i++) {
+        option_of(var, flag, sizeof flag);
+        fprintf(f, "  %-22s sets %s (%s)\n", flag, var, acc);
+    }
     fprintf(f, "  -h, --help               this text\n\nsettings (each option sets one; the variables may also be set directly):\n");
     mpisnap_config_help(f);
 }
@@ -99,19 +100,19 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        size_t k = 0;
-        for (; k < NOPTS; k++) {
-            size_t l = strlen(opts[k].flag);
-            if (strncmp(a, opts[k].flag, l)) continue;
-            const char *v = NULL;
-            if (a[l] == '=') v = a + l + 1;
-            else if (!a[l] && i + 1 < argc) v = argv[++i];
-            else if (a[l]) continue;
-            if (!v) die("%s needs a value (%s)", opts[k].flag, opts[k].arg);
-            setenv(opts[k].var, v, 1);
-            break;
+        const char *var, *acc, *def;
+        char flag[64];
+        int k = 0, found = 0;
+        for (; !found && mpisnap_config_setting(k, &var, &acc, &def); k++) {
+            option_of(var, flag, sizeof flag);
+            size_t l = strlen(flag);
+            if (strncmp(a, flag, l) || (a[l] && a[l] != '=')) continue;
+            const char *v = a[l] == '=' ? a + l + 1 : i + 1 < argc ? argv[++i] : NULL;
+            if (!v) die("%s needs a value (%s)", flag, acc);
+            setenv(var, v, 1);
+            found = 1;
         }
-        if (k == NOPTS) {
+        if (!found) {
             if (a[0] == '-') die("unknown option %s; see mpisnap-run --help%s", a, "");
             break; /* the program, without "--" */
         }

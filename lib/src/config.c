@@ -123,6 +123,15 @@ int snap_config_load(snap_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+int mpisnap_config_setting(int i, const char **name, const char **accepted, const char **def)
+{
+    if (i < 0 || (size_t)i >= CFG_ROWS) return 0;
+    *name = cfg_table[i].name;
+    *accepted = cfg_table[i].accepted;
+    *def = cfg_table[i].def;
+    return 1;
+}
+
 void mpisnap_config_help(void *file)
 {
     FILE *f = file;

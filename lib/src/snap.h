@@ -45,6 +45,8 @@ typedef struct snap_config {
 int snap_config_load(snap_config *cfg, char *err, size_t errlen);
 /* Print every setting, its default and its help line (mpisnap-run --help). */
 SNAP_API void mpisnap_config_help(void *file);
+/* The i-th setting (0-based): 1, or 0 past the end. For mpisnap-run's options. */
+SNAP_API int mpisnap_config_setting(int i, const char **name, const char **accepted, const char **def);
 
 /* ---- logging (log.c) ---- */
 enum { SNAP_LOG_ERROR, SNAP_LOG_WARN, SNAP_LOG_INFO, SNAP_LOG_DEBUG };

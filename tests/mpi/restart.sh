@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# restart.sh INSPECT JACOBI BANK WORKDIR -- MPIEXEC NPFLAG
+# restart.sh INSPECT JACOBI BANK RUN WORKDIR -- MPIEXEC NPFLAG
 # Restart jacobi from snapshots taken at safe points (MPISNAP_ALGO from the environment):
 #  - crash it (SIGKILL of one rank) at several iterations, restart from the newest
 #    snapshot: the checksum must equal the uninterrupted run's, bit for bit;
@@ -9,7 +9,7 @@
 #    region of another size, another program's snapshot, a debugging snapshot, a missing
 #    file, a corrupt file (and "latest" skips a corrupt newest file, saying so).
 set -u
-inspect=$1 jacobi=$2 bank=$3 work=$4; shift 5
+inspect=$1 jacobi=$2 bank=$3 runner=$4 work=$5; shift 6
 mpiexec=$1 npflag=$2
 fail() { echo "FAIL: $*"; exit 1; }
 args=(--n 48 --iters 240 --snapshot-every 20)
@@ -36,6 +36,12 @@ for crash in 33 101 187; do
   [ "$(checksum "$d.2.out")" = "$want" ] || fail "crash at $crash: restarted $(checksum "$d.2.out"), uninterrupted $want"
   echo "crash at iteration $crash, restart from $(ls "$d"/snap-*.h5 | sed -n "${n}p" | xargs basename): $want"
 done
+
+d=$work/crash101
+env MPISNAP_DIR="$d" "$mpiexec" "$npflag" 4 "$runner" --restart "$(ls "$d"/snap-000003.h5)" -- "$jacobi" "${args[@]}" \
+  >"$d.run.out" 2>&1 || fail "mpisnap-run --restart failed"
+[ "$(checksum "$d.run.out")" = "$want" ] || fail "mpisnap-run --restart snap-000003.h5: wrong checksum"
+echo "mpisnap-run --restart snap-000003.h5: $want"
 
 d=$work/twice
 run 4 "$d" -- --crash-at 70 >/dev/null 2>&1 && fail "first crash did not happen"
