@@ -1,0 +1,61 @@
+/*
+ * bigstate.c - the cost of a restartable snapshot of large protected state, and of
+ * restarting from it (bench/bigstate.sh compares both with dd on the same disk).
+ *   bigstate MiB_PER_RANK   prints "snapshot: <s>" (request to file complete), or, when
+ *                           restarted, "restart: <s>" (program start to state restored)
+ */
+#include <mpi.h>
+#include <mpisnap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+    double t_start = now();
+    MPI_Init(&argc, &argv);
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    size_t bytes = (size_t)(argc > 1 ? atol(argv[1]) : 256) << 20;
+    char *state = malloc(bytes);
+    memset(state, rank + 1, bytes);
+    int it = 0;
+    double t0 = 0;
+    mpisnap_protect("state", state, (int)bytes, MPI_BYTE);
+    mpisnap_protect("it", &it, 1, MPI_INT);
+    /* an iterative loop: safe point, then a barrier standing for the work */
+    for (; it < 8; it++) {
+        mpisnap_safepoint();
+        if (mpisnap_restarted() && t0 == 0) {
+            double t = now() - t_start, worst;
+            MPI_Reduce(&t, &worst, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+            if (rank == 0) printf("restart: %.3f\n", worst);
+            t0 = -1;
+        }
+        if (rank == 0 && t0 > 0 && mpisnap_last_snapshot() >= 1) {
+            printf("snapshot: %.3f\n", now() - t0);
+            t0 = -1;
+        }
+        if (rank == 0 && it == 1 && !mpisnap_restarted()) {
+            t0 = now();
+            mpisnap_request();
+        }
+        MPI_Barrier(MPI_COMM_WORLD);
+    }
+    if (t0 > 0) { /* not complete yet at the last safe point */
+        mpisnap_wait_all();
+        if (rank == 0) printf("snapshot: %.3f\n", now() - t0);
+    }
+    if (state[bytes - 1] != rank + 1) fprintf(stderr, "bigstate[%d]: state corrupted\n", rank);
+    free(state);
+    MPI_Finalize();
+    return 0;
+}
