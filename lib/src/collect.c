@@ -229,7 +229,7 @@ static void start_file(uint32_t epoch)
     program_name(job.program, sizeof job.program);
     snprintf(job.library_version, sizeof job.library_version, "%s", MPISNAP_VERSION_STRING);
     job.t_start = snap_now();
-    snprintf(job.job_key, sizeof job.job_key, "%s:%d", snap_g.host, (int)snap_g.nranks);
+    snprintf(job.job_key, sizeof job.job_key, "%.40s:%d", snap_g.host, (int)snap_g.nranks);
     char err[512];
     col.w = sf_create(col.path, &job, err, sizeof err);
     if (!col.w) {

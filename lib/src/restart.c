@@ -94,7 +94,7 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
 {
     DIR *d = opendir(snap_g.cfg.dir);
     if (!d) {
-        snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: cannot read MPISNAP_DIR '%s'", snap_g.cfg.dir);
+        snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: cannot read MPISNAP_DIR '%.400s'", snap_g.cfg.dir);
         return -1;
     }
     char **names = NULL;
@@ -110,13 +110,13 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
     int found = -1;
     for (size_t i = 0; i < n && found; i++) {
         char why[600];
-        snprintf(path, len, "%s/%s", snap_g.cfg.dir, names[i]);
+        snprintf(path, len, "%.3800s/%.255s", snap_g.cfg.dir, names[i]);
         found = try_file(path, why, sizeof why);
         if (found) snap_log(SNAP_LOG_WARN, "latest: skipping %s", why + (strncmp(why, "mpisnap: ", 9) ? 0 : 9));
     }
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
-    if (found) snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: no snapshot to restart from in '%s'",
+    if (found) snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: no snapshot to restart from in '%.400s'",
                         snap_g.cfg.dir);
     return found;
 }

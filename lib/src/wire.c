@@ -302,6 +302,30 @@ static int finish_blocking(snap_req *e, MPI_Request *r, MPI_Status *st)
     return rc == MPI_SUCCESS ? rc : snap_error(e->comm, rc);
 }
 
+/* Receive an application message from MPI (a source and tag, or a probed message):
+ * blocking into the shared scratch when req is NULL, else through a new request entry. */
+static int recv_wire(void *buf, int count, MPI_Datatype dt, int src, int tag, snap_comm *c, MPI_Message *msg,
+                     MPI_Status *st, MPI_Request *req, const char *op)
+{
+    snap_req local, *e = req ? reqs_new() : &local;
+    if (!req) { /* only the fields the receive path reads */
+        local.held = NULL, local.large = 0, local.state = RS_POSTED, local.persistent = 0;
+        local.wtype = MPI_DATATYPE_NULL;
+    }
+    e->kind = RQ_RECV, e->op = op;
+    e->buf = buf, e->count = count, e->dt = dt, e->peer = src, e->tag = tag, e->comm = c->comm, e->c = c;
+    MPI_Request r;
+    int rc = post_recv(e, req != NULL, &r, msg);
+    if (!req) return rc != MPI_SUCCESS ? rc : finish_blocking(e, &r, st);
+    if (rc != MPI_SUCCESS) {
+        reqs_del(e);
+        return rc;
+    }
+    reqs_insert(e, r);
+    *req = r;
+    return MPI_SUCCESS;
+}
+
 int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st,
               MPI_Request *req, const char *op)
 {
@@ -316,23 +340,7 @@ int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm 
         snap_msg *m = chan_match(&wire_held, src, tag, comm, 1);
         if (m) return serve_held(m, buf, count, dt, st, req, op);
     }
-    snap_req local, *e = req ? reqs_new() : &local;
-    if (!req) { /* only the fields the receive path reads */
-        local.held = NULL, local.large = 0, local.state = RS_POSTED, local.persistent = 0;
-        local.wtype = MPI_DATATYPE_NULL;
-    }
-    e->kind = RQ_RECV, e->op = op;
-    e->buf = buf, e->count = count, e->dt = dt, e->peer = src, e->tag = tag, e->comm = comm, e->c = c;
-    MPI_Request r;
-    int rc = post_recv(e, req != NULL, &r, NULL);
-    if (!req) return rc != MPI_SUCCESS ? rc : finish_blocking(e, &r, st);
-    if (rc != MPI_SUCCESS) {
-        reqs_del(e);
-        return rc;
-    }
-    reqs_insert(e, r);
-    *req = r;
-    return MPI_SUCCESS;
+    return recv_wire(buf, count, dt, src, tag, c, NULL, st, req, op);
 }
 
 static probed *probed_take(MPI_Message m)
@@ -361,20 +369,7 @@ int wire_mrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Stat
         *msg = MPI_MESSAGE_NULL;
         return serve_held(held, buf, count, dt, st, req, op);
     }
-    snap_req local = {.wtype = MPI_DATATYPE_NULL}, *e = req ? reqs_new() : &local;
-    e->kind = RQ_RECV, e->op = op;
-    e->buf = buf, e->count = count, e->dt = dt, e->peer = MPI_ANY_SOURCE, e->tag = MPI_ANY_TAG;
-    e->comm = c->comm, e->c = c;
-    MPI_Request r;
-    int rc = post_recv(e, req != NULL, &r, msg);
-    if (!req) return rc != MPI_SUCCESS ? rc : finish_blocking(e, &r, st);
-    if (rc != MPI_SUCCESS) {
-        reqs_del(e);
-        return rc;
-    }
-    reqs_insert(e, r);
-    *req = r;
-    return MPI_SUCCESS;
+    return recv_wire(buf, count, dt, MPI_ANY_SOURCE, MPI_ANY_TAG, c, msg, st, req, op);
 }
 
 /* The application's view of a wire message's status: the header is not payload. */
