@@ -242,12 +242,15 @@ static void finish_file(void)
 {
     char err[512];
     int ok = !col.failed;
+    double t0 = snap_now();
     if (ok && sf_commit(col.w, col.initiators, col.ninitiators, snap_now(), err, sizeof err)) {
         snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", col.epoch, err);
         ok = 0;
     } else if (!ok && col.w) {
         sf_abort(col.w);
     }
+    snap_log(SNAP_LOG_DEBUG, "snapshot %u: committed (flush, fsync, rename) in %.1f ms", col.epoch,
+             1e3 * (snap_now() - t0));
     if (ok)
         snap_log(SNAP_LOG_INFO, "snapshot %u complete: %s, %llu in-transit messages (%llu bytes), %.1f ms", col.epoch,
                  col.path, (unsigned long long)col.msgs, (unsigned long long)col.bytes,
@@ -275,10 +278,13 @@ static void take_part(const part *p)
     col.msgs += p->r.nmsgs;
     for (uint32_t i = 0; i < p->r.nmsgs; i++) col.bytes += p->r.msgs[i].bytes;
     char err[512];
+    double t0 = snap_now();
     if (!col.failed && sf_write_rank(col.w, &p->r, err, sizeof err)) {
         snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", col.epoch, err);
         col.failed = 1;
     }
+    snap_log(SNAP_LOG_DEBUG, "snapshot %u: part of rank %d written in %.1f ms", col.epoch, p->r.rank,
+             1e3 * (snap_now() - t0));
     if (++col.got == snap_g.nranks) finish_file();
 }
 
