@@ -343,6 +343,7 @@ void snap_progress(void)
         ctl_msg m = ctl_in;
         PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
         if (m.type == CTL_DONE) snap_engine_done(m.epoch);
+        else if (m.type == CTL_SACK) wire_sync_ack(st.MPI_SOURCE, (uint32_t)m.a);
         else snap_g.proto->on_ctl(st.MPI_SOURCE, &m);
     }
     if (want_trigger && snap_g.rec_epoch == snap_g.done_epoch && !snap_g.finalizing) {
@@ -355,12 +356,13 @@ void snap_progress(void)
     if (nouts) reap_ctl();
     collect_reap();
     wire_reap();
+    if (snap_g.busy) wire_sync_poll();
     snap_g.in_lib = 0;
 }
 
 void snap_poll_slow(void)
 {
-    if (snap_g.attention | snap_g.active) snap_progress();
+    if (snap_g.attention | snap_g.active | snap_g.busy) snap_progress();
     else { /* every 64th call: a cheap look for control traffic. The pre-posted
             * receive matches control messages as they arrive, so look at it (a probe
             * would never see them); the collector also looks for parts. */

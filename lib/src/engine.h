@@ -11,7 +11,8 @@
 /* Control messages on the private communicator: fixed size, one pre-posted receive. */
 enum { CTL_MARKER = 1, CTL_DONE = 2, CTL_NOTICE = 3, /* safe points (safepoint.c): */
        CTL_RECORDED = 4, CTL_GO = 5, CTL_STUCK = 6, CTL_ABANDON = 7,
-       CTL_STOP = 8, CTL_REACHED = 9, CTL_TARGET = 10 };
+       CTL_STOP = 8, CTL_REACHED = 9, CTL_TARGET = 10,
+       CTL_SACK = 11 /* wire.c: a synchronous message was handed to the application */ };
 enum { TAG_CTL = 1, TAG_PART = 2 };
 typedef struct ctl_msg {
     uint32_t type, epoch;

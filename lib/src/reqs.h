@@ -39,6 +39,11 @@ struct snap_req {
     snap_msg *held;           /* RQ_HELD: the drained message it delivers */
     MPI_Status st;            /* status returned by MPI for the wire message */
     uint8_t intable;
+    /* synchronous sends (wire.c): the wire send, the receiver's acknowledgement */
+    MPI_Request wreq;
+    int sync_dest;
+    uint8_t sync_acked, sync_done, sync_greq;
+    struct snap_req *sync_next;
 };
 
 extern size_t reqs_count;     /* entries in the table */

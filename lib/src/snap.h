@@ -98,8 +98,10 @@ snap_comm *snap_comm_at(int i);
 /* ---- the wire (wire.c) ---- */
 typedef struct wire_hdr {
     uint32_t epoch;        /* sender's recorded snapshot epoch when it sent */
-    uint32_t seq;          /* sender's count of messages to this destination (mod 2^32) */
+    uint32_t seq;          /* sender's count of messages to this destination (mod 2^31), and
+                            * WIRE_SYNC for a synchronous send the receiver acknowledges */
 } wire_hdr;
+#define WIRE_SYNC 0x80000000u
 #define WIRE_H ((int)sizeof(wire_hdr))
 
 /* ---- engine state ---- */
@@ -140,6 +142,7 @@ typedef struct snap_state {
     uint32_t rec_epoch;    /* newest snapshot this rank recorded */
     uint32_t done_epoch;   /* newest snapshot known complete job-wide */
     int active;            /* rec_epoch > done_epoch and this rank's part not yet sent */
+    int busy;              /* synchronous sends waiting for their acknowledgement */
     snap_cur *cur;
 
     /* counters, indexed by world rank */
@@ -215,7 +218,7 @@ static inline void snap_spin(unsigned *it)
 static inline void snap_poll(void)
 {
     extern void snap_poll_slow(void);
-    if (SNAP_UNLIKELY(snap_g.attention | snap_g.active) || SNAP_UNLIKELY((++snap_g.tick & 63u) == 0))
+    if (SNAP_UNLIKELY(snap_g.attention | snap_g.active | snap_g.busy) || SNAP_UNLIKELY((++snap_g.tick & 63u) == 0))
         snap_poll_slow();
 }
 

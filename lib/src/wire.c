@@ -1,7 +1,18 @@
 /*
  * wire.c - application messages on the wire (see wire.h for the format and why).
+ *
+ * Synchronous sends. MPI completes a synchronous send when its message is matched. The
+ * library matches messages itself when it drains them for a snapshot, so a synchronous
+ * send on the wire would complete although the application never posted the receive —
+ * a snapshot would change what the program does (a program deadlocked on MPI_Ssend
+ * would move on). So a synchronous send travels as a standard send flagged WIRE_SYNC,
+ * the receiver's library acknowledges it when it hands the message to the application
+ * (CTL_SACK), and the sender's operation completes on both the acknowledgement and the
+ * local completion of the wire send. Persistent synchronous sends (MPI_Ssend_init) keep
+ * MPI's own mode and that limitation (docs/DESIGN.md).
  */
 #include "wire.h"
+#include "engine.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -147,6 +158,86 @@ int wire_wait(MPI_Request *r, MPI_Status *st)
     return rc;
 }
 
+static snap_req *sync_list; /* synchronous sends not yet complete */
+
+/* Complete the synchronous sends that are acknowledged and locally done. */
+void wire_sync_poll(void)
+{
+    for (snap_req **p = &sync_list; *p;) {
+        snap_req *e = *p;
+        int flag = 0;
+        if (e->wreq != MPI_REQUEST_NULL) PMPI_Test(&e->wreq, &flag, MPI_STATUS_IGNORE);
+        if (!e->sync_acked || e->wreq != MPI_REQUEST_NULL) {
+            p = &e->sync_next;
+            continue;
+        }
+        *p = e->sync_next;
+        snap_g.busy--;
+        e->sync_done = 1;
+        if (e->sync_greq) PMPI_Grequest_complete(e->key);
+    }
+}
+
+void wire_sync_ack(int from, uint32_t seq)
+{
+    for (snap_req *e = sync_list; e; e = e->sync_next)
+        if (e->sync_dest == from && e->hdr.seq == seq && !e->sync_acked) {
+            e->sync_acked = 1;
+            return;
+        }
+    /* unknown: a message of a run before a restart; nobody waits for it */
+}
+
+/* A message of a synchronous send reaches the application: tell its sender. */
+static void sync_delivered(int src_world, const wire_hdr *h)
+{
+    if (SNAP_UNLIKELY(h->seq & WIRE_SYNC)) snap_ctl_send(src_world, CTL_SACK, 0, h->seq, 0);
+}
+
+static int sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n, int dest, int tag, snap_comm *c,
+                     wire_hdr h, MPI_Request *req, const char *op)
+{
+    snap_req *e = reqs_new();
+    e->kind = RQ_SEND, e->op = op, e->hdr = h;
+    e->hdr.seq |= WIRE_SYNC;
+    e->buf = (void *)buf, e->count = count, e->dt = d->dt, e->peer = dest, e->tag = tag, e->comm = c->comm, e->c = c;
+    e->sync_dest = c->world[dest];
+    int rc;
+    if (n <= (uint64_t)snap_g.cfg.small_msg) {
+        e->scratch = snap_xmalloc(WIRE_H + n);
+        memcpy(e->scratch, &e->hdr, WIRE_H);
+        if (n) snap_dt_pack_d(d, buf, count, n, e->scratch + WIRE_H);
+        rc = PMPI_Isend(e->scratch, (int)(WIRE_H + n), MPI_PACKED, dest, tag, c->comm, &e->wreq);
+    } else {
+        e->large = 1;
+        MPI_Datatype t = hdr_type(&e->hdr, buf, count, d->dt);
+        rc = PMPI_Isend(MPI_BOTTOM, 1, t, dest, tag, c->comm, &e->wreq);
+        PMPI_Type_free(&t);
+    }
+    if (rc != MPI_SUCCESS) {
+        reqs_del(e);
+        return rc;
+    }
+    e->sync_next = sync_list;
+    sync_list = e;
+    snap_g.busy++;
+    if (req) { /* the application's handle completes when wire_sync_poll says so */
+        MPI_Request g;
+        PMPI_Grequest_start(grequest_query, grequest_free, grequest_cancel, NULL, &g);
+        e->sync_greq = 1;
+        reqs_insert(e, g);
+        *req = g;
+        return MPI_SUCCESS;
+    }
+    unsigned it = 0;
+    while (!e->sync_done) {
+        wire_sync_poll();
+        if (!e->sync_done) snap_spin(&it);
+    }
+    reqs_del(e);
+    return MPI_SUCCESS;
+}
+
 int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
               MPI_Request *req, const char *op)
 {
@@ -161,10 +252,11 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     const snap_dtinfo *d = snap_dtinfo_get(dt);
     uint64_t n = (uint64_t)count * (uint64_t)d->size;
     int wdest = c->world[dest];
-    wire_hdr h = {snap_g.rec_epoch, (uint32_t)snap_g.app_sent[wdest]};
+    wire_hdr h = {snap_g.rec_epoch, (uint32_t)snap_g.app_sent[wdest] & ~WIRE_SYNC};
     int copy = n <= (uint64_t)snap_g.cfg.small_msg || mode == 2;
     if (copy && n > (uint64_t)INT_MAX - WIRE_H) return snap_error(comm, MPI_ERR_COUNT);
     snap_g.app_sent[wdest]++;
+    if (mode == 1) return sync_send(buf, count, d, n, dest, tag, c, h, req, op);
 
     MPI_Request r;
     int rc;
@@ -173,7 +265,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
         uint8_t *s = owned ? snap_xmalloc(WIRE_H + n) : grow(&sbuf, &sbuf_cap, WIRE_H + n);
         memcpy(s, &h, WIRE_H);
         if (n) snap_dt_pack_d(d, buf, count, n, s + WIRE_H);
-        rc = (mode == 1 ? PMPI_Issend : PMPI_Isend)(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
+        rc = PMPI_Isend(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
         if (rc != MPI_SUCCESS) {
             if (owned) free(s);
             return rc;
@@ -201,7 +293,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     }
     if (!req) {
         MPI_Datatype t = hdr_type(&h, buf, count, dt);
-        rc = (mode == 1 ? PMPI_Issend : PMPI_Isend)(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
+        rc = PMPI_Isend(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
         PMPI_Type_free(&t);
         return rc != MPI_SUCCESS ? rc : wire_wait(&r, MPI_STATUS_IGNORE);
     }
@@ -209,7 +301,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     e->kind = RQ_SEND, e->op = op, e->large = 1, e->hdr = h;
     e->buf = (void *)buf, e->count = count, e->dt = dt, e->peer = dest, e->tag = tag, e->comm = comm, e->c = c;
     MPI_Datatype t = hdr_type(&e->hdr, buf, count, dt);
-    rc = (mode == 1 ? PMPI_Issend : PMPI_Isend)(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
+    rc = PMPI_Isend(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
     PMPI_Type_free(&t);
     if (rc != MPI_SUCCESS || completed_at_once(r)) {
         reqs_del(e);
@@ -245,6 +337,7 @@ static int deliver_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_
     snap_before_deliver(m->hdr.epoch);
     if (n) snap_dt_unpack(m->data, n, buf, count, dt);
     snap_g.app_recvd[m->src_world]++;
+    sync_delivered(m->src_world, &m->hdr);
     app_status(st, m->src, m->tag, n, rc);
     chan_free(m);
     return rc;
@@ -492,7 +585,7 @@ int wire_start(MPI_Request *req)
     if (e->kind == RQ_SEND) {
         int wdest = e->c->world[e->peer];
         e->hdr.epoch = snap_g.rec_epoch;
-        e->hdr.seq = (uint32_t)snap_g.app_sent[wdest]++;
+        e->hdr.seq = (uint32_t)snap_g.app_sent[wdest]++ & ~WIRE_SYNC;
         if (!e->large) {
             memcpy(e->scratch, &e->hdr, WIRE_H);
             if (e->cap > (size_t)WIRE_H) snap_dt_pack(e->buf, e->count, e->dt, e->cap - WIRE_H, e->scratch + WIRE_H);
@@ -562,6 +655,7 @@ int wire_req_deliver(snap_req *r, MPI_Status *st)
         else snap_dt_unpack(m->data, m->bytes, r->buf, r->count, r->dt); /* the cache slot moved on */
     }
     snap_g.app_recvd[m->src_world]++;
+    sync_delivered(m->src_world, &m->hdr);
     if (st != MPI_STATUS_IGNORE) {
         *st = r->st;
         st_set_bytes(st, (MPI_Count)m->bytes);

@@ -57,6 +57,11 @@ extern int wire_persist_held;
 /* After delivery: free r, or make a persistent request inactive again. */
 void wire_req_done(snap_req *r);
 
+/* Synchronous sends complete when the receiving APPLICATION has the message, not when
+ * the library drained it: the receiver acknowledges at delivery (CTL_SACK). */
+void wire_sync_ack(int from, uint32_t seq);
+void wire_sync_poll(void);
+
 /* Wait for one internal PMPI request while serving snapshots. */
 int wire_wait(MPI_Request *r, MPI_Status *st);
 
