@@ -38,10 +38,11 @@ for crash in 33 101 187; do
 done
 
 d=$work/crash101
-env MPISNAP_DIR="$d" "$mpiexec" "$npflag" 4 "$runner" --restart "$(ls "$d"/snap-000003.h5)" -- "$jacobi" "${args[@]}" \
-  >"$d.run.out" 2>&1 || fail "mpisnap-run --restart failed"
-[ "$(checksum "$d.run.out")" = "$want" ] || fail "mpisnap-run --restart snap-000003.h5: wrong checksum"
-echo "mpisnap-run --restart snap-000003.h5: $want"
+oldest=$(ls "$d"/snap-*.h5 | head -n 1) # ids of abandoned snapshots are skipped: take what exists
+env MPISNAP_DIR="$d" "$mpiexec" "$npflag" 4 "$runner" --restart "$oldest" -- "$jacobi" "${args[@]}" \
+  >"$d.run.out" 2>&1 || { tail -n 5 "$d.run.out"; fail "mpisnap-run --restart $oldest failed"; }
+[ "$(checksum "$d.run.out")" = "$want" ] || fail "mpisnap-run --restart $(basename "$oldest"): wrong checksum"
+echo "mpisnap-run --restart $(basename "$oldest"): $want"
 
 d=$work/twice
 run 4 "$d" -- --crash-at 70 >/dev/null 2>&1 && fail "first crash did not happen"
