@@ -87,6 +87,7 @@ void snap_engine_init(void)
 
 void snap_engine_fini(void)
 {
+    snap_g.proto->fini(); /* before the private communicators go */
     if (ctl_req != MPI_REQUEST_NULL) {
         PMPI_Cancel(&ctl_req);
         PMPI_Wait(&ctl_req, MPI_STATUS_IGNORE);
@@ -404,7 +405,10 @@ void snap_quiesce(void)
             snap_log(SNAP_LOG_INFO, "a snapshot asked for during MPI_Finalize is not taken");
             want_trigger = NULL;
         }
-        int pending[2] = {want_trigger != NULL, (int)(snap_g.rec_epoch - snap_g.done_epoch)};
+        /* anything still to settle anywhere: a wanted snapshot, one recorded but not
+         * complete, one waiting for a safe point, a protocol operation in flight */
+        int pending[2] = {want_trigger != NULL || snap_g.sp_pending != 0 || snap_g.proto->busy(),
+                          (int)(snap_g.rec_epoch - snap_g.done_epoch)};
         int any[2];
         MPI_Request r;
         PMPI_Iallreduce(pending, any, 2, MPI_INT, MPI_MAX, snap_g.coll, &r);

@@ -35,4 +35,8 @@ static void cl_on_ctl(int src, const void *msg)
 /* Markers of an abandoned snapshot are ignored on arrival (engine.c): nothing to undo. */
 static void cl_on_abandon(uint32_t epoch, int recorded) {}
 
-const snap_proto snap_proto_cl = {"cl", cl_on_record, cl_on_ctl, NULL, cl_on_abandon};
+/* Markers are reaped with the engine's other control sends. */
+static int cl_busy(void) { return 0; }
+static void cl_fini(void) {}
+
+const snap_proto snap_proto_cl = {"cl", cl_on_record, cl_on_ctl, NULL, cl_on_abandon, cl_busy, cl_fini};

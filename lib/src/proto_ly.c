@@ -72,4 +72,13 @@ static void ly_on_abandon(uint32_t epoch, int recorded)
     PMPI_Ireduce_scatter_block(zeros, &ly_total, 1, MPI_UINT64_T, MPI_SUM, snap_g.pcomm, &ly_req);
 }
 
-const snap_proto snap_proto_ly = {"ly", ly_on_record, ly_on_ctl, ly_poll, ly_on_abandon};
+/* A reduce-scatter still running (an abandoned snapshot's, which no one else polls):
+ * MPI_Finalize waits, serving, until every rank has joined it. */
+static int ly_busy(void)
+{
+    int flag = 0;
+    if (ly_req != MPI_REQUEST_NULL) PMPI_Test(&ly_req, &flag, MPI_STATUS_IGNORE);
+    return ly_req != MPI_REQUEST_NULL;
+}
+
+const snap_proto snap_proto_ly = {"ly", ly_on_record, ly_on_ctl, ly_poll, ly_on_abandon, ly_busy, ly_finish_previous};

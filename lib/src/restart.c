@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 typedef struct saved_region {
     char name[SF_NAME_MAX], type[SF_NAME_MAX];
@@ -87,6 +89,40 @@ static int try_file(const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/* try_file() in a child process. HDF5 1.10's error paths on a corrupt file can leave
+ * its library state damaged (a crash at exit was seen after a checksum error), so the MPI
+ * process itself only opens files that passed. The child touches HDF5 only and leaves
+ * with _exit (no MPI, no atexit handlers); its reason comes back through a pipe. */
+static int try_file_isolated(const char *path, char *err, size_t errlen)
+{
+    int fd[2];
+    if (pipe(fd)) return try_file(path, err, errlen);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return try_file(path, err, errlen);
+    }
+    if (pid == 0) {
+        char why[700] = "";
+        close(fd[0]);
+        int rc = try_file(path, why, sizeof why);
+        if (rc && write(fd[1], why, strlen(why)) < 0) rc = 1;
+        _exit(rc ? 1 : 0);
+    }
+    close(fd[1]);
+    size_t got = 0;
+    for (ssize_t n; got + 1 < errlen && (n = read(fd[0], err + got, errlen - 1 - got)) > 0;) got += (size_t)n;
+    err[got] = 0;
+    close(fd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {}
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+    if (!err[0]) snprintf(err, errlen, "mpisnap: %.400s: cannot be read (checking it failed)", path);
+    return -1;
+}
+
 static int by_name_desc(const void *a, const void *b) { return strcmp(*(char *const *)b, *(char *const *)a); }
 
 /* The newest suitable snapshot of MPISNAP_DIR into path; -1 with a reason if none. */
@@ -111,7 +147,7 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
     for (size_t i = 0; i < n && found; i++) {
         char why[600];
         snprintf(path, len, "%.3800s/%.255s", snap_g.cfg.dir, names[i]);
-        found = try_file(path, why, sizeof why);
+        found = try_file_isolated(path, why, sizeof why);
         if (found) snap_log(SNAP_LOG_WARN, "latest: skipping %s", why + (strncmp(why, "mpisnap: ", 9) ? 0 : 9));
     }
     for (size_t i = 0; i < n; i++) free(names[i]);
@@ -128,7 +164,7 @@ static void choose(char *path, size_t len)
     int bad = 0;
     if (snap_g.rank == 0) {
         if (!strcmp(snap_g.cfg.restart, "latest")) bad = find_latest(path, len, err, sizeof err);
-        else snprintf(path, len, "%s", snap_g.cfg.restart), bad = try_file(path, err, sizeof err);
+        else snprintf(path, len, "%s", snap_g.cfg.restart), bad = try_file_isolated(path, err, sizeof err);
     }
     PMPI_Bcast(&bad, 1, MPI_INT, 0, snap_g.coll);
     if (bad) {

@@ -120,6 +120,10 @@ typedef struct snap_proto {
     void (*poll)(void);
     /* Snapshot `epoch` is abandoned; `recorded` says whether this rank had recorded it. */
     void (*on_abandon)(uint32_t epoch, int recorded);
+    /* 1 while the protocol has an operation in flight (polled, never blocks). */
+    int (*busy)(void);
+    /* MPI_Finalize: complete whatever the protocol still has in flight. */
+    void (*fini)(void);
 } snap_proto;
 extern const snap_proto snap_proto_cl;
 extern const snap_proto snap_proto_ly;
