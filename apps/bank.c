@@ -49,7 +49,7 @@ enum {
     SENDRECV_EVERY = 97,      /* class G: transfer i with (i + 1) % 97 == 0, on every rank */
     C_SLOTS = 4,              /* pre-posted receives of class C */
     D_BUDGET = 256,           /* class D: at most this many Rsends (pre-posted Irecvs) per rank */
-    SNAP_DELAY_MS = 50,       /* --snapshot-in-barrier / --snapshot-in-recv */
+    SNAP_DELAY_MS = 300,      /* --snapshot-in-barrier / --snapshot-in-recv: long enough, under load, for the others to block */
     FILL_SEND = 0xA5,         /* class F: gap bytes of a sent struct */
     FILL_RECV = 0x5A,         /* class F: gap bytes of a receive buffer, must survive */
 };

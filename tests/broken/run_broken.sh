@@ -90,6 +90,8 @@ else
     sleep 0.1
   done
   [ -n "$snap" ] || fail "no complete snapshot within 30 s"
+  # the ranks' log lines reach us through mpiexec, possibly after the file: wait for them
+  for _ in $(seq 30); do grep -q "hang watchdog" "$dir/stderr" && break; sleep 0.1; done
   stop_job
 fi
 pgrep -f "^$prog $dir( |\$)" >/dev/null && fail "processes of $prog $dir survived"
