@@ -288,12 +288,27 @@ static void take_part(const part *p)
     if (++col.got == snap_g.nranks) finish_file();
 }
 
+/* A part that cannot be written (too large to send, or malformed) still counts, so the
+ * snapshot completes job-wide; its file is abandoned, with the reason logged. */
+static void take_failed(uint32_t epoch, const char *why)
+{
+    if (col.epoch != epoch) {
+        if (col.epoch) return;
+        start_file(epoch);
+    }
+    snap_log(SNAP_LOG_ERROR, "snapshot %u: %s; the file is not written", epoch, why);
+    col.failed = 1;
+    if (++col.got == snap_g.nranks) finish_file();
+}
+
 static void take_blob(const uint8_t *data, size_t len)
 {
     reader rd = {data, len, 0, 0};
     part p;
-    if (get_part(&rd, &p)) snap_log(SNAP_LOG_ERROR, "internal: malformed snapshot part (%zu bytes)", len);
-    else take_part(&p);
+    uint32_t epoch = 0;
+    if (len >= sizeof epoch) memcpy(&epoch, data, sizeof epoch);
+    if (!get_part(&rd, &p)) take_part(&p);
+    else if (epoch) take_failed(epoch, len == sizeof epoch ? "a rank's part exceeds 2 GiB" : "a malformed part");
     free_part(&p);
 }
 
@@ -310,9 +325,10 @@ void collect_send_part(snap_cur *c)
         free(o);
         return;
     }
-    if (o->b.len > (size_t)INT32_MAX) {
+    if (o->b.len > (size_t)INT32_MAX) { /* one MPI message cannot carry it: send the epoch alone */
         snap_log(SNAP_LOG_ERROR, "snapshot %u: this rank's part is %zu bytes, over the 2 GiB a part may be", c->epoch,
                  o->b.len);
+        o->b.len = sizeof c->epoch;
     }
     PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, COLLECTOR, TAG_PART, snap_g.ctl, &o->req);
     o->next = outs;

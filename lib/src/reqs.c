@@ -88,12 +88,6 @@ void reqs_unlink(snap_req *r)
     reqs_count--;
 }
 
-void reqs_rekey(snap_req *r, MPI_Request key)
-{
-    reqs_unlink(r);
-    reqs_insert(r, key);
-}
-
 void reqs_del(snap_req *r)
 {
     reqs_unlink(r);

@@ -52,7 +52,6 @@ void reqs_insert(snap_req *r, MPI_Request key);
 snap_req *reqs_add(MPI_Request key);   /* reqs_new + reqs_insert */
 void reqs_unlink(snap_req *r);         /* take out of the table, keep the entry */
 snap_req *reqs_find(MPI_Request key);
-void reqs_rekey(snap_req *r, MPI_Request key);
 void reqs_del(snap_req *r);            /* unlinks; frees scratch, wtype, held and the entry */
 /* Visit every entry; the callback must not add or delete. */
 void reqs_each(void (*fn)(snap_req *r, void *arg), void *arg);

@@ -149,7 +149,8 @@ static void completed_request(MPI_Request *req)
     PMPI_Grequest_complete(*req);
 }
 
-int wire_wait(MPI_Request *r, MPI_Status *st)
+/* Wait for one internal PMPI request while serving snapshots. */
+static int wire_wait(MPI_Request *r, MPI_Status *st)
 {
     int flag = 0, rc;
     unsigned it = 0;

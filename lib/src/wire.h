@@ -62,8 +62,6 @@ void wire_req_done(snap_req *r);
 void wire_sync_ack(int from, uint32_t seq);
 void wire_sync_poll(void);
 
-/* Wait for one internal PMPI request while serving snapshots. */
-int wire_wait(MPI_Request *r, MPI_Status *st);
 
 /* The drain queue (chan.h) of this process. */
 extern chan_queue wire_held;
