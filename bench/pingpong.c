@@ -2,7 +2,7 @@
  * pingpong.c - one-way latency and bandwidth between ranks 0 and 1, for the overhead
  * comparison of bench/overhead.sh (the same binary runs with and without mpisnap
  * preloaded, alternately). Prints one line per size: "size_bytes usec_one_way MB_per_s",
- * the median of --reps repetitions of --iters round trips.
+ * the median of --reps repetitions of --iters round trips. --size N measures only N bytes.
  */
 #include <mpi.h>
 #include <stdio.h>
@@ -19,16 +19,18 @@ int main(int argc, char **argv)
 {
     int iters = 2000, reps = 7;
     long sizes[] = {8, 1024, 65536, 1048576};
+    size_t nsizes = sizeof sizes / sizeof sizes[0];
     for (int i = 1; i + 1 < argc; i++) {
         if (!strcmp(argv[i], "--iters")) iters = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--size")) sizes[0] = atol(argv[++i]), nsizes = 1;
     }
     MPI_Init(&argc, &argv);
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     char *buf = calloc(1, 1 << 20);
     double *t = calloc((size_t)reps, sizeof *t);
-    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+    for (size_t s = 0; s < nsizes; s++) {
         int n = sizes[s] >= 65536 ? iters / 10 + 1 : iters;
         for (int r = 0; r < reps; r++) {
             MPI_Barrier(MPI_COMM_WORLD);

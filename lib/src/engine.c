@@ -26,6 +26,7 @@
 #include "reqs.h"
 #include "wire.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,11 @@ snap_state snap_g;
 
 static ctl_msg ctl_in;
 static MPI_Request ctl_req = MPI_REQUEST_NULL;
+static MPI_Status ctl_st;
+static int ctl_ready; /* ctl_req completed inside snap_wait's MPI_Waitany; ctl_st is its status */
 static const char *want_trigger; /* a snapshot this rank wants to initiate */
+static void wake_init(void);
+static void wake_fini(void);
 
 /* Control sends in flight, each in its own allocation: its buffer must not move. */
 typedef struct ctl_out {
@@ -83,11 +88,13 @@ void snap_engine_init(void)
     snap_g.proto = strcmp(snap_g.cfg.algo, "ly") ? &snap_proto_cl : &snap_proto_ly;
     PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
     collect_init();
+    wake_init();
 }
 
 void snap_engine_fini(void)
 {
     snap_g.proto->fini(); /* before the private communicators go */
+    wake_fini();
     if (ctl_req != MPI_REQUEST_NULL) {
         PMPI_Cancel(&ctl_req);
         PMPI_Wait(&ctl_req, MPI_STATUS_IGNORE);
@@ -183,6 +190,7 @@ void snap_record(const char *trigger, int initiator)
     c->initiator = initiator;
     c->trigger = trigger;
     c->t_record = snap_g.last_record_t = snap_now();
+    snap_g.record_call_seq = snap_g.call_seq;
     c->expect = snap_xcalloc((size_t)n, sizeof(uint64_t));
     c->have_expect = snap_xcalloc((size_t)n, 1);
     c->pre_seen = snap_xcalloc((size_t)n, sizeof(uint64_t));
@@ -329,7 +337,17 @@ static void take_triggers(void)
     if (snap_g.sig_request) snap_g.sig_request = 0, want_trigger = "signal";
     if (snap_g.timer_request) snap_g.timer_request = 0, want_trigger = want_trigger ? want_trigger : "interval";
     if (snap_g.api_request) snap_g.api_request = 0, want_trigger = want_trigger ? want_trigger : "request";
-    if (snap_g.hang_request) snap_g.hang_request = 0, want_trigger = want_trigger ? want_trigger : "hang";
+    if (snap_g.hang_request) {
+        snap_g.hang_request = 0;
+        /* one snapshot per hang: none if this rank recorded one since it entered the call */
+        unsigned seq = snap_g.call_seq;
+        if (snap_g.call && snap_g.hang_seq == seq && !snap_g.hang_reported && snap_g.record_call_seq != seq) {
+            snap_g.hang_reported = 1;
+            snap_log(SNAP_LOG_WARN, "in MPI_%s for %.1f s: taking a snapshot (hang watchdog)", snap_g.call,
+                     snap_now() - snap_g.seen_t);
+            want_trigger = want_trigger ? want_trigger : "hang";
+        }
+    }
 }
 
 void snap_progress(void)
@@ -339,13 +357,14 @@ void snap_progress(void)
     if (snap_g.attention) take_triggers();
     for (int k = 0; k < 64; k++) { /* control messages */
         int flag = 0;
-        MPI_Status st;
-        if (PMPI_Test(&ctl_req, &flag, &st) != MPI_SUCCESS || !flag) break;
+        if (!ctl_ready && (PMPI_Test(&ctl_req, &flag, &ctl_st) != MPI_SUCCESS || !flag)) break;
+        ctl_ready = 0;
         ctl_msg m = ctl_in;
+        int src = ctl_st.MPI_SOURCE;
         PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
         if (m.type == CTL_DONE) snap_engine_done(m.epoch);
-        else if (m.type == CTL_SACK) wire_sync_ack(st.MPI_SOURCE, (uint32_t)m.a);
-        else snap_g.proto->on_ctl(st.MPI_SOURCE, &m);
+        else if (m.type == CTL_SACK) wire_sync_ack(src, (uint32_t)m.a);
+        else snap_g.proto->on_ctl(src, &m);
     }
     if (want_trigger && snap_g.rec_epoch == snap_g.done_epoch && !snap_g.finalizing) {
         const char *t = want_trigger;
@@ -377,22 +396,101 @@ void snap_poll_slow(void)
 
 void snap_spin_slow(unsigned it)
 {
-    double now = 0;
     if (snap_g.call && snap_g.call_t0 < 0) snap_g.call_t0 = snap_now();
     if (snap_g.sp_pending && (it & 1023u) == 0) snap_sp_spin(snap_now());
-    /* one snapshot per hang: none if this rank recorded one since it entered the call */
-    if (snap_g.cfg.hang_timeout > 0 && snap_g.call && (it & 1023u) == 0 && !snap_g.hang_reported &&
-        snap_g.last_record_t < snap_g.call_t0) {
-        now = snap_now();
-        if (now - snap_g.call_t0 >= snap_g.cfg.hang_timeout) {
-            snap_g.hang_reported = 1;
-            snap_log(SNAP_LOG_WARN, "in MPI_%s for %.1f s: taking a snapshot (hang watchdog)", snap_g.call,
-                     now - snap_g.call_t0);
-            snap_g.hang_request = 1;
-            snap_g.attention = 1;
-        }
-    }
     snap_progress();
+}
+
+/* ---- blocking without spinning in the library ----
+ *
+ * A blocking call waits in one MPI_Waitany over its own request, the pre-posted
+ * control receive and a "wake" generalized request, so MPI's own wait loop runs and
+ * the library costs nothing per iteration. Asynchronous triggers (SIGUSR1, the ticker
+ * thread's interval and hang watchdog) only raise snap_g.attention; a callback in
+ * Open MPI's progress loop sees it and completes the wake request. Whenever a snapshot
+ * is going on, or without that callback (another MPI), waits are test loops that
+ * serve the snapshot between tests. */
+static MPI_Request wake_req = MPI_REQUEST_NULL;
+static volatile int wake_armed;
+static int can_block_mpi; /* the progress callback is registered */
+
+static int wake_cb(void)
+{
+    if (SNAP_UNLIKELY(snap_g.attention) && wake_armed) {
+        wake_armed = 0;
+        PMPI_Grequest_complete(wake_req);
+        return 1;
+    }
+    return 0;
+}
+
+static int wake_query(void *x, MPI_Status *st)
+{
+    (void)x;
+    PMPI_Status_set_elements(st, MPI_BYTE, 0);
+    PMPI_Status_set_cancelled(st, 0);
+    st->MPI_SOURCE = MPI_UNDEFINED, st->MPI_TAG = MPI_UNDEFINED;
+    return MPI_SUCCESS;
+}
+static int wake_free(void *x) { (void)x; return MPI_SUCCESS; }
+static int wake_cancel(void *x, int c) { (void)x, (void)c; return MPI_SUCCESS; }
+
+static void wake_init(void)
+{
+    typedef int (*cb_t)(void);
+    int (*reg)(cb_t) = (int (*)(cb_t))dlsym(RTLD_DEFAULT, "opal_progress_register");
+    can_block_mpi = reg && reg(wake_cb) == 0;
+}
+
+static void wake_fini(void)
+{
+    typedef int (*cb_t)(void);
+    int (*unreg)(cb_t) = (int (*)(cb_t))dlsym(RTLD_DEFAULT, "opal_progress_unregister");
+    if (can_block_mpi && unreg) unreg(wake_cb);
+    can_block_mpi = 0;
+    if (wake_req != MPI_REQUEST_NULL) {
+        PMPI_Grequest_complete(wake_req);
+        PMPI_Wait(&wake_req, MPI_STATUS_IGNORE);
+    }
+}
+
+/* Nothing for the engine to do until a control message or a trigger arrives. */
+static int idle(void)
+{
+    return can_block_mpi && !(snap_g.attention | snap_g.active | snap_g.busy | snap_g.in_lib | nouts | ctl_ready) &&
+           !snap_g.sp_pending && !want_trigger && snap_g.rec_epoch == snap_g.done_epoch &&
+           ctl_req != MPI_REQUEST_NULL && !snap_g.proto->busy();
+}
+
+int snap_wait(MPI_Request *r, MPI_Status *st)
+{
+    int flag = 0, rc;
+    unsigned it = 0;
+    if (st != MPI_STATUS_IGNORE) st->MPI_ERROR = MPI_SUCCESS; /* MPI_Test leaves it alone */
+    for (;;) {
+        if (idle()) {
+            if (wake_req == MPI_REQUEST_NULL)
+                PMPI_Grequest_start(wake_query, wake_free, wake_cancel, NULL, &wake_req);
+            MPI_Request set[3] = {*r, ctl_req, wake_req};
+            MPI_Status s;
+            int idx = MPI_UNDEFINED;
+            wake_armed = 1;
+            rc = PMPI_Waitany(3, set, &idx, &s);
+            wake_armed = 0;
+            if (idx == 0 || rc != MPI_SUCCESS) {
+                *r = set[0];
+                if (st != MPI_STATUS_IGNORE) *st = s;
+                return rc;
+            }
+            ctl_req = set[1], wake_req = set[2];
+            if (idx == 1) ctl_ready = 1, ctl_st = s;
+            if (snap_g.call && snap_g.call_t0 < 0) snap_g.call_t0 = snap_now();
+            snap_progress();
+            continue;
+        }
+        if ((rc = PMPI_Test(r, &flag, st)) != MPI_SUCCESS || flag) return rc;
+        snap_spin(&it);
+    }
 }
 
 /* The library's own collective: max over ranks of what is pending (a wanted or

@@ -173,7 +173,9 @@ static void record_call(snap_cur *c)
     snap_comm *cm = snap_g.call_comm != MPI_COMM_NULL ? snap_comm_get(snap_g.call_comm) : NULL;
     snprintf(p->call_args, sizeof p->call_args, "peer=%d tag=%d comm=%d count=%d datatype=%s", snap_g.call_peer,
              snap_g.call_tag, cm ? cm->id : -1, snap_g.call_count, tname[0] ? tname : "none");
-    p->call_seconds = snap_g.call_t0 > 0 ? c->t_record - snap_g.call_t0 : 0.0;
+    double t0 = snap_g.call_t0;
+    if (snap_g.seen_seq == snap_g.call_seq && (t0 < 0 || snap_g.seen_t < t0)) t0 = snap_g.seen_t;
+    p->call_seconds = t0 > 0 ? c->t_record - t0 : 0.0;
 }
 
 static void record_stack(snap_cur *c)

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SNAP_API __attribute__((visibility("default")))
 #define SNAP_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -69,15 +70,37 @@ typedef struct snap_dtinfo {
     MPI_Aint extent, true_lb, true_extent;
     int contig;            /* count elements are one contiguous run of size*count bytes */
 } snap_dtinfo;
-const snap_dtinfo *snap_dtinfo_get(MPI_Datatype dt);
+#define SNAP_DT_CACHE 64
+extern snap_dtinfo snap_dt_cache[SNAP_DT_CACHE];
+static inline unsigned snap_dt_slot(MPI_Datatype dt)
+{
+    return (unsigned)(((uintptr_t)dt >> 4) * 2654435761u) % SNAP_DT_CACHE;
+}
+const snap_dtinfo *snap_dtinfo_fill(MPI_Datatype dt); /* a cache miss: ask MPI */
+static inline const snap_dtinfo *snap_dtinfo_get(MPI_Datatype dt)
+{
+    const snap_dtinfo *d = &snap_dt_cache[snap_dt_slot(dt)];
+    if (SNAP_LIKELY(d->dt == dt && dt != MPI_DATATYPE_NULL)) return d;
+    return snap_dtinfo_fill(dt);
+}
 void snap_dtinfo_forget(MPI_Datatype dt);
 /* Pack n received bytes (the packed form of at most `count` elements) from the
  * application buffer, or unpack them into it. Contiguous types are a memcpy. */
 void snap_dt_pack(const void *buf, int count, MPI_Datatype dt, uint64_t nbytes, uint8_t *out);
 void snap_dt_unpack(const uint8_t *in, uint64_t nbytes, void *buf, int count, MPI_Datatype dt);
 /* The same with the datatype's facts already at hand (the per-message path). */
-void snap_dt_pack_d(const snap_dtinfo *d, const void *buf, int count, uint64_t nbytes, uint8_t *out);
-void snap_dt_unpack_d(const snap_dtinfo *d, const uint8_t *in, uint64_t nbytes, void *buf, int count);
+void snap_dt_pack_nc(const snap_dtinfo *d, const void *buf, int count, uint64_t nbytes, uint8_t *out);
+void snap_dt_unpack_nc(const snap_dtinfo *d, const uint8_t *in, uint64_t nbytes, void *buf, int count);
+static inline void snap_dt_pack_d(const snap_dtinfo *d, const void *buf, int count, uint64_t nbytes, uint8_t *out)
+{
+    if (SNAP_LIKELY(d->contig)) memcpy(out, (const char *)buf + d->true_lb, nbytes);
+    else snap_dt_pack_nc(d, buf, count, nbytes, out);
+}
+static inline void snap_dt_unpack_d(const snap_dtinfo *d, const uint8_t *in, uint64_t nbytes, void *buf, int count)
+{
+    if (SNAP_LIKELY(d->contig)) memcpy((char *)buf + d->true_lb, in, nbytes);
+    else snap_dt_unpack_nc(d, in, nbytes, buf, count);
+}
 void snap_dt_name(MPI_Datatype dt, char *out, size_t len);
 
 /* ---- communicators (comms.c) ---- */
@@ -140,7 +163,8 @@ typedef struct snap_state {
 
     volatile sig_atomic_t attention;   /* something asynchronous wants the engine */
     volatile sig_atomic_t sig_request, timer_request;
-    int api_request, hang_request;
+    int api_request;
+    volatile sig_atomic_t hang_request;
     unsigned tick;
 
     uint32_t rec_epoch;    /* newest snapshot this rank recorded */
@@ -165,6 +189,14 @@ typedef struct snap_state {
     int call_nreqs;
     int hang_reported;
     double last_record_t;  /* when this rank last recorded a snapshot */
+    /* The ticker thread (wrap_init.c) watches calls without the wait loops reading the
+     * clock: each call has a sequence number; the thread notes when it first saw one in
+     * progress, and asks for a hang snapshot when the same call lasts hang_timeout. */
+    volatile unsigned call_seq;
+    volatile unsigned seen_seq;      /* the call the thread last saw in progress, since seen_t */
+    volatile double seen_t;
+    volatile unsigned hang_seq;      /* the call the watchdog flagged */
+    unsigned record_call_seq;        /* call_seq when this rank last recorded */
 
     int in_lib;            /* re-entry guard: MPI calls made by the library itself */
 
@@ -212,6 +244,9 @@ void snap_engine_done(uint32_t epoch);
 /* Block (serving snapshots) until no snapshot is pending or in progress anywhere. */
 void snap_quiesce(void);
 
+/* Wait for one of the library's PMPI requests (application operations posted on the
+ * wire, collectives), serving snapshots meanwhile; st may be MPI_STATUS_IGNORE. */
+int snap_wait(MPI_Request *r, MPI_Status *st);
 /* Wait-loop helper: call between polls of a pending operation. */
 static inline void snap_spin(unsigned *it)
 {
@@ -238,6 +273,7 @@ static inline void snap_enter(const char *name, int peer, int tag, MPI_Comm comm
     snap_g.call_nreqs = 0;
     snap_g.call_t0 = -1.0; /* stamped lazily by the first slow spin */
     snap_g.hang_reported = 0;
+    snap_g.call_seq++;
 }
 /* The call in progress waits on these requests (Wait*, Sendrecv). */
 static inline void snap_enter_reqs(const char *name, int n, const MPI_Request *reqs)

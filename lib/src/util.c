@@ -47,15 +47,13 @@ void *snap_xrealloc(void *p, size_t n)
     return q;
 }
 
-#define DT_CACHE 64
-static snap_dtinfo dt_cache[DT_CACHE];
+snap_dtinfo snap_dt_cache[SNAP_DT_CACHE];
+#define dt_cache snap_dt_cache
+#define dt_slot snap_dt_slot
 
-static unsigned dt_slot(MPI_Datatype dt) { return (unsigned)(((uintptr_t)dt >> 4) * 2654435761u) % DT_CACHE; }
-
-const snap_dtinfo *snap_dtinfo_get(MPI_Datatype dt)
+const snap_dtinfo *snap_dtinfo_fill(MPI_Datatype dt)
 {
     snap_dtinfo *d = &dt_cache[dt_slot(dt)];
-    if (SNAP_LIKELY(d->dt == dt && dt != MPI_DATATYPE_NULL)) return d;
     snap_dtinfo n = {.dt = dt};
     MPI_Aint lb;
     PMPI_Type_size(dt, &n.size);
@@ -86,13 +84,9 @@ void snap_dt_pack(const void *buf, int count, MPI_Datatype dt, uint64_t nbytes, 
     snap_dt_pack_d(snap_dtinfo_get(dt), buf, count, nbytes, out);
 }
 
-void snap_dt_pack_d(const snap_dtinfo *d, const void *buf, int count, uint64_t nbytes, uint8_t *out)
+void snap_dt_pack_nc(const snap_dtinfo *d, const void *buf, int count, uint64_t nbytes, uint8_t *out)
 {
     MPI_Datatype dt = d->dt;
-    if (d->contig) {
-        memcpy(out, (const char *)buf + d->true_lb, nbytes);
-        return;
-    }
     int whole, pos = 0;
     uint64_t rest;
     split(d, nbytes, count, &whole, &rest);
@@ -111,13 +105,9 @@ void snap_dt_unpack(const uint8_t *in, uint64_t nbytes, void *buf, int count, MP
     snap_dt_unpack_d(snap_dtinfo_get(dt), in, nbytes, buf, count);
 }
 
-void snap_dt_unpack_d(const snap_dtinfo *d, const uint8_t *in, uint64_t nbytes, void *buf, int count)
+void snap_dt_unpack_nc(const snap_dtinfo *d, const uint8_t *in, uint64_t nbytes, void *buf, int count)
 {
     MPI_Datatype dt = d->dt;
-    if (d->contig) {
-        memcpy((char *)buf + d->true_lb, in, nbytes);
-        return;
-    }
     int whole, pos = 0;
     uint64_t rest;
     split(d, nbytes, count, &whole, &rest);

@@ -10,9 +10,7 @@ static int coll_wait(const char *name, MPI_Comm comm, int rc, MPI_Request *r)
 {
     if (rc == MPI_SUCCESS) {
         snap_poll(); /* posted, not complete: a record point */
-        int flag = 0;
-        unsigned it = 0;
-        while ((rc = PMPI_Test(r, &flag, MPI_STATUS_IGNORE)) == MPI_SUCCESS && !flag) snap_spin(&it);
+        rc = snap_wait(r, MPI_STATUS_IGNORE);
     }
     snap_leave();
     return rc;

@@ -12,11 +12,7 @@ static void gate(MPI_Comm parent, const char *name)
     snap_comm *c = snap_comm_get(parent);
     if (c) c->colls++;
     snap_enter(name, -2, -2, parent, 0, MPI_DATATYPE_NULL);
-    if (PMPI_Ibarrier(parent, &r) == MPI_SUCCESS) {
-        int flag = 0;
-        unsigned it = 0;
-        while (PMPI_Test(&r, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && !flag) snap_spin(&it);
-    }
+    if (PMPI_Ibarrier(parent, &r) == MPI_SUCCESS) snap_wait(&r, MPI_STATUS_IGNORE);
 }
 
 static int registered(int rc, MPI_Comm *newcomm)

@@ -12,9 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static pthread_t timer_thread;
-static volatile int timer_stop;
-static int timer_running;
+static pthread_t ticker_thread;
+static volatile int ticker_stop;
+static int ticker_running;
 
 static void on_sigusr1(int sig)
 {
@@ -23,16 +23,53 @@ static void on_sigusr1(int sig)
     snap_g.attention = 1;
 }
 
-/* The interval timer only raises a flag; the engine acts on it inside MPI calls. */
-static void *timer_main(void *arg)
+/* The ticker thread never calls MPI: it raises flags that the engine acts on inside
+ * MPI calls (a blocked call is woken through snap_g.attention, engine.c). It drives
+ * the interval trigger (on rank 0) and the hang watchdog, and notes when each call in
+ * progress was first seen, so the wait loops never read the clock. */
+static double mono_now(void)
 {
-    double s = snap_g.cfg.interval;
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (!timer_stop) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void *ticker_main(void *arg)
+{
+    (void)arg;
+    double interval = snap_g.rank == 0 ? snap_g.cfg.interval : 0, hang = snap_g.cfg.hang_timeout;
+    double tick = 0.1;
+    if (hang > 0 && hang / 4 < tick) tick = hang / 4;
+    if (interval > 0 && interval < tick) tick = interval;
+    double next_interval = mono_now() + interval, seen_mono = 0;
+    unsigned seen = 0;
+    int have_seen = 0;
+    struct timespec ts = {(time_t)tick, (long)((tick - (double)(time_t)tick) * 1e9)};
+    while (!ticker_stop) {
         nanosleep(&ts, NULL);
-        if (timer_stop) break;
-        snap_g.timer_request = 1;
-        snap_g.attention = 1;
+        if (ticker_stop) break;
+        double now = mono_now();
+        if (interval > 0 && now >= next_interval) {
+            next_interval = now + interval;
+            snap_g.timer_request = 1;
+            snap_g.attention = 1;
+        }
+        unsigned seq = snap_g.call_seq;
+        if (!snap_g.call) {
+            have_seen = 0;
+            continue;
+        }
+        if (!have_seen || seq != seen) {
+            have_seen = 1, seen = seq, seen_mono = now;
+            snap_g.seen_t = snap_now();
+            snap_g.seen_seq = seq;
+            continue;
+        }
+        if (hang > 0 && now - seen_mono >= hang && snap_g.hang_seq != seq) {
+            snap_g.hang_seq = seq;
+            snap_g.hang_request = 1;
+            snap_g.attention = 1;
+        }
     }
     return NULL;
 }
@@ -92,8 +129,11 @@ static void setup(void)
         sigemptyset(&sa.sa_mask);
         sigaction(SIGUSR1, &sa, NULL);
     }
-    if (snap_g.cfg.interval > 0 && snap_g.rank == 0)
-        timer_running = pthread_create(&timer_thread, NULL, timer_main, NULL) == 0;
+    sigset_t all, old; /* signals go to the application's threads, not the ticker */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    ticker_running = pthread_create(&ticker_thread, NULL, ticker_main, NULL) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (snap_g.rank == 0)
         snap_log(SNAP_LOG_DEBUG, "active: algorithm %s, %d ranks, files in %s", snap_g.cfg.algo, snap_g.nranks,
                  snap_g.cfg.dir);
@@ -126,10 +166,10 @@ SNAP_API int MPI_Finalize(void)
     snap_comm_get(MPI_COMM_WORLD)->colls++; /* finalizing is collective over the job */
     snap_enter("Finalize", -2, -2, MPI_COMM_WORLD, 0, MPI_DATATYPE_NULL);
     snap_g.finalizing = 1;
-    if (timer_running) {
-        timer_stop = 1;
-        pthread_join(timer_thread, NULL);
-        timer_running = 0;
+    if (ticker_running) {
+        ticker_stop = 1;
+        pthread_join(ticker_thread, NULL);
+        ticker_running = 0;
     }
     snap_sp_finalizing();
     snap_quiesce(); /* every snapshot in progress completes before anyone leaves */
