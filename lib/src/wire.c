@@ -120,6 +120,42 @@ static MPI_Datatype hdr_type(wire_hdr *h, const void *buf, int count, MPI_Dataty
     return out;
 }
 
+/* Blocking calls, one at a time, keep their header in one static place, so their
+ * [header | buffer] type depends only on (buf, count, dt): the recent ones are kept
+ * (creating and committing a type per message costs more than a 64 KiB copy). */
+static wire_hdr blk_shdr, blk_rhdr;
+enum { TCACHE = 8 };
+static struct {
+    const void *buf;
+    int count;
+    MPI_Datatype dt, t;
+    const wire_hdr *h;
+    int valid;
+} tcache[TCACHE];
+static unsigned tcache_next;
+
+static MPI_Datatype blocking_type(wire_hdr *h, const void *buf, int count, MPI_Datatype dt)
+{
+    for (int i = 0; i < TCACHE; i++)
+        if (tcache[i].valid && tcache[i].buf == buf && tcache[i].count == count && tcache[i].dt == dt &&
+            tcache[i].h == h)
+            return tcache[i].t;
+    unsigned k = tcache_next++ % TCACHE;
+    if (tcache[k].valid) PMPI_Type_free(&tcache[k].t);
+    tcache[k].buf = buf, tcache[k].count = count, tcache[k].dt = dt, tcache[k].h = h, tcache[k].valid = 1;
+    tcache[k].t = hdr_type(h, buf, count, dt);
+    return tcache[k].t;
+}
+
+void wire_type_forget(MPI_Datatype dt)
+{
+    for (int i = 0; i < TCACHE; i++)
+        if (tcache[i].valid && tcache[i].dt == dt) {
+            PMPI_Type_free(&tcache[i].t);
+            tcache[i].valid = 0;
+        }
+}
+
 static void orphan(snap_req *r)
 {
     reqs_unlink(r);
@@ -284,9 +320,8 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
         return MPI_SUCCESS;
     }
     if (!req) {
-        MPI_Datatype t = hdr_type(&h, buf, count, dt);
-        rc = PMPI_Isend(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
-        PMPI_Type_free(&t);
+        blk_shdr = h;
+        rc = PMPI_Isend(MPI_BOTTOM, 1, blocking_type(&blk_shdr, buf, count, dt), dest, tag, comm, &r);
         return rc != MPI_SUCCESS ? rc : snap_wait(&r, MPI_STATUS_IGNORE);
     }
     snap_req *e = reqs_new(); /* the header must live until the send completes */
@@ -369,10 +404,11 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
         return rc;
     }
     e->large = 1;
-    MPI_Datatype t = hdr_type(&e->hdr, e->buf, e->count, e->dt);
+    MPI_Datatype t = owned ? hdr_type(&e->hdr, e->buf, e->count, e->dt)
+                           : blocking_type(&blk_rhdr, e->buf, e->count, e->dt); /* see finish_blocking */
     if (msg) rc = PMPI_Imrecv(MPI_BOTTOM, 1, t, msg, r);
     else rc = PMPI_Irecv(MPI_BOTTOM, 1, t, e->peer, e->tag, e->comm, r);
-    PMPI_Type_free(&t);
+    if (owned) PMPI_Type_free(&t);
     return rc;
 }
 
@@ -385,6 +421,7 @@ static int finish_blocking(snap_req *e, MPI_Request *r, MPI_Status *st)
     MPI_Status pst;
     int rc = snap_wait(r, &pst);
     if (rc != MPI_SUCCESS) return rc;
+    if (e->large) e->hdr = blk_rhdr;
     MPI_Count got = st_bytes(&pst);
     if (SNAP_LIKELY(!e->large && e->dti->dt == e->dt && e->dti->contig && !snap_g.active && got >= WIRE_H && pst.MPI_SOURCE >= 0 &&
                     !st_cancelled(&pst))) {

@@ -63,6 +63,9 @@ void wire_sync_ack(int from, uint32_t seq);
 void wire_sync_poll(void);
 
 
+/* MPI_Type_free of dt: drop the library's types built on it. */
+void wire_type_forget(MPI_Datatype dt);
+
 /* The drain queue (chan.h) of this process. */
 extern chan_queue wire_held;
 /* Take out of MPI the messages pending from world rank `src` (-1: from anyone) on any

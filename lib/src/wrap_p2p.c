@@ -251,5 +251,6 @@ SNAP_API int MPI_Startall(int n, MPI_Request *reqs)
 SNAP_API int MPI_Type_free(MPI_Datatype *dt)
 {
     snap_dtinfo_forget(*dt);
+    wire_type_forget(*dt);
     return PMPI_Type_free(dt);
 }
