@@ -23,6 +23,16 @@
  * An amount is subtracted before its send is posted and added right after the call that
  * hands the message back returns, before any other MPI call.
  *
+ * Restartable mode (--safepoint-every N): the mutable state (balance, what is still
+ * expected, the plan cursors, the next transfer) is protected and the main phase calls
+ * mpisnap_safepoint() every N transfers, where no request of this rank is pending: its
+ * sends are complete and the pre-posted receives of class C are cancelled (and posted
+ * again after). So that a rank never waits at its safe point for another one that is
+ * parked at its own, every send in this mode completes locally: class B uses MPI_Isend
+ * and class D (MPI_Rsend, whose receives are always pending) is not drawn. A run killed
+ * part-way (--crash-at) resumes from its newest snapshot with MPISNAP_RESTART=latest and
+ * ends with the same balances as an uninterrupted one.
+ *
  * Safety: senders never wait for a receiver except in MPI_Send/MPI_Rsend of 16 bytes
  * (eager in every MPI; Rsend's receive is pre-posted) and in the ring of MPI_Sendrecv that
  * all ranks do at the same transfer indices. The tail phase blocks in receives only for
@@ -31,6 +41,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,7 +144,7 @@ struct prepost {
 };
 
 struct opts {
-    long long transfers, seed, initial, request_every;
+    long long transfers, seed, initial, request_every, safepoint_every, crash_at;
     int in_barrier, in_recv, quiet;
 };
 
@@ -155,6 +166,7 @@ struct bank {
     struct sendpool sends;
     struct prepost c, d;
     int64_t zero;            /* buffer of zero-byte messages */
+    long next;               /* the next transfer of the main phase (protected in restartable mode) */
 };
 
 /* ---- helpers ---- */
@@ -257,6 +269,9 @@ static void usage(void)
            "                         the snapshot is complete\n"
            "  --snapshot-in-recv     rank 0 requests a snapshot while the others wait in\n"
            "                         MPI_Recv for its last message\n"
+           "  --safepoint-every N    restartable: a safe point every N transfers (default 0:\n"
+           "                         none); restart a killed run with MPISNAP_RESTART=latest\n"
+           "  --crash-at I           the last rank kills itself (SIGKILL) before transfer I\n"
            "  --quiet                print only the last two lines\n"
            "  --help                 print this help and exit\n"
            "The last two lines are `balances: b0 b1 ...` and `bank: total T (expected T0) OK`\n"
@@ -322,8 +337,10 @@ static int parse_args(int argc, char **argv, struct bank *b, char *err, size_t e
         {"--initial", NULL, &o->initial, INT64_MAX / 4 / b->nranks}, /* no overflow */
         {"--request-every", NULL, &o->request_every, INT64_MAX},
         {"--request-ranks", NULL, NULL, 0},
+        {"--safepoint-every", NULL, &o->safepoint_every, MAX_TRANSFERS},
+        {"--crash-at", NULL, &o->crash_at, MAX_TRANSFERS},
     };
-    *o = (struct opts){.transfers = 2000, .seed = 1, .initial = 1000000};
+    *o = (struct opts){.transfers = 2000, .seed = 1, .initial = 1000000, .crash_at = -1};
     b->requester = 1;
     for (int i = 1; i < argc; i++) {
         size_t k = 0, ndefs = sizeof defs / sizeof *defs;
@@ -354,6 +371,11 @@ static int parse_args(int argc, char **argv, struct bank *b, char *err, size_t e
                      argv[i], defs[k].name, b->nranks - 1);
             return -1;
         }
+    }
+    if (o->safepoint_every && (o->in_recv || o->in_barrier)) {
+        snprintf(err, errlen, "bank: --safepoint-every cannot be combined with --snapshot-in-recv or "
+                              "--snapshot-in-barrier (their snapshots are taken outside safe points)");
+        return -1;
     }
     return 0;
 }
@@ -410,8 +432,9 @@ static void plan_rank(struct bank *b, int r)
 {
     struct rng g = rng_seed(b->opt.seed, r);
     int n = b->nranks;
-    /* Every rank receives at most D_BUDGET Rsends, so pre-posting stays cheap. */
-    long d_left = n > 1 ? D_BUDGET / (n - 1) : 0;
+    /* Every rank receives at most D_BUDGET Rsends, so pre-posting stays cheap; none in
+     * restartable mode (their receives would be pending at every safe point). */
+    long d_left = n > 1 && !b->opt.safepoint_every ? D_BUDGET / (n - 1) : 0;
     for (long i = 0; i < b->opt.transfers; i++) {
         struct xfer *x = &b->plan[(size_t)r * (size_t)b->opt.transfers + (size_t)i];
         x->amount = (int16_t)(1 + rng_below(&g, 1000));
@@ -627,7 +650,7 @@ static void send_pair(struct bank *b, long i, const struct xfer *x)
         union payload *slot = pool_next(&b->sends);
         memcpy(slot->pair, m, sizeof m);
         MPI_Request *req = pool_req(&b->sends);
-        if (x->kind == K_B)
+        if (x->kind == K_B && !b->opt.safepoint_every)
             MPI_Issend(slot->pair, 2, MPI_INT64_T, x->dest, tag, b->comm_b, req);
         else
             MPI_Isend(slot->pair, 2, MPI_INT64_T, x->dest, tag, comm_of(b, x->kind), req);
@@ -746,6 +769,7 @@ static void probe_b(struct bank *b, int blocking)
 
 static void prepost_post(struct prepost *p, int k)
 {
+    p->buf[k][0] = 0; /* stays 0 if the receive is cancelled */
     MPI_Irecv(p->buf[k], 2, MPI_INT64_T, MPI_ANY_SOURCE, kinds[p->kind].tag, p->comm,
               &p->req[k]);
 }
@@ -840,6 +864,83 @@ static void receive_pass(struct bank *b)
     pool_reap(&b->sends, 0);
 }
 
+/* ---- restartable mode ---- */
+
+/* The mutable state, protected so that a restart resumes it at a safe point. */
+static void protect_state(struct bank *b)
+{
+    struct {
+        const char *name;
+        void *p;
+        int count;
+        MPI_Datatype type;
+    } regions[] = {
+        {"expect", b->expect, K_COUNT, MPI_LONG},
+        {"cursor", b->cursor, K_COUNT * b->nranks, MPI_LONG},
+        {"seen", b->seen, (int)(((size_t)b->nranks * (size_t)b->opt.transfers + 7) / 8), MPI_UNSIGNED_CHAR},
+        {"next", &b->next, 1, MPI_LONG},
+        {"sends.used", &b->sends.used, 1, MPI_INT},
+        {"c.unposted", &b->c.unposted, 1, MPI_LONG},
+    };
+    for (size_t k = 0; k < sizeof regions / sizeof *regions; k++) {
+        int rc = mpisnap_protect(regions[k].name, regions[k].p, regions[k].count, regions[k].type);
+        if (rc != MPISNAP_OK)
+            fail("mpisnap_protect(%s): %s", regions[k].name, mpisnap_strerror(rc));
+    }
+}
+
+static void unprotect_state(void)
+{
+    static const char *names[] = {"expect", "cursor", "seen", "next", "sends.used", "c.unposted"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+        mpisnap_unprotect(names[k]);
+}
+
+/* Take back the pre-posted receives of a class: cancel each; one that completed instead
+ * is credited and checked like any other. Its slot is posted again by prepost_repost. */
+static void prepost_cancel(struct bank *b, struct prepost *p)
+{
+    for (int k = 0; k < p->n; k++) {
+        if (p->req[k] == MPI_REQUEST_NULL)
+            continue;
+        MPI_Status st;
+        int cancelled;
+        MPI_Cancel(&p->req[k]);
+        MPI_Wait(&p->req[k], &st);
+        b->balance += p->buf[k][0]; /* 0 if cancelled; credited before any other MPI call */
+        MPI_Test_cancelled(&st, &cancelled);
+        if (cancelled) {
+            p->unposted++;
+            continue;
+        }
+        check_count(&st, MPI_INT64_T, 2, p->kind);
+        check_money(b, p->kind, &st, p->buf[k][0], p->buf[k][1]);
+    }
+}
+
+static void prepost_repost(struct prepost *p)
+{
+    for (int k = 0; k < p->n && p->unposted > 0; k++)
+        if (p->req[k] == MPI_REQUEST_NULL) {
+            p->unposted--;
+            prepost_post(p, k);
+        }
+}
+
+/* A safe point: nothing of this rank pending (sends complete, receiving meanwhile so
+ * nobody waits on this rank; class C receives cancelled), then mpisnap_safepoint(),
+ * which records a pending snapshot here or, in a restarted run, restores the state. */
+static void safe_point(struct bank *b)
+{
+    while (b->sends.active > 0)
+        receive_pass(b);
+    prepost_cancel(b, &b->c);
+    int rc = mpisnap_safepoint();
+    if (rc != MPISNAP_OK)
+        fail("mpisnap_safepoint: %s", mpisnap_strerror(rc));
+    prepost_repost(&b->c);
+}
+
 /* ---- phases ---- */
 
 static MPI_Datatype make_ftype(void)
@@ -898,6 +999,8 @@ static void setup(struct bank *b)
     attach_bsend_buffer(b);
     prepost_init(&b->c, K_C, b->comm_c, b->expect[K_C], C_SLOTS);
     prepost_init(&b->d, K_D, MPI_COMM_WORLD, b->expect[K_D], INT_MAX);
+    if (b->opt.safepoint_every)
+        protect_state(b);
     MPI_Barrier(MPI_COMM_WORLD);
 }
 
@@ -910,10 +1013,17 @@ static int request_due(const struct bank *b, long i)
     return (i + 1 + offset) % m == 0;
 }
 
-/* Main phase: post one transfer, then receive whatever has arrived. */
+/* Main phase: post one transfer, then receive whatever has arrived. A safe point may
+ * restore b->next (restart), so the transfer index is read after it. */
 static void run_transfers(struct bank *b)
 {
-    for (long i = 0; i < b->opt.transfers; i++) {
+    long every = (long)b->opt.safepoint_every;
+    for (b->next = 0; b->next < b->opt.transfers; b->next++) {
+        if (every && b->next % every == 0)
+            safe_point(b);
+        long i = b->next;
+        if (i == b->opt.crash_at && b->rank == b->nranks - 1)
+            raise(SIGKILL);
         if (request_due(b, i))
             snap_request();
         send_transfer(b, i);
@@ -1004,6 +1114,8 @@ static void teardown(struct bank *b)
     MPI_Comm_free(&b->comm_b);
     MPI_Comm_free(&b->comm_c);
     mpisnap_unprotect("balance");
+    if (b->opt.safepoint_every)
+        unprotect_state();
 }
 
 int main(int argc, char **argv)

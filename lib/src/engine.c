@@ -499,6 +499,8 @@ void snap_quiesce(void)
 {
     for (;;) {
         snap_progress();
+        /* collective: no rank reaches a safe point before every rank has left */
+        if (snap_g.sp_pending) snap_sp_unreachable(snap_g.finalizing ? "finalizing" : "in mpisnap_wait_all");
         if (snap_g.finalizing && want_trigger) {
             snap_log(SNAP_LOG_INFO, "a snapshot asked for during MPI_Finalize is not taken");
             want_trigger = NULL;

@@ -64,7 +64,9 @@ void snap_engine_forget_early(void);
 /* safepoint.c: the safe-point control messages; 1 if m was one of them. */
 int snap_sp_ctl(int src, const ctl_msg *m);
 void snap_sp_spin(double now);       /* a wait loop is still waiting */
-void snap_sp_finalizing(void);       /* this rank will reach no more safe points */
+/* This rank will reach no safe point before the pending snapshot must end (it is in
+ * MPI_Finalize or mpisnap_wait_all, which every rank must enter): abandon it. */
+void snap_sp_unreachable(const char *where);
 void snap_sp_abandon_seen(uint32_t epoch); /* a message of an epoch this rank never recorded */
 /* restart.c */
 void snap_restart_load(void);        /* at MPI_Init, collective */

@@ -7,11 +7,14 @@
  * program, recorded at safe points. Every rank then reads its own part:
  *  - its counters, so the channels' arithmetic continues and later snapshots of the
  *    restarted job are consistent too;
- *  - the messages that were in transit into it, which go into the held queue: the
- *    application's receives and probes find them there before any new message, in the
- *    order they were sent (wire.c, chan.c). Messages of a communicator other than
- *    world and self wait until the program has created it again (ids are agreed in
- *    creation order, so the same program gets the same ids);
+ *  - the messages that were in transit into it, which go into the held queue when the
+ *    regions are restored, at the first safe point: the application's receives and
+ *    probes find them there before any new message, in the order they were sent
+ *    (wire.c, chan.c). Not before: what the program does between MPI_Init and its first
+ *    safe point (pre-posting receives, say) is undone by the restore, so a message it
+ *    took then would be lost. Messages of a communicator other than world and self
+ *    wait until the program has created it again (ids are agreed in creation order,
+ *    so the same program gets the same ids);
  *  - its regions, restored at the first safe point once every rank has checked that
  *    the program protects exactly the same regions with the same sizes and types
  *    (no partial restore).
@@ -35,7 +38,8 @@ typedef struct saved_region {
 } saved_region;
 static saved_region *saved;
 static uint32_t nsaved;
-static snap_msg *waiting; /* in-transit messages of communicators not created yet */
+static snap_msg *waiting; /* in-transit messages not released yet (comm NULL: not created yet) */
+static int released;      /* the regions are restored: messages of known communicators are held */
 
 static const char *base_name(const char *p)
 {
@@ -183,27 +187,30 @@ static void hold(const sf_msg *m, MPI_Comm comm)
     h->bytes = m->bytes;
     h->data = snap_xmalloc(m->bytes);
     memcpy(h->data, m->data, m->bytes);
-    if (comm != MPI_COMM_NULL) {
-        chan_push(&wire_held, h);
-    } else { /* keep order: append */
-        snap_msg **p = &waiting;
-        while (*p) p = &(*p)->next;
-        *p = h;
+    snap_msg **p = &waiting; /* keep order: append */
+    while (*p) p = &(*p)->next;
+    *p = h;
+}
+
+/* Move the waiting messages whose communicator exists into the held queue, in order. */
+static void release(void)
+{
+    for (snap_msg **p = &waiting; *p;) {
+        snap_msg *m = *p;
+        if (m->comm == MPI_COMM_NULL) {
+            p = &m->next;
+            continue;
+        }
+        *p = m->next;
+        chan_push(&wire_held, m);
     }
 }
 
 void snap_restart_comm(int32_t id, MPI_Comm comm)
 {
-    for (snap_msg **p = &waiting; *p;) {
-        snap_msg *m = *p;
-        if (m->comm_id != id) {
-            p = &m->next;
-            continue;
-        }
-        *p = m->next;
-        m->comm = comm;
-        chan_push(&wire_held, m);
-    }
+    for (snap_msg *m = waiting; m; m = m->next)
+        if (m->comm_id == id && m->comm == MPI_COMM_NULL) m->comm = comm;
+    if (released) release();
 }
 
 static void load_part(const sf_rank *r, uint64_t id)
@@ -286,5 +293,7 @@ int snap_restart_restore(char *err, size_t errlen)
     free(saved);
     saved = NULL;
     nsaved = 0;
+    released = 1;
+    release();
     return 0;
 }

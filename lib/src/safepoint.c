@@ -7,12 +7,16 @@
  * is recorded at one, and all ranks record at the SAME safe point, counted from the
  * start of the run (iterative codes call it once per iteration on every rank):
  *
- *  1. the initiator tells every rank (STOP); a rank that learns of snapshot e stops at
- *     its next safe point and reports how many it has passed (REACHED);
- *  2. the collector takes the largest count T and announces it (TARGET): ranks behind
- *     run on to safe point T — reaching it needs only messages the others sent before
- *     their own safe points, so no one waits for a rank stopped ahead — and each rank
- *     records at T, reports RECORDED and waits there;
+ *  1. the initiator tells every rank (STOP); a rank reports how many safe points it
+ *     has entered as soon as it learns of snapshot e (REACHED), and runs on;
+ *  2. the collector takes the largest count plus one, T, and announces it (TARGET).
+ *     No rank can have passed T, because a rank that does not know T yet stops at the
+ *     first safe point after its report until it does. Reporting at once matters: a
+ *     rank that stopped before reporting could hold up one that is ahead of it and
+ *     needs its messages to reach a safe point (a ring of MPI_Sendrecv). Each rank runs
+ *     on to safe point T — reaching it needs only messages the others sent before
+ *     their own safe point T, so no one waits for a rank stopped there — records at T,
+ *     reports RECORDED and waits there;
  *  3. when all have recorded the collector says GO. No rank sends a message of epoch e
  *     before every rank has recorded e, so nothing sent after a safe point reaches a
  *     rank that has not recorded: what restart needs. Channel states, counting and
@@ -35,6 +39,9 @@
 
 #define COLLECTOR 0
 
+static void tell_collector(uint32_t type, uint32_t epoch);
+static int64_t sp_reported; /* the count this rank reported for the pending snapshot */
+
 void snap_trigger(const char *trigger, int initiator)
 {
     if (!snap_g.sp_mode) {
@@ -54,9 +61,11 @@ void snap_trigger(const char *trigger, int initiator)
     snap_g.sp_since = snap_now();
     snap_g.sp_stuck_sent = 0;
     snap_g.sp_target = -1;
-    if (initiator) /* every rank must head for its next safe point */
+    if (initiator) /* every rank must head for a safe point */
         for (int j = 0; j < snap_g.nranks; j++)
             if (j != snap_g.rank) snap_ctl_send(j, CTL_STOP, snap_g.sp_pending, 0, 0);
+    sp_reported = snap_g.sp_count;
+    tell_collector(CTL_REACHED, snap_g.sp_pending);
 }
 
 static void abandon(uint32_t epoch)
@@ -108,7 +117,7 @@ static void target(uint32_t epoch, int64_t t)
 static void col_reached_one(uint32_t epoch, int64_t count)
 {
     col_hear(epoch);
-    if (count > col_max) col_max = count;
+    if (count + 1 > col_max) col_max = count + 1;
     if (col_decided || ++col_reached < snap_g.nranks) return;
     for (int j = 0; j < snap_g.nranks; j++)
         if (j != snap_g.rank) snap_ctl_send(j, CTL_TARGET, epoch, (uint64_t)col_max, 0);
@@ -198,11 +207,11 @@ void snap_sp_spin(double now)
     tell_collector(CTL_STUCK, snap_g.sp_pending);
 }
 
-void snap_sp_finalizing(void)
+void snap_sp_unreachable(const char *where)
 {
-    if (!snap_g.sp_pending) return;
-    snap_log(SNAP_LOG_WARN, "snapshot %u: finalizing before reaching a safe point; asking to abandon it",
-             snap_g.sp_pending);
+    if (!snap_g.sp_pending || snap_g.sp_stuck_sent) return;
+    snap_log(SNAP_LOG_WARN, "snapshot %u: %s before reaching a safe point; asking to abandon it", snap_g.sp_pending,
+             where);
     snap_g.sp_stuck_sent = 1;
     tell_collector(CTL_STUCK, snap_g.sp_pending);
 }
@@ -227,13 +236,13 @@ void snap_safepoint(void)
     snap_progress();
     uint32_t e = snap_g.sp_pending;
     if (!e || snap_g.sp_stuck_sent) return;
-    if (snap_g.sp_target < 0) { /* the first safe point since learning of e: stop, report */
-        tell_collector(CTL_REACHED, e);
+    if (snap_g.sp_target < 0) { /* target not known yet: beyond the report, it may be this one */
+        if (snap_g.sp_count <= sp_reported) return;
         wait_here(have_target, e, "the other ranks to report");
         if (ended(e) || snap_g.sp_stuck_sent) return;
     }
     if (snap_g.sp_count < snap_g.sp_target) return; /* run on to the target */
-    if (snap_g.sp_count > snap_g.sp_target) {        /* cannot happen: the target is a maximum */
+    if (snap_g.sp_count > snap_g.sp_target) {        /* cannot happen: see the top of the file */
         snap_log(SNAP_LOG_ERROR, "internal: snapshot %u: past safe point %lld", e, (long long)snap_g.sp_target);
         return;
     }

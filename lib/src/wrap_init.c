@@ -171,7 +171,7 @@ SNAP_API int MPI_Finalize(void)
         pthread_join(ticker_thread, NULL);
         ticker_running = 0;
     }
-    snap_sp_finalizing();
+    snap_sp_unreachable("finalizing");
     snap_quiesce(); /* every snapshot in progress completes before anyone leaves */
     snap_engine_fini();
     record_forget_all();
