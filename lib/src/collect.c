@@ -3,8 +3,11 @@
  *
  * When a rank's part of a snapshot is final (its state recorded, every incoming channel
  * closed) it serialises the part and sends it on the private communicator to the
- * collector, world rank 0. The collector writes each part into "<file>.part" as it
- * arrives; with the last one it commits the file (completion mark last, fsync, rename;
+ * collector, world rank 0: a blob of everything but the regions' bytes, then each
+ * region's bytes straight from the record, in pieces of at most 1 GiB (TAG_DATA), so
+ * large state is copied once on the way and a rank may hold any amount of it. The
+ * collector's own part goes to the file without MPI. The collector writes each part
+ * into "<file>.part" as it arrives; with the last one it commits the file (completion mark last, fsync, rename;
  * see snapfile.h) and tells every rank the snapshot is complete, which lets the next one
  * start. The blob format is private to this file and never stored.
  */
@@ -68,10 +71,7 @@ static void put_part(blob *b, snap_cur *c)
     put(b, p->sent, (size_t)p->nranks * sizeof(uint64_t));
     put(b, p->recvd, (size_t)p->nranks * sizeof(uint64_t));
     put(b, p->requests, p->nrequests * sizeof(sf_request));
-    for (uint32_t i = 0; i < p->nregions; i++) {
-        PUT(b, p->regions[i]);
-        put(b, p->regions[i].data, p->regions[i].bytes);
-    }
+    for (uint32_t i = 0; i < p->nregions; i++) PUT(b, p->regions[i]); /* the bytes follow apart */
     put(b, c->msgs, c->nmsgs * sizeof(sf_msg));
     uint64_t plen = c->plen;
     PUT(b, plen);
@@ -99,6 +99,7 @@ typedef struct part {
     sf_msg *msgs;
     const char **stack;
     sf_comm *comms;
+    int owned; /* the regions' bytes were received into buffers of the part's own */
 } part;
 
 static int get_part(reader *rd, part *o)
@@ -114,7 +115,7 @@ static int get_part(reader *rd, part *o)
     o->regions = snap_xcalloc(p->nregions, sizeof *o->regions);
     for (uint32_t i = 0; i < p->nregions && !rd->bad; i++) {
         GET(rd, o->regions[i]);
-        o->regions[i].data = get(rd, o->regions[i].bytes);
+        o->regions[i].data = NULL; /* filled by the caller */
     }
     p->regions = o->regions;
     const sf_msg *m = get(rd, (size_t)p->nmsgs * sizeof(sf_msg));
@@ -161,6 +162,8 @@ static int get_part(reader *rd, part *o)
 
 static void free_part(part *o)
 {
+    if (o->owned)
+        for (uint32_t i = 0; i < o->r.nregions; i++) free((void *)o->regions[i].data);
     free(o->regions);
     free(o->msgs);
     free(o->stack);
@@ -182,10 +185,15 @@ static collector col;
 
 /* Part sends in flight (buffers kept until complete). */
 typedef struct out {
-    MPI_Request req;
+    MPI_Request *reqs;
+    int nreqs;
     blob b;
+    uint8_t **data; /* the regions' bytes, taken over from the record */
+    uint32_t ndata;
     struct out *next;
 } out;
+
+#define PIECE ((uint64_t)1 << 30) /* the largest message of region bytes */
 static out *outs;
 
 static void program_name(char *buf, size_t len)
@@ -301,14 +309,33 @@ static void take_failed(uint32_t epoch, const char *why)
     if (++col.got == snap_g.nranks) finish_file();
 }
 
-static void take_blob(const uint8_t *data, size_t len)
+/* A part's blob arrived (from rank src, whose region bytes follow; or the collector's
+ * own, whose bytes are in c). */
+static void take_blob(const uint8_t *data, size_t len, int src, const snap_cur *c)
 {
     reader rd = {data, len, 0, 0};
     part p;
     uint32_t epoch = 0;
     if (len >= sizeof epoch) memcpy(&epoch, data, sizeof epoch);
-    if (!get_part(&rd, &p)) take_part(&p);
-    else if (epoch) take_failed(epoch, len == sizeof epoch ? "a rank's part exceeds 2 GiB" : "a malformed part");
+    if (get_part(&rd, &p)) {
+        if (epoch) take_failed(epoch, len == sizeof epoch ? "a rank's part exceeds 2 GiB" : "a malformed part");
+        free_part(&p);
+        return;
+    }
+    p.owned = src >= 0;
+    for (uint32_t i = 0; i < p.r.nregions; i++) {
+        if (!p.owned) {
+            p.regions[i].data = c->part.regions[i].data;
+            continue;
+        }
+        uint64_t n = p.regions[i].bytes;
+        uint8_t *b = snap_xmalloc(n ? n : 1);
+        p.regions[i].data = b;
+        for (uint64_t off = 0; off < n; off += PIECE)
+            PMPI_Recv(b + off, (int)(n - off < PIECE ? n - off : PIECE), MPI_BYTE, src, TAG_DATA, snap_g.ctl,
+                      MPI_STATUS_IGNORE);
+    }
+    take_part(&p);
     free_part(&p);
 }
 
@@ -320,17 +347,32 @@ void collect_send_part(snap_cur *c)
     out *o = snap_xcalloc(1, sizeof *o);
     put_part(&o->b, c);
     if (snap_g.rank == COLLECTOR) {
-        take_blob(o->b.p, o->b.len);
+        take_blob(o->b.p, o->b.len, -1, c);
         free(o->b.p);
         free(o);
         return;
     }
-    if (o->b.len > (size_t)INT32_MAX) { /* one MPI message cannot carry it: send the epoch alone */
-        snap_log(SNAP_LOG_ERROR, "snapshot %u: this rank's part is %zu bytes, over the 2 GiB a part may be", c->epoch,
-                 o->b.len);
+    int whole = o->b.len <= (size_t)INT32_MAX;
+    if (!whole) { /* one MPI message cannot carry it: send the epoch alone */
+        snap_log(SNAP_LOG_ERROR, "snapshot %u: this rank's part without its regions is %zu bytes, over the 2 GiB it "
+                 "may be", c->epoch, o->b.len);
         o->b.len = sizeof c->epoch;
     }
-    PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, COLLECTOR, TAG_PART, snap_g.ctl, &o->req);
+    const sf_rank *p = &c->part;
+    int n = 1;
+    for (uint32_t i = 0; whole && i < p->nregions; i++) n += (int)((p->regions[i].bytes + PIECE - 1) / PIECE);
+    o->reqs = snap_xcalloc((size_t)n, sizeof *o->reqs);
+    PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, COLLECTOR, TAG_PART, snap_g.ctl, &o->reqs[o->nreqs++]);
+    if (whole) { /* the record's buffers go with the sends: no copy */
+        o->data = c->region_data, o->ndata = p->nregions;
+        c->region_data = snap_xcalloc(p->nregions ? p->nregions : 1, sizeof *c->region_data);
+        for (uint32_t i = 0; i < p->nregions; i++)
+            for (uint64_t off = 0; off < p->regions[i].bytes; off += PIECE) {
+                uint64_t k = p->regions[i].bytes - off < PIECE ? p->regions[i].bytes - off : PIECE;
+                PMPI_Isend(o->data[i] + off, (int)k, MPI_BYTE, COLLECTOR, TAG_DATA, snap_g.ctl,
+                           &o->reqs[o->nreqs++]);
+            }
+    }
     o->next = outs;
     outs = o;
 }
@@ -348,7 +390,7 @@ void collect_poll(void)
         PMPI_Get_count(&st, MPI_BYTE, &n);
         uint8_t *b = snap_xmalloc((size_t)n);
         PMPI_Mrecv(b, n, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
-        take_blob(b, (size_t)n);
+        take_blob(b, (size_t)n, st.MPI_SOURCE, NULL);
         free(b);
     }
 }
@@ -357,13 +399,16 @@ void collect_reap(void)
 {
     for (out **p = &outs; *p;) {
         int flag = 0;
-        PMPI_Test(&(*p)->req, &flag, MPI_STATUS_IGNORE);
+        PMPI_Testall((*p)->nreqs, (*p)->reqs, &flag, MPI_STATUSES_IGNORE);
         if (!flag) {
             p = &(*p)->next;
             continue;
         }
         out *o = *p;
         *p = o->next;
+        for (uint32_t i = 0; i < o->ndata; i++) free(o->data[i]);
+        free(o->data);
+        free(o->reqs);
         free(o->b.p);
         free(o);
     }

@@ -13,7 +13,7 @@ enum { CTL_MARKER = 1, CTL_DONE = 2, CTL_NOTICE = 3, /* safe points (safepoint.c
        CTL_RECORDED = 4, CTL_GO = 5, CTL_STUCK = 6, CTL_ABANDON = 7,
        CTL_STOP = 8, CTL_REACHED = 9, CTL_TARGET = 10,
        CTL_SACK = 11 /* wire.c: a synchronous message was handed to the application */ };
-enum { TAG_CTL = 1, TAG_PART = 2 };
+enum { TAG_CTL = 1, TAG_PART = 2, TAG_DATA = 3 /* collect.c: a part's region bytes */ };
 typedef struct ctl_msg {
     uint32_t type, epoch;
     uint64_t a, b;
