@@ -165,23 +165,29 @@ static void start_writeback(hid_t file)
 #endif
 }
 
+/* Write count bytes from buf at element `start` of the 1-D byte dataset d. */
+static int write_bytes_at(hid_t d, hsize_t start, const uint8_t *buf, hsize_t count)
+{
+    hid_t fs = H5Dget_space(d);
+    hid_t ms = H5Screate_simple(1, &count, NULL);
+    int rc = fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 &&
+                     H5Dwrite(d, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, buf) >= 0
+                 ? 0
+                 : -1;
+    if (fs >= 0)
+        H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
+    return rc;
+}
+
 /* A region's bytes, in slabs of SF_SLAB_BYTES, writeback started after each. */
 enum { SF_SLAB_BYTES = 32 << 20 };
 static int write_region_data(hid_t file, hid_t d, const uint8_t *data, uint64_t bytes)
 {
     int rc = 0;
     for (uint64_t pos = 0; rc == 0 && pos < bytes; pos += SF_SLAB_BYTES) {
-        hsize_t start = pos, count = bytes - pos < SF_SLAB_BYTES ? bytes - pos : SF_SLAB_BYTES;
-        hid_t fs = H5Dget_space(d);
-        hid_t ms = H5Screate_simple(1, &count, NULL);
-        rc = fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 &&
-                     H5Dwrite(d, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, data + pos) >= 0
-                 ? 0
-                 : -1;
-        if (fs >= 0)
-            H5Sclose(fs);
-        if (ms >= 0)
-            H5Sclose(ms);
+        rc = write_bytes_at(d, pos, data + pos, bytes - pos < SF_SLAB_BYTES ? bytes - pos : SF_SLAB_BYTES);
         if (rc == 0 && bytes > SF_SLAB_BYTES)
             start_writeback(file);
     }
@@ -253,18 +259,7 @@ static int stage_flush(struct stager *s)
 {
     if (s->fill == 0)
         return 0;
-    hsize_t start = s->pos, count = s->fill;
-    hid_t fs = H5Dget_space(s->d);
-    hid_t ms = H5Screate_simple(1, &count, NULL);
-    int rc = fs >= 0 && ms >= 0 &&
-                     H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 &&
-                     H5Dwrite(s->d, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, s->buf) >= 0
-                 ? 0
-                 : -1;
-    if (fs >= 0)
-        H5Sclose(fs);
-    if (ms >= 0)
-        H5Sclose(ms);
+    int rc = write_bytes_at(s->d, s->pos, s->buf, s->fill);
     s->pos += s->fill;
     s->fill = 0;
     return rc;
