@@ -1,10 +1,11 @@
 /*
  * restart.c - resume a job from a snapshot (MPISNAP_RESTART=FILE|latest).
  *
- * At MPI_Init, rank 0 picks the file (latest: the newest snapshot in MPISNAP_DIR that
- * opens as complete and checksum-valid and was taken at safe points, saying why it
- * skips the others) and checks it belongs to this job: same number of ranks, same
- * program, recorded at safe points. Every rank then reads its own part:
+ * At MPI_Init the ranks agree on the file (latest: the newest snapshot in MPISNAP_DIR
+ * that opens as complete and checksum-valid and was taken at safe points; rank 0 says
+ * why it skips the others). Each rank checks, in parallel with the others, that the file
+ * belongs to this job (same number of ranks, same program) and that its own part was
+ * recorded at a safe point and passes its checksums. Every rank then reads its part:
  *  - its counters, so the channels' arithmetic continues and later snapshots of the
  *    restarted job are consistent too;
  *  - the messages that were in transit into it, which go into the held queue when the
@@ -55,7 +56,8 @@ static void own_program(char *buf, size_t len)
     buf[n] = 0;
 }
 
-/* Can this job restart from f? 0, or -1 with the reason in err. */
+/* Can this rank of this job restart from f? 0, or -1 with the reason in err. Reads the
+ * job's facts and this rank's part (all of it: the checksums are verified). */
 static int suitable(sf_file *f, const char *path, char *err, size_t errlen)
 {
     const sf_job *j = sf_job_info(f);
@@ -71,15 +73,13 @@ static int suitable(sf_file *f, const char *path, char *err, size_t errlen)
                  base_name(prog));
         return -1;
     }
-    for (int32_t r = 0; r < j->nranks; r++) {
-        const sf_rank *rk = sf_get_rank(f, r, err, errlen);
-        if (!rk) return -1;
-        if (strcmp(rk->trigger, "safepoint")) {
-            snprintf(err, errlen, "mpisnap: %s: rank %d was not recorded at a safe point (a debugging snapshot, "
-                     "trigger '%s'): it cannot be restarted from; the program must call mpisnap_safepoint()",
-                     path, r, rk->trigger);
-            return -1;
-        }
+    const sf_rank *rk = sf_get_rank(f, snap_g.rank, err, errlen);
+    if (!rk) return -1;
+    if (strcmp(rk->trigger, "safepoint")) {
+        snprintf(err, errlen, "mpisnap: %s: rank %d was not recorded at a safe point (a debugging snapshot, "
+                 "trigger '%s'): it cannot be restarted from; the program must call mpisnap_safepoint()",
+                 path, snap_g.rank, rk->trigger);
+        return -1;
     }
     return 0;
 }
@@ -129,54 +129,83 @@ static int try_file_isolated(const char *path, char *err, size_t errlen)
 
 static int by_name_desc(const void *a, const void *b) { return strcmp(*(char *const *)b, *(char *const *)a); }
 
-/* The newest suitable snapshot of MPISNAP_DIR into path; -1 with a reason if none. */
+/* Collective: every rank checks its own part of path, in parallel. 0 if all can restart
+ * from it; otherwise -1 everywhere, and rank 0 gets a reason (its own, or the first
+ * other rank's) in err. */
+static int check_everywhere(const char *path, char *err, size_t errlen)
+{
+    enum { WHY = 700 };
+    char why[WHY] = "";
+    int bad = try_file_isolated(path, why, sizeof why) != 0, any = 0;
+    PMPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, snap_g.coll);
+    if (!any) return 0;
+    char *all = snap_g.rank == 0 ? snap_xcalloc((size_t)snap_g.nranks, WHY) : NULL;
+    PMPI_Gather(why, WHY, MPI_CHAR, all, WHY, MPI_CHAR, 0, snap_g.coll);
+    if (snap_g.rank == 0) {
+        int r = 0;
+        while (r < snap_g.nranks && !all[(size_t)r * WHY]) r++;
+        snprintf(err, errlen, "%s", r < snap_g.nranks ? all + (size_t)r * WHY : "mpisnap: cannot restart");
+        free(all);
+    }
+    return -1;
+}
+
+/* Collective: the newest snapshot of MPISNAP_DIR that every rank can restart from, into
+ * path; rank 0 lists the directory and says why it skips the others. -1 if none. */
 static int find_latest(char *path, size_t len, char *err, size_t errlen)
 {
-    DIR *d = opendir(snap_g.cfg.dir);
-    if (!d) {
+    char **names = NULL;
+    int n = 0, readable = 1;
+    if (snap_g.rank == 0) {
+        DIR *d = opendir(snap_g.cfg.dir);
+        readable = d != NULL;
+        for (struct dirent *e; d && (e = readdir(d));) {
+            size_t l = strlen(e->d_name);
+            if (strncmp(e->d_name, "snap-", 5) || l < 8 || strcmp(e->d_name + l - 3, ".h5")) continue;
+            names = snap_xrealloc(names, (size_t)(n + 1) * sizeof *names);
+            names[n++] = strdup(e->d_name);
+        }
+        if (d) closedir(d);
+        qsort(names, (size_t)n, sizeof *names, by_name_desc);
+    }
+    PMPI_Bcast(&readable, 1, MPI_INT, 0, snap_g.coll);
+    if (!readable) {
         snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: cannot read MPISNAP_DIR '%.400s'", snap_g.cfg.dir);
         return -1;
     }
-    char **names = NULL;
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t l = strlen(e->d_name);
-        if (strncmp(e->d_name, "snap-", 5) || l < 8 || strcmp(e->d_name + l - 3, ".h5")) continue;
-        names = snap_xrealloc(names, (n + 1) * sizeof *names);
-        names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof *names, by_name_desc);
+    PMPI_Bcast(&n, 1, MPI_INT, 0, snap_g.coll);
     int found = -1;
-    for (size_t i = 0; i < n && found; i++) {
+    for (int i = 0; i < n && found; i++) {
         char why[600];
-        snprintf(path, len, "%.3800s/%.255s", snap_g.cfg.dir, names[i]);
-        found = try_file_isolated(path, why, sizeof why);
-        if (found) snap_log(SNAP_LOG_WARN, "latest: skipping %s", why + (strncmp(why, "mpisnap: ", 9) ? 0 : 9));
+        if (snap_g.rank == 0) snprintf(path, len, "%.3800s/%.255s", snap_g.cfg.dir, names[i]);
+        PMPI_Bcast(path, (int)len, MPI_CHAR, 0, snap_g.coll);
+        found = check_everywhere(path, why, sizeof why);
+        if (found && snap_g.rank == 0)
+            snap_log(SNAP_LOG_WARN, "latest: skipping %s", why + (strncmp(why, "mpisnap: ", 9) ? 0 : 9));
     }
-    for (size_t i = 0; i < n; i++) free(names[i]);
+    for (int i = 0; names && i < n; i++) free(names[i]);
     free(names);
     if (found) snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: no snapshot to restart from in '%.400s'",
                         snap_g.cfg.dir);
     return found;
 }
 
-/* Agree on the file: rank 0 chooses and checks, everyone learns the outcome. */
+/* Agree on the file (collective): every rank checks its own part, rank 0 reports. */
 static void choose(char *path, size_t len)
 {
     char err[700] = "";
-    int bad = 0;
-    if (snap_g.rank == 0) {
-        if (!strcmp(snap_g.cfg.restart, "latest")) bad = find_latest(path, len, err, sizeof err);
-        else snprintf(path, len, "%s", snap_g.cfg.restart), bad = try_file_isolated(path, err, sizeof err);
+    int bad;
+    if (!strcmp(snap_g.cfg.restart, "latest")) {
+        bad = find_latest(path, len, err, sizeof err);
+    } else {
+        snprintf(path, len, "%s", snap_g.cfg.restart);
+        bad = check_everywhere(path, err, sizeof err);
     }
-    PMPI_Bcast(&bad, 1, MPI_INT, 0, snap_g.coll);
     if (bad) {
         if (snap_g.rank == 0) fprintf(stderr, "%s\n", err);
         PMPI_Finalize();
         exit(2);
     }
-    PMPI_Bcast(path, (int)len, MPI_CHAR, 0, snap_g.coll);
 }
 
 static void hold(const sf_msg *m, MPI_Comm comm)
