@@ -412,12 +412,14 @@ void snap_spin_slow(unsigned it)
  * serve the snapshot between tests. */
 static MPI_Request wake_req = MPI_REQUEST_NULL;
 static volatile int wake_armed;
+static int wake_done; /* wake_req is complete; a Waitany that returned another request left it */
 static int can_block_mpi; /* the progress callback is registered */
 
 static int wake_cb(void)
 {
     if (SNAP_UNLIKELY(snap_g.attention) && wake_armed) {
         wake_armed = 0;
+        wake_done = 1;
         PMPI_Grequest_complete(wake_req);
         return 1;
     }
@@ -449,8 +451,9 @@ static void wake_fini(void)
     if (can_block_mpi && unreg) unreg(wake_cb);
     can_block_mpi = 0;
     if (wake_req != MPI_REQUEST_NULL) {
-        PMPI_Grequest_complete(wake_req);
+        if (!wake_done) PMPI_Grequest_complete(wake_req);
         PMPI_Wait(&wake_req, MPI_STATUS_IGNORE);
+        wake_done = 0;
     }
 }
 
@@ -469,8 +472,11 @@ int snap_wait(MPI_Request *r, MPI_Status *st)
     if (st != MPI_STATUS_IGNORE) st->MPI_ERROR = MPI_SUCCESS; /* MPI_Test leaves it alone */
     for (;;) {
         if (idle()) {
-            if (wake_req == MPI_REQUEST_NULL)
+            if (wake_req != MPI_REQUEST_NULL && wake_done) PMPI_Wait(&wake_req, MPI_STATUS_IGNORE);
+            if (wake_req == MPI_REQUEST_NULL) {
                 PMPI_Grequest_start(wake_query, wake_free, wake_cancel, NULL, &wake_req);
+                wake_done = 0;
+            }
             MPI_Request set[3] = {*r, ctl_req, wake_req};
             MPI_Status s;
             int idx = MPI_UNDEFINED;
