@@ -57,14 +57,7 @@ SNAP_API int mpisnap_safepoint(void)
 {
     if (!live()) return MPISNAP_ESTATE;
     if (snap_g.restarted == 1) { /* the first safe point of a restarted run */
-        char err[600];
-        int bad = snap_restart_restore(err, sizeof err), any = 0;
-        PMPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, snap_g.coll);
-        if (any) { /* no partial restore: every rank stops, each says what it found */
-            if (bad) fprintf(stderr, "%s\n", err);
-            PMPI_Finalize();
-            exit(2);
-        }
+        snap_restart_restore();
         snap_g.restarted = 2;
     }
     snap_safepoint();

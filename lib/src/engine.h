@@ -71,6 +71,8 @@ void snap_sp_abandon_seen(uint32_t epoch); /* a message of an epoch this rank ne
 /* restart.c */
 void snap_restart_load(void);        /* at MPI_Init, collective */
 void snap_restart_comm(int32_t id, MPI_Comm comm); /* a communicator got its id */
-int snap_restart_restore(char *err, size_t errlen); /* at the first safe point */
+/* At the first safe point, collective: restore the regions on every rank, or on none
+ * (a one-line reason, exit 2). */
+void snap_restart_restore(void);
 
 #endif

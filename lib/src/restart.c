@@ -129,18 +129,19 @@ static int try_file_isolated(const char *path, char *err, size_t errlen)
 
 static int by_name_desc(const void *a, const void *b) { return strcmp(*(char *const *)b, *(char *const *)a); }
 
-/* Collective: every rank checks its own part of path, in parallel. 0 if all can restart
- * from it; otherwise -1 everywhere, and rank 0 gets a reason (its own, or the first
- * other rank's) in err. */
-static int check_everywhere(const char *path, char *err, size_t errlen)
+/* Collective: 0 if no rank is bad; otherwise -1 everywhere, and rank 0 gets in err the
+ * reason of the first bad rank (why: this rank's reason, "" if it is fine), so a refusal
+ * is one line however many ranks find it. */
+enum { WHY = 700 };
+static int agree(int bad, const char *why, char *err, size_t errlen)
 {
-    enum { WHY = 700 };
-    char why[WHY] = "";
-    int bad = try_file_isolated(path, why, sizeof why) != 0, any = 0;
+    int any = 0;
     PMPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, snap_g.coll);
     if (!any) return 0;
+    char mine[WHY];
+    snprintf(mine, sizeof mine, "%s", bad ? why : "");
     char *all = snap_g.rank == 0 ? snap_xcalloc((size_t)snap_g.nranks, WHY) : NULL;
-    PMPI_Gather(why, WHY, MPI_CHAR, all, WHY, MPI_CHAR, 0, snap_g.coll);
+    PMPI_Gather(mine, WHY, MPI_CHAR, all, WHY, MPI_CHAR, 0, snap_g.coll);
     if (snap_g.rank == 0) {
         int r = 0;
         while (r < snap_g.nranks && !all[(size_t)r * WHY]) r++;
@@ -148,6 +149,14 @@ static int check_everywhere(const char *path, char *err, size_t errlen)
         free(all);
     }
     return -1;
+}
+
+/* Collective: every rank checks its own part of path, in parallel. */
+static int check_everywhere(const char *path, char *err, size_t errlen)
+{
+    char why[WHY] = "";
+    int bad = try_file_isolated(path, why, sizeof why) != 0;
+    return agree(bad, why, err, errlen);
 }
 
 /* Collective: the newest snapshot of MPISNAP_DIR that every rank can restart from, into
@@ -288,7 +297,20 @@ void snap_restart_load(void)
     sf_close(f);
 }
 
-int snap_restart_restore(char *err, size_t errlen)
+static int restore(char *err, size_t errlen);
+
+void snap_restart_restore(void)
+{
+    char why[WHY] = "", err[WHY] = "";
+    int bad = restore(why, sizeof why);
+    if (agree(bad, why, err, sizeof err)) { /* no partial restore: every rank stops */
+        if (snap_g.rank == 0) fprintf(stderr, "%s\n", err);
+        PMPI_Finalize();
+        exit(2);
+    }
+}
+
+static int restore(char *err, size_t errlen)
 {
     /* check everything first: no partial restore */
     for (uint32_t i = 0; i < nsaved; i++) {

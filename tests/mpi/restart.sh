@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# restart.sh INSPECT JACOBI BANK RUN WORKDIR -- MPIEXEC NPFLAG
+# restart.sh INSPECT JACOBI BANK RUN BIGSTATE H5SETATTR WORKDIR -- MPIEXEC NPFLAG
 # Restart jacobi from snapshots taken at safe points (MPISNAP_ALGO from the environment):
 #  - crash it (SIGKILL of one rank) at several iterations, restart from the newest
 #    snapshot: the checksum must equal the uninterrupted run's, bit for bit;
 #  - crash the restarted run again and restart a second time: same checksum, and the
 #    snapshot ids go on after the first restart's;
 #  - every refusal is one clear line and a non-zero exit: another number of ranks, a
-#    region of another size, another program's snapshot, a debugging snapshot, a missing
-#    file, a corrupt file (and "latest" skips a corrupt newest file, saying so).
+#    region of another size, a region the program does not protect (bigstate copied
+#    under the name jacobi), another program's snapshot, another file format version, a
+#    missing file, a corrupt file (and "latest" skips a corrupt newest file, saying so).
 set -u
-inspect=$1 jacobi=$2 bank=$3 runner=$4 work=$5; shift 6
+inspect=$1 jacobi=$2 bank=$3 runner=$4 bigstate=$5 setattr=$6 work=$7; shift 8
 mpiexec=$1 npflag=$2
 fail() { echo "FAIL: $*"; exit 1; }
 args=(--n 48 --iters 240 --snapshot-every 20)
@@ -59,6 +60,7 @@ refused() { # what, expected text, command...
   local what=$1 text=$2; shift 2
   out=$("$@" 2>&1) && fail "$what: accepted"
   echo "$out" | grep -qF -- "$text" || { echo "$out" | tail -n 5; fail "$what: no '$text' in the output"; }
+  [ "$(echo "$out" | grep -cF -- "$text")" -eq 1 ] || fail "$what: the reason is printed more than once"
   echo "refused ($what): $(echo "$out" | grep -F -- "$text" | head -n 1)"
 }
 snap=$(ls "$work/crash101"/snap-*.h5 | tail -n 1)
@@ -71,6 +73,12 @@ env MPISNAP_DIR="$work/bank" "$mpiexec" "$npflag" 4 "$bank" --transfers 200 --re
 refused "bank's snapshot" "snapshot of program 'bank', this is 'jacobi'" \
   run 4 "$work/x" MPISNAP_RESTART="$(ls "$work/bank"/snap-*.h5 | head -n 1)" --
 refused "missing file" "no-such.h5" run 4 "$work/x" MPISNAP_RESTART="$work/no-such.h5" --
+mkdir -p "$work/other" && cp "$bigstate" "$work/other/jacobi" # same name, other regions
+refused "region not protected" "region 'grid' is in the snapshot but the program does not protect it" \
+  env MPISNAP_DIR="$work/x" MPISNAP_RESTART="$snap" "$mpiexec" "$npflag" 4 "$work/other/jacobi" 1
+cp "$snap" "$work/version.h5"
+"$setattr" "$work/version.h5" format_version 7 || fail "cannot rewrite format_version"
+refused "format version" "format version 7" run 4 "$work/x" MPISNAP_RESTART="$work/version.h5" --
 cp "$snap" "$work/corrupt.h5"
 h5dump -d /ranks/0/regions/iter -b LE -o "$work/iter.bin" "$snap" >/dev/null || fail "cannot dump iter"
 pat=$(od -An -v -tx1 "$work/iter.bin" | tr -d ' \n' | sed 's/\(..\)/\\x\1/g')
