@@ -97,13 +97,21 @@ SNAP_API int MPI_Test(MPI_Request *req, int *flag, MPI_Status *st)
     return test_one(req, flag, st);
 }
 
+/* One test first: a null, inactive or already complete request (and one the library
+ * completed itself) is done at once. Otherwise the request is active and pending, and
+ * snap_wait can block on it as MPI_Wait would. */
 SNAP_API int MPI_Wait(MPI_Request *req, MPI_Status *st)
 {
     if (snap_passthrough()) return PMPI_Wait(req, st);
     snap_enter_reqs("Wait", 1, req);
-    int flag = 0, rc;
-    unsigned it = 0;
-    while ((rc = test_one(req, &flag, st)) == MPI_SUCCESS && !flag) snap_spin(&it);
+    MPI_Request key = *req;
+    int flag = 0, rc = test_one(req, &flag, st);
+    if (rc == MPI_SUCCESS && !flag) {
+        MPI_Status pst;
+        clear_errors(1, &pst);
+        int idx = 0;
+        if ((rc = snap_wait(req, &pst)) == MPI_SUCCESS) rc = finish(1, &idx, &key, &pst, NULL, st);
+    }
     snap_leave();
     return rc;
 }
