@@ -329,7 +329,7 @@ static void take_blob(const uint8_t *data, size_t len, int src, const snap_cur *
             continue;
         }
         uint64_t n = p.regions[i].bytes;
-        uint8_t *b = snap_xmalloc(n ? n : 1);
+        uint8_t *b = snap_xmalloc_big(n ? n : 1);
         p.regions[i].data = b;
         for (uint64_t off = 0; off < n; off += PIECE)
             PMPI_Recv(b + off, (int)(n - off < PIECE ? n - off : PIECE), MPI_BYTE, src, TAG_DATA, snap_g.ctl,

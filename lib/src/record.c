@@ -108,7 +108,7 @@ static void record_regions(snap_cur *c)
         sf_region *o = &c->regions[i];
         int size = 0, pos = 0;
         PMPI_Pack_size(r->count, r->dt, MPI_COMM_SELF, &size);
-        c->region_data[i] = snap_xmalloc((size_t)size);
+        c->region_data[i] = snap_xmalloc_big((size_t)size);
         PMPI_Pack(r->ptr, r->count, r->dt, c->region_data[i], size, &pos, MPI_COMM_SELF);
         snprintf(o->name, sizeof o->name, "%s", r->name);
         memcpy(o->type, r->type, sizeof o->type);

@@ -62,6 +62,7 @@ double snap_now(void);                    /* wall clock, seconds since the epoch
 void *snap_xmalloc(size_t n);             /* aborts the job with a message on failure */
 void *snap_xcalloc(size_t n, size_t m);
 void *snap_xrealloc(void *p, size_t n);
+void *snap_xmalloc_big(size_t n);         /* the same, in huge pages when large */
 
 /* Cached facts about a datatype, so the per-message path calls no MPI query. */
 typedef struct snap_dtinfo {
