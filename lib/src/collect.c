@@ -4,8 +4,8 @@
  * When a rank's part of a snapshot is final (its state recorded, every incoming channel
  * closed) it serialises the part and sends it on the private communicator to the
  * collector, world rank 0: a blob of everything but the regions' bytes, then each
- * region's bytes straight from the record, in pieces of at most 1 GiB (TAG_DATA), so
- * large state is copied once on the way and a rank may hold any amount of it. The
+ * region's bytes straight from the record (TAG_DATA, in pieces of at most 1 GiB), so
+ * large state is copied once on the way. The
  * collector's own part goes to the file without MPI. The collector writes each part
  * into "<file>.part" as it arrives; with the last one it commits the file (completion mark last, fsync, rename;
  * see snapfile.h) and tells every rank the snapshot is complete, which lets the next one

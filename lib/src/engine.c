@@ -224,8 +224,20 @@ void snap_before_deliver(uint32_t epoch)
     if (SNAP_LIKELY(epoch <= snap_g.rec_epoch)) return;
     /* At safe points nobody sends a message of epoch e before every rank recorded e:
      * one reaching a rank that has not means e was abandoned. */
-    if (snap_g.sp_mode) snap_sp_abandon_seen(epoch);
-    else snap_record("message", 0);
+    if (snap_g.sp_pending) {
+        snap_sp_abandon_seen(epoch);
+        return;
+    }
+    if (!snap_g.sp_mode) {
+        snap_record("message", 0);
+        return;
+    }
+    /* In safe-point mode with nothing pending, e is either an immediate snapshot (some
+     * rank initiated it before its first safe point: its marker or notice will come) or
+     * a safe-point one already abandoned (its STOP or ABANDON will come). Hold the
+     * message until the control traffic says which. */
+    while (epoch > snap_g.rec_epoch && epoch > snap_g.done_epoch && !snap_g.sp_pending) snap_progress();
+    if (snap_g.sp_pending && epoch > snap_g.rec_epoch) snap_sp_abandon_seen(epoch);
 }
 
 
@@ -233,7 +245,7 @@ void snap_before_deliver(uint32_t epoch)
 void snap_engine_marker(int src, uint32_t epoch, uint64_t count)
 {
     if (epoch <= snap_g.done_epoch) return; /* an abandoned snapshot's marker */
-    if (epoch > snap_g.rec_epoch) snap_trigger("marker", 0);
+    if (epoch > snap_g.rec_epoch) snap_trigger("marker", 0, 0);
     snap_cur *c = snap_g.cur;
     if (src < 0 || src >= snap_g.nranks) return;
     if (!snap_g.active || epoch != c->epoch) {
@@ -366,10 +378,11 @@ void snap_progress(void)
         else if (m.type == CTL_SACK) wire_sync_ack(src, (uint32_t)m.a);
         else snap_g.proto->on_ctl(src, &m);
     }
-    if (want_trigger && snap_g.rec_epoch == snap_g.done_epoch && !snap_g.finalizing) {
+    /* a restarted run takes no snapshot before its state is restored (first safe point) */
+    if (want_trigger && snap_g.rec_epoch == snap_g.done_epoch && !snap_g.finalizing && snap_g.restarted != 1) {
         const char *t = want_trigger;
         want_trigger = NULL;
-        snap_trigger(t, 1);
+        snap_trigger(t, 1, snap_g.sp_mode);
     }
     if (snap_g.active) drain();
     collect_poll();
@@ -460,7 +473,8 @@ static void wake_fini(void)
 /* Nothing for the engine to do until a control message or a trigger arrives. */
 static int idle(void)
 {
-    return can_block_mpi && !(snap_g.attention | snap_g.active | snap_g.busy | snap_g.in_lib | nouts | ctl_ready) &&
+    return can_block_mpi &&
+           !(snap_g.attention | snap_g.active | snap_g.busy | snap_g.in_lib | nouts | ctl_ready | wire_norphans) &&
            !snap_g.sp_pending && !want_trigger && snap_g.rec_epoch == snap_g.done_epoch &&
            ctl_req != MPI_REQUEST_NULL && !snap_g.proto->busy();
 }
@@ -479,6 +493,7 @@ int snap_wait(MPI_Request *r, MPI_Status *st)
             }
             MPI_Request set[3] = {*r, ctl_req, wake_req};
             MPI_Status s;
+            s.MPI_ERROR = MPI_SUCCESS; /* MPI_Waitany does not set it */
             int idx = MPI_UNDEFINED;
             wake_armed = 1;
             rc = PMPI_Waitany(3, set, &idx, &s);

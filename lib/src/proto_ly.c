@@ -49,7 +49,7 @@ static void ly_on_ctl(int src, const void *msg)
         snap_log(SNAP_LOG_WARN, "ly: unexpected control message %u from rank %d", m->type, src);
         return;
     }
-    if (m->epoch > snap_g.rec_epoch) snap_trigger("notice", 0);
+    if (m->epoch > snap_g.rec_epoch) snap_trigger("notice", 0, 0);
 }
 
 static void ly_poll(void)

@@ -12,6 +12,7 @@
 #include <execinfo.h>
 #include <mpisnap.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,14 @@ int record_protect(const char *name, void *ptr, int count, MPI_Datatype dt)
     if (!name || !*name || strlen(name) >= SF_NAME_MAX || strchr(name, '/') || count < 0 || (!ptr && count))
         return MPISNAP_EINVAL;
     if (find(name)) return MPISNAP_EEXIST;
+    /* a region is packed with MPI_Pack, whose sizes are ints: at most 2 GiB - 1 bytes */
+    MPI_Count esize = 0;
+    if (PMPI_Type_size_x(dt, &esize) != MPI_SUCCESS || esize < 0) return MPISNAP_EINVAL;
+    if ((MPI_Count)count * esize > (MPI_Count)INT_MAX - 64) {
+        snap_log(SNAP_LOG_ERROR, "mpisnap_protect(\"%s\"): %lld bytes is over the 2 GiB a region may hold; "
+                 "protect the data as several regions", name, (long long)((MPI_Count)count * esize));
+        return MPISNAP_EINVAL;
+    }
     if (nregions == capregions) {
         capregions = capregions ? 2 * capregions : 8;
         regions = snap_xrealloc(regions, (size_t)capregions * sizeof *regions);

@@ -26,6 +26,7 @@
 #include "wire.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,7 @@ static int try_file(const char *path, char *err, size_t errlen)
  * with _exit (no MPI, no atexit handlers); its reason comes back through a pipe. */
 static int try_file_isolated(const char *path, char *err, size_t errlen)
 {
+    static const char OK[] = "ok";
     int fd[2];
     if (pipe(fd)) return try_file(path, err, errlen);
     fflush(NULL);
@@ -112,7 +114,8 @@ static int try_file_isolated(const char *path, char *err, size_t errlen)
         char why[700] = "";
         close(fd[0]);
         int rc = try_file(path, why, sizeof why);
-        if (rc && write(fd[1], why, strlen(why)) < 0) rc = 1;
+        if (!rc) snprintf(why, sizeof why, "%s", OK); /* said, not only an exit status: see below */
+        if (write(fd[1], why, strlen(why)) < 0) rc = 1;
         _exit(rc ? 1 : 0);
     }
     close(fd[1]);
@@ -120,10 +123,14 @@ static int try_file_isolated(const char *path, char *err, size_t errlen)
     for (ssize_t n; got + 1 < errlen && (n = read(fd[0], err + got, errlen - 1 - got)) > 0;) got += (size_t)n;
     err[got] = 0;
     close(fd[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {}
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-    if (!err[0]) snprintf(err, errlen, "mpisnap: %.400s: cannot be read (checking it failed)", path);
+    int status = 0, waited;
+    while ((waited = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
+    /* without the status (the application ignores SIGCHLD, so the child is reaped for
+     * it), the child's own word decides; a crash says nothing and counts as a failure */
+    int ok = !strcmp(err, OK) && (waited < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0));
+    if (ok) return 0;
+    if (!err[0] || !strcmp(err, OK))
+        snprintf(err, errlen, "mpisnap: %.400s: cannot be read (checking it failed)", path);
     return -1;
 }
 

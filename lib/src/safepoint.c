@@ -42,14 +42,14 @@
 static void tell_collector(uint32_t type, uint32_t epoch);
 static int64_t sp_reported; /* the count this rank reported for the pending snapshot */
 
-void snap_trigger(const char *trigger, int initiator)
+void snap_trigger(const char *trigger, int initiator, int at_safepoint)
 {
-    if (!snap_g.sp_mode) {
-        snap_record(trigger, initiator);
+    if (snap_g.sp_pending) { /* part of the pending safe-point snapshot */
+        snap_g.sp_initiator |= initiator;
         return;
     }
-    if (snap_g.sp_pending) {
-        snap_g.sp_initiator |= initiator;
+    if (!at_safepoint) {
+        snap_record(trigger, initiator);
         return;
     }
     if (snap_g.rec_epoch != snap_g.done_epoch && !snap_g.active) /* e+1 proves e complete */
@@ -155,7 +155,7 @@ int snap_sp_ctl(int src, const ctl_msg *m)
     case CTL_STUCK: col_stuck(m->epoch, (int)m->a); return 1;
     case CTL_GO: if (m->epoch > snap_g.sp_go) snap_g.sp_go = m->epoch; return 1;
     case CTL_ABANDON: abandon(m->epoch); return 1;
-    case CTL_STOP: if (m->epoch > snap_g.rec_epoch) snap_trigger("safepoint", 0); return 1;
+    case CTL_STOP: if (m->epoch > snap_g.rec_epoch) snap_trigger("safepoint", 0, 1); return 1;
     case CTL_REACHED: col_reached_one(m->epoch, (int64_t)m->b); return 1;
     case CTL_TARGET: target(m->epoch, (int64_t)m->a); return 1;
     }

@@ -232,9 +232,12 @@ void snap_seen(int src, const wire_hdr *h, const snap_msg *m);
 void snap_before_deliver(uint32_t epoch);
 /* Record this rank's state for snapshot rec_epoch+1 now. */
 void snap_record(const char *trigger, int initiator);
-/* This rank must take part in snapshot rec_epoch+1: records now, or, when the
- * application marks safe points, at its next one (safepoint.c). */
-void snap_trigger(const char *trigger, int initiator);
+/* This rank must take part in snapshot rec_epoch+1: records now, or, for a safe-point
+ * snapshot (at_safepoint: this rank initiates it in safe-point mode, or a STOP came),
+ * at the safe point all ranks agree on (safepoint.c). A marker or notice of a snapshot
+ * this rank has no STOP for is an immediate one: some rank initiated it before its
+ * first safe point, so every rank records at once, whatever its own mode. */
+void snap_trigger(const char *trigger, int initiator, int at_safepoint);
 /* mpisnap_safepoint(): record a pending snapshot here, wait until every rank has. */
 void snap_safepoint(void);
 /* Engine handlers of control messages. */

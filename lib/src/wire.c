@@ -30,7 +30,8 @@ static size_t sbuf_cap, rbuf_cap;
 /* Requests the application no longer holds (MPI_Request_free while active, buffered
  * sends): tested from progress until complete. */
 static snap_req **orphans;
-static int norphans, caporphans;
+int wire_norphans;
+static int caporphans;
 
 /* Messages handed out by Mprobe/Improbe: held ones (fake handles) and real ones with
  * the communicator they came on (MPI_Mrecv does not name it). */
@@ -159,11 +160,11 @@ void wire_type_forget(MPI_Datatype dt)
 static void orphan(snap_req *r)
 {
     reqs_unlink(r);
-    if (norphans == caporphans) {
+    if (wire_norphans == caporphans) {
         caporphans = caporphans ? 2 * caporphans : 16;
         orphans = snap_xrealloc(orphans, (size_t)caporphans * sizeof *orphans);
     }
-    orphans[norphans++] = r;
+    orphans[wire_norphans++] = r;
 }
 
 static int grequest_query(void *extra, MPI_Status *st)
@@ -777,7 +778,7 @@ int wire_request_free(MPI_Request *req)
 
 void wire_reap(void)
 {
-    for (int i = 0; i < norphans;) {
+    for (int i = 0; i < wire_norphans;) {
         snap_req *e = orphans[i];
         int flag = 0;
         MPI_Status st;
@@ -786,7 +787,7 @@ void wire_reap(void)
             i++;
             continue;
         }
-        orphans[i] = orphans[--norphans];
+        orphans[i] = orphans[--wire_norphans];
         snap_before_deliver(wire_req_seen(e, &st));
         wire_req_deliver(e, MPI_STATUS_IGNORE);
         if (e->persistent) PMPI_Request_free(&e->key);

@@ -39,6 +39,9 @@ int wire_start(MPI_Request *req);
 int wire_request_free(MPI_Request *req);
 /* Reap requests the application freed while active (called from progress). */
 void wire_reap(void);
+/* How many such requests (and buffered sends) the library still finishes itself: while
+ * there are any, a blocking call must keep running progress (engine.c, idle()). */
+extern int wire_norphans;
 
 /* Completion, in two phases so that a batch is classified before any of it is handed
  * back (see snap_before_deliver). seen: the PMPI part of r completed with status *st;

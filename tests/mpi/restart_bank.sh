@@ -8,7 +8,10 @@
 #  - every snapshot written, before and after a restart, passes `mpisnap-inspect check`
 #    (per-channel counts and conservation of the money), and at least one snapshot
 #    restarted from had messages in transit, so replaying them is exercised;
-#  - a restarted run is crashed and restarted again; mpisnap-run --restart FILE works.
+#  - a restarted run is crashed and restarted again; mpisnap-run --restart FILE works;
+#  - snapshots every millisecond, so that some are asked for before a rank's first safe
+#    point (ranks in safe-point mode and ranks not yet), in a fresh run and in a
+#    restarted one (before the state is restored): no hang, every file consistent.
 set -u
 inspect=$1 bank=$2 plain=$3 runner=$4 work=$5; shift 6
 mpiexec=$1 npflag=$2
@@ -19,7 +22,7 @@ run() { # dir extra-env... -- extra args
   local dir=$1; shift
   local envs=()
   while [ "$1" != "--" ]; do envs+=("$1"); shift; done; shift
-  env MPISNAP_DIR="$dir" MPISNAP_SAFEPOINT_TIMEOUT=10 MPISNAP_LOG=warn "${envs[@]}" \
+  timeout 120 env MPISNAP_DIR="$dir" MPISNAP_SAFEPOINT_TIMEOUT=10 MPISNAP_LOG=warn "${envs[@]}" \
     "$mpiexec" "$npflag" "$np" "$bank" "${args[@]}" "$@"
 }
 verdict() { grep -E '^(balances:|bank: total)' "$1"; }
@@ -64,6 +67,18 @@ checked "$d"
 run "$d" MPISNAP_RESTART=latest -- >"$d.out" 2>&1 || { tail -n 5 "$d.out"; fail "second restart failed"; }
 [ "$(verdict "$d.out")" = "$want" ] || fail "restarted twice: the run ends differently"
 echo "restarted twice ($(basename "$first") then $(basename "$second")): same balances"
+
+d=$work/often
+run "$d" MPISNAP_INTERVAL=0.001 -- >"$d.1.out" 2>&1 || { tail -n 5 "$d.1.out"; fail "a run with snapshots every ms failed"; }
+[ "$(verdict "$d.1.out")" = "$want" ] || fail "a run with snapshots every ms ends differently"
+checked "$d"
+# (the first snapshots may be immediate ones, asked for before rank 0's first safe point:
+# latest takes the newest that was recorded at safe points)
+run "$d" MPISNAP_INTERVAL=0.001 MPISNAP_RESTART=latest -- >"$d.2.out" 2>&1 ||
+  { tail -n 5 "$d.2.out"; fail "a restart with snapshots every ms failed"; }
+[ "$(verdict "$d.2.out")" = "$want" ] || fail "a restart with snapshots every ms ends differently"
+checked "$d"
+echo "snapshots every ms: $(ls "$d"/snap-*.h5 | wc -l) files, all consistent, same balances, before and after a restart"
 
 d=$work/crash1300
 oldest=$(ls "$d"/snap-*.h5 | head -n 1)
