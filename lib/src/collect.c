@@ -271,9 +271,22 @@ static void finish_file(void)
     snap_engine_done(e);
 }
 
-/* Write one rank's part into the file being collected. */
+void collect_abandon(uint32_t epoch)
+{
+    if (snap_g.rank != COLLECTOR || col.epoch != epoch) return;
+    if (col.w) sf_abort(col.w);
+    free(col.initiators);
+    memset(&col, 0, sizeof col);
+}
+
+/* Write one rank's part into the file being collected. A part of a snapshot that is
+ * over (abandoned while its ranks were sending) is dropped. */
 static void take_part(const part *p)
 {
+    if (col.epoch != p->epoch && p->epoch <= snap_g.done_epoch) {
+        snap_log(SNAP_LOG_DEBUG, "snapshot %u is over: the part of rank %d is dropped", p->epoch, p->r.rank);
+        return;
+    }
     if (col.epoch != p->epoch) {
         if (col.epoch) {
             snap_log(SNAP_LOG_ERROR, "internal: part of snapshot %u while collecting %u", p->epoch, col.epoch);
@@ -301,7 +314,7 @@ static void take_part(const part *p)
 static void take_failed(uint32_t epoch, const char *why)
 {
     if (col.epoch != epoch) {
-        if (col.epoch) return;
+        if (col.epoch || epoch <= snap_g.done_epoch) return;
         start_file(epoch);
     }
     snap_log(SNAP_LOG_ERROR, "snapshot %u: %s; the file is not written", epoch, why);

@@ -498,12 +498,18 @@ int snap_wait(MPI_Request *r, MPI_Status *st)
             wake_armed = 1;
             rc = PMPI_Waitany(3, set, &idx, &s);
             wake_armed = 0;
-            if (idx == 0 || rc != MPI_SUCCESS) {
+            if (idx == 0 || idx == MPI_UNDEFINED) {
                 *r = set[0];
                 if (st != MPI_STATUS_IGNORE) *st = s;
                 return rc;
             }
             ctl_req = set[1], wake_req = set[2];
+            if (rc != MPI_SUCCESS) { /* one of the library's own requests failed */
+                snap_log(SNAP_LOG_ERROR, "internal: waiting on a control request failed (%d); test loops from now",
+                         rc);
+                can_block_mpi = 0;
+                continue;
+            }
             if (idx == 1) ctl_ready = 1, ctl_st = s;
             if (snap_g.call && snap_g.call_t0 < 0) snap_g.call_t0 = snap_now();
             snap_progress();

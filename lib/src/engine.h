@@ -54,6 +54,7 @@ void collect_init(void);
 void collect_send_part(snap_cur *c);   /* this rank's part is final: ship it */
 void collect_poll(void);               /* collector: receive and write parts */
 void collect_reap(void);
+void collect_abandon(uint32_t epoch);  /* collector: drop the file of an abandoned snapshot */
 extern char collect_conserve_region[SF_NAME_MAX];
 extern int64_t collect_conserve_total;
 extern int32_t collect_conserve_offset;

@@ -85,6 +85,7 @@ static void abandon(uint32_t epoch)
     snap_g.sp_pending = 0;
     snap_g.sp_target = -1;
     snap_engine_forget_early();
+    collect_abandon(epoch);
     snap_g.proto->on_abandon(epoch, recorded);
 }
 
