@@ -219,6 +219,13 @@ void snap_record(const char *trigger, int initiator)
     check_complete();
 }
 
+static int holding_newer; /* snap_before_deliver waits to know what a newer epoch is */
+
+int snap_deliver_must_wait(uint32_t epoch)
+{
+    return epoch > snap_g.rec_epoch && snap_g.sp_mode && !snap_g.sp_pending;
+}
+
 void snap_before_deliver(uint32_t epoch)
 {
     if (SNAP_LIKELY(epoch <= snap_g.rec_epoch)) return;
@@ -236,7 +243,9 @@ void snap_before_deliver(uint32_t epoch)
      * rank initiated it before its first safe point: its marker or notice will come) or
      * a safe-point one already abandoned (its STOP or ABANDON will come). Hold the
      * message until the control traffic says which. */
+    holding_newer = 1; /* meanwhile this rank starts no snapshot of its own (it would take that id) */
     while (epoch > snap_g.rec_epoch && epoch > snap_g.done_epoch && !snap_g.sp_pending) snap_progress();
+    holding_newer = 0;
     if (snap_g.sp_pending && epoch > snap_g.rec_epoch) snap_sp_abandon_seen(epoch);
 }
 
@@ -379,7 +388,8 @@ void snap_progress(void)
         else snap_g.proto->on_ctl(src, &m);
     }
     /* a restarted run takes no snapshot before its state is restored (first safe point) */
-    if (want_trigger && snap_g.rec_epoch == snap_g.done_epoch && !snap_g.finalizing && snap_g.restarted != 1) {
+    if (want_trigger && snap_g.rec_epoch == snap_g.done_epoch && !snap_g.finalizing && snap_g.restarted != 1 &&
+        !holding_newer) {
         const char *t = want_trigger;
         want_trigger = NULL;
         snap_trigger(t, 1, snap_g.sp_mode);
@@ -505,6 +515,8 @@ int snap_wait(MPI_Request *r, MPI_Status *st)
             }
             ctl_req = set[1], wake_req = set[2];
             if (rc != MPI_SUCCESS) { /* one of the library's own requests failed */
+                if (idx == 1) /* do not process the failed receive's buffer: post a new one */
+                    PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
                 snap_log(SNAP_LOG_ERROR, "internal: waiting on a control request failed (%d); test loops from now",
                          rc);
                 can_block_mpi = 0;
@@ -534,7 +546,9 @@ void snap_quiesce(void)
         }
         /* anything still to settle anywhere: a wanted snapshot, one recorded but not
          * complete, one waiting for a safe point, a protocol operation in flight */
-        int pending[2] = {want_trigger != NULL || snap_g.sp_pending != 0 || snap_g.proto->busy(),
+        /* a restarted run's trigger before its restore waits for it (see snap_progress) */
+        int pending[2] = {(want_trigger != NULL && snap_g.restarted != 1) || snap_g.sp_pending != 0 ||
+                              snap_g.proto->busy(),
                           (int)(snap_g.rec_epoch - snap_g.done_epoch)};
         int any[2];
         MPI_Request r;

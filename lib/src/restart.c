@@ -120,7 +120,8 @@ static int try_file_isolated(const char *path, char *err, size_t errlen)
     }
     close(fd[1]);
     size_t got = 0;
-    for (ssize_t n; got + 1 < errlen && (n = read(fd[0], err + got, errlen - 1 - got)) > 0;) got += (size_t)n;
+    for (ssize_t n; got + 1 < errlen && ((n = read(fd[0], err + got, errlen - 1 - got)) > 0 || (n < 0 && errno == EINTR));)
+        if (n > 0) got += (size_t)n;
     err[got] = 0;
     close(fd[0]);
     int status = 0, waited;

@@ -89,23 +89,22 @@ static void abandon(uint32_t epoch)
     snap_g.proto->on_abandon(epoch, recorded);
 }
 
-void snap_sp_abandon_seen(uint32_t epoch)
-{
-    snap_log(SNAP_LOG_DEBUG, "snapshot %u: a message of it arrived before its GO: it was abandoned", epoch);
-    abandon(epoch);
-}
 
 /* The collector's single decision per snapshot: GO or ABANDON; and the target. */
 static uint32_t col_epoch;
 static int col_recorded, col_reached, col_decided;
 static int64_t col_max;
 
-static void col_hear(uint32_t epoch)
+/* 0 for news of an older snapshot than the one being decided (a late REACHED or STUCK
+ * of one already abandoned), which must not reset the count of the newer one. */
+static int col_hear(uint32_t epoch)
 {
-    if (epoch == col_epoch) return;
+    if (epoch < col_epoch) return 0;
+    if (epoch == col_epoch) return 1;
     col_epoch = epoch;
     col_recorded = col_reached = col_decided = 0;
     col_max = -1;
+    return 1;
 }
 
 static void target(uint32_t epoch, int64_t t)
@@ -117,7 +116,7 @@ static void target(uint32_t epoch, int64_t t)
 
 static void col_reached_one(uint32_t epoch, int64_t count)
 {
-    col_hear(epoch);
+    if (!col_hear(epoch)) return;
     if (count + 1 > col_max) col_max = count + 1;
     if (col_decided || ++col_reached < snap_g.nranks) return;
     for (int j = 0; j < snap_g.nranks; j++)
@@ -136,17 +135,26 @@ static void col_broadcast(uint32_t type, uint32_t epoch)
 
 static void col_recorded_one(uint32_t epoch)
 {
-    col_hear(epoch);
+    if (!col_hear(epoch)) return;
     if (!col_decided && ++col_recorded == snap_g.nranks) col_broadcast(CTL_GO, epoch);
 }
 
 static void col_stuck(uint32_t epoch, int who)
 {
-    col_hear(epoch);
-    if (col_decided || epoch <= snap_g.done_epoch) return;
-    snap_log(SNAP_LOG_WARN, "snapshot %u abandoned: rank %d could not reach its safe point in time (%d of %d "
+    if (!col_hear(epoch) || col_decided || epoch <= snap_g.done_epoch) return;
+    snap_log(SNAP_LOG_WARN, "snapshot %u abandoned: rank %d could not record it at a safe point (%d of %d "
              "ranks had recorded); the job goes on", epoch, who, col_recorded, snap_g.nranks);
     col_broadcast(CTL_ABANDON, epoch);
+}
+
+/* The proof is local: the collector must hear of it, or ranks that recorded e some other
+ * way (an immediate snapshot of the same id, initiated at the same moment by a rank not
+ * yet in safe-point mode) would wait for this one forever. */
+void snap_sp_abandon_seen(uint32_t epoch)
+{
+    snap_log(SNAP_LOG_DEBUG, "snapshot %u: a message of it arrived before its GO: it was abandoned", epoch);
+    tell_collector(CTL_STUCK, epoch);
+    abandon(epoch);
 }
 
 int snap_sp_ctl(int src, const ctl_msg *m)
@@ -156,7 +164,12 @@ int snap_sp_ctl(int src, const ctl_msg *m)
     case CTL_STUCK: col_stuck(m->epoch, (int)m->a); return 1;
     case CTL_GO: if (m->epoch > snap_g.sp_go) snap_g.sp_go = m->epoch; return 1;
     case CTL_ABANDON: abandon(m->epoch); return 1;
-    case CTL_STOP: if (m->epoch > snap_g.rec_epoch) snap_trigger("safepoint", 0, 1); return 1;
+    case CTL_STOP:
+        /* STOP(e) while still active on e-1: e-1 was abandoned (e starts only after e-1 is
+         * decided, and a complete e-1 needed this rank's part), the ABANDON is overtaken */
+        if (snap_g.active && m->epoch == snap_g.rec_epoch + 1) abandon(snap_g.rec_epoch);
+        if (m->epoch > snap_g.rec_epoch) snap_trigger("safepoint", 0, 1);
+        return 1;
     case CTL_REACHED: col_reached_one(m->epoch, (int64_t)m->b); return 1;
     case CTL_TARGET: target(m->epoch, (int64_t)m->a); return 1;
     }

@@ -230,6 +230,10 @@ void snap_seen(int src, const wire_hdr *h, const snap_msg *m);
  * snapshot first when the message comes from a newer one (the rule both protocols
  * share: no message of epoch e reaches a rank that has not recorded e). */
 void snap_before_deliver(uint32_t epoch);
+/* 1 when snap_before_deliver(epoch) would have to wait for control traffic (safe-point
+ * mode, a newer epoch, nothing pending): a caller inside the engine's progress, which
+ * cannot serve that traffic, must keep the message and try again later. */
+int snap_deliver_must_wait(uint32_t epoch);
 /* Record this rank's state for snapshot rec_epoch+1 now. */
 void snap_record(const char *trigger, int initiator);
 /* This rank must take part in snapshot rec_epoch+1: records now, or, for a safe-point

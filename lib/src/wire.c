@@ -787,8 +787,13 @@ void wire_reap(void)
             i++;
             continue;
         }
+        uint32_t epoch = wire_req_seen(e, &st); /* counted once: seen again, it answers the same */
+        if (snap_deliver_must_wait(epoch)) { /* called from progress: kept for a later pass */
+            i++;
+            continue;
+        }
         orphans[i] = orphans[--wire_norphans];
-        snap_before_deliver(wire_req_seen(e, &st));
+        snap_before_deliver(epoch);
         wire_req_deliver(e, MPI_STATUS_IGNORE);
         if (e->persistent) PMPI_Request_free(&e->key);
         reqs_del(e);
