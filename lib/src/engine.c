@@ -449,17 +449,6 @@ static int wake_cb(void)
     return 0;
 }
 
-static int wake_query(void *x, MPI_Status *st)
-{
-    (void)x;
-    PMPI_Status_set_elements(st, MPI_BYTE, 0);
-    PMPI_Status_set_cancelled(st, 0);
-    st->MPI_SOURCE = MPI_UNDEFINED, st->MPI_TAG = MPI_UNDEFINED;
-    return MPI_SUCCESS;
-}
-static int wake_free(void *x) { (void)x; return MPI_SUCCESS; }
-static int wake_cancel(void *x, int c) { (void)x, (void)c; return MPI_SUCCESS; }
-
 static void wake_init(void)
 {
     typedef int (*cb_t)(void);
@@ -498,7 +487,7 @@ int snap_wait(MPI_Request *r, MPI_Status *st)
         if (idle()) {
             if (wake_req != MPI_REQUEST_NULL && wake_done) PMPI_Wait(&wake_req, MPI_STATUS_IGNORE);
             if (wake_req == MPI_REQUEST_NULL) {
-                PMPI_Grequest_start(wake_query, wake_free, wake_cancel, NULL, &wake_req);
+                snap_grequest_start(&wake_req);
                 wake_done = 0;
             }
             MPI_Request set[3] = {*r, ctl_req, wake_req};

@@ -5,6 +5,7 @@
  *   wrap_*.c   thin PMPI wrappers: translate an MPI call into wire/engine terms and back.
  *   wire.c     the data path: every application message travels as [header|payload];
  *              the header carries the sender's snapshot epoch and per-channel sequence.
+ *   wire_sync.c synchronous sends, acknowledged by the receiver at delivery.
  *   reqs.c     side table for application requests (scratch buffers, receive results).
  *   chan.c     the drain queue: messages the library took out of MPI before the
  *              application asked for them, matched later exactly as MPI would.
@@ -63,6 +64,9 @@ void *snap_xmalloc(size_t n);             /* aborts the job with a message on fa
 void *snap_xcalloc(size_t n, size_t m);
 void *snap_xrealloc(void *p, size_t n);
 void *snap_xmalloc_big(size_t n);         /* the same, in huge pages when large */
+/* A generalized request the library completes itself (MPI_Grequest_complete); its
+ * status is empty: no source, no tag, no bytes. */
+void snap_grequest_start(MPI_Request *req);
 
 /* Cached facts about a datatype, so the per-message path calls no MPI query. */
 typedef struct snap_dtinfo {

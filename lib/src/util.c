@@ -56,6 +56,23 @@ void *snap_xmalloc_big(size_t n)
     return p;
 }
 
+static int grequest_query(void *extra, MPI_Status *st)
+{
+    (void)extra;
+    PMPI_Status_set_elements(st, MPI_BYTE, 0);
+    PMPI_Status_set_cancelled(st, 0);
+    st->MPI_SOURCE = MPI_UNDEFINED;
+    st->MPI_TAG = MPI_UNDEFINED;
+    return MPI_SUCCESS;
+}
+static int grequest_free(void *extra) { (void)extra; return MPI_SUCCESS; }
+static int grequest_cancel(void *extra, int complete) { (void)extra, (void)complete; return MPI_SUCCESS; }
+
+void snap_grequest_start(MPI_Request *req)
+{
+    PMPI_Grequest_start(grequest_query, grequest_free, grequest_cancel, NULL, req);
+}
+
 void *snap_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);

@@ -1,15 +1,6 @@
 /*
  * wire.c - application messages on the wire (see wire.h for the format and why).
- *
- * Synchronous sends. MPI completes a synchronous send when its message is matched. The
- * library matches messages itself when it drains them for a snapshot, so a synchronous
- * send on the wire would complete although the application never posted the receive —
- * a snapshot would change what the program does (a program deadlocked on MPI_Ssend
- * would move on). So a synchronous send travels as a standard send flagged WIRE_SYNC,
- * the receiver's library acknowledges it when it hands the message to the application
- * (CTL_SACK), and the sender's operation completes on both the acknowledgement and the
- * local completion of the wire send. Persistent synchronous sends (MPI_Ssend_init) keep
- * MPI's own mode and that limitation (docs/DESIGN.md).
+ * Synchronous sends, which the receiver acknowledges, are in wire_sync.c.
  */
 #include "wire.h"
 #include "engine.h"
@@ -109,7 +100,7 @@ static int unknown_comm(MPI_Comm comm, const char *op)
 }
 
 /* [header | count x dt at buf] as one datatype at MPI_BOTTOM. */
-static MPI_Datatype hdr_type(wire_hdr *h, const void *buf, int count, MPI_Datatype dt)
+MPI_Datatype wire_hdr_type(wire_hdr *h, const void *buf, int count, MPI_Datatype dt)
 {
     int bl[2] = {WIRE_H, count};
     MPI_Aint d[2];
@@ -144,7 +135,7 @@ static MPI_Datatype blocking_type(wire_hdr *h, const void *buf, int count, MPI_D
     unsigned k = tcache_next++ % TCACHE;
     if (tcache[k].valid) PMPI_Type_free(&tcache[k].t);
     tcache[k].buf = buf, tcache[k].count = count, tcache[k].dt = dt, tcache[k].h = h, tcache[k].valid = 1;
-    tcache[k].t = hdr_type(h, buf, count, dt);
+    tcache[k].t = wire_hdr_type(h, buf, count, dt);
     return tcache[k].t;
 }
 
@@ -167,104 +158,19 @@ static void orphan(snap_req *r)
     orphans[wire_norphans++] = r;
 }
 
-static int grequest_query(void *extra, MPI_Status *st)
-{
-    PMPI_Status_set_elements(st, MPI_BYTE, 0);
-    PMPI_Status_set_cancelled(st, 0);
-    st->MPI_SOURCE = MPI_UNDEFINED;
-    st->MPI_TAG = MPI_UNDEFINED;
-    return MPI_SUCCESS;
-}
-static int grequest_free(void *extra) { return MPI_SUCCESS; }
-static int grequest_cancel(void *extra, int complete) { return MPI_SUCCESS; }
-
 /* A request that is already complete: the application's handle for an operation the
  * library finished itself (a receive served from the held queue, a buffered send). */
 static void completed_request(MPI_Request *req)
 {
-    PMPI_Grequest_start(grequest_query, grequest_free, grequest_cancel, NULL, req);
+    snap_grequest_start(req);
     PMPI_Grequest_complete(*req);
 }
 
-
-static snap_req *sync_list; /* synchronous sends not yet complete */
-
-/* Complete the synchronous sends that are acknowledged and locally done. */
-void wire_sync_poll(void)
-{
-    for (snap_req **p = &sync_list; *p;) {
-        snap_req *e = *p;
-        int flag = 0;
-        if (e->wreq != MPI_REQUEST_NULL) PMPI_Test(&e->wreq, &flag, MPI_STATUS_IGNORE);
-        if (!e->sync_acked || e->wreq != MPI_REQUEST_NULL) {
-            p = &e->sync_next;
-            continue;
-        }
-        *p = e->sync_next;
-        snap_g.busy--;
-        e->sync_done = 1;
-        if (e->sync_greq) PMPI_Grequest_complete(e->key);
-    }
-}
-
-void wire_sync_ack(int from, uint32_t seq)
-{
-    for (snap_req *e = sync_list; e; e = e->sync_next)
-        if (e->sync_dest == from && e->hdr.seq == seq && !e->sync_acked) {
-            e->sync_acked = 1;
-            return;
-        }
-    /* unknown: a message of a run before a restart; nobody waits for it */
-}
 
 /* A message of a synchronous send reaches the application: tell its sender. */
 static void sync_delivered(int src_world, const wire_hdr *h)
 {
     if (SNAP_UNLIKELY(h->seq & WIRE_SYNC)) snap_ctl_send(src_world, CTL_SACK, 0, h->seq, 0);
-}
-
-static int sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n, int dest, int tag, snap_comm *c,
-                     wire_hdr h, MPI_Request *req, const char *op)
-{
-    snap_req *e = reqs_new();
-    e->kind = RQ_SEND, e->op = op, e->hdr = h;
-    e->hdr.seq |= WIRE_SYNC;
-    e->buf = (void *)buf, e->count = count, e->dt = d->dt, e->peer = dest, e->tag = tag, e->comm = c->comm, e->c = c;
-    e->sync_dest = c->world[dest];
-    int rc;
-    if (n <= (uint64_t)snap_g.cfg.small_msg) {
-        e->scratch = snap_xmalloc(WIRE_H + n);
-        memcpy(e->scratch, &e->hdr, WIRE_H);
-        if (n) snap_dt_pack_d(d, buf, count, n, e->scratch + WIRE_H);
-        rc = PMPI_Isend(e->scratch, (int)(WIRE_H + n), MPI_PACKED, dest, tag, c->comm, &e->wreq);
-    } else {
-        e->large = 1;
-        MPI_Datatype t = hdr_type(&e->hdr, buf, count, d->dt);
-        rc = PMPI_Isend(MPI_BOTTOM, 1, t, dest, tag, c->comm, &e->wreq);
-        PMPI_Type_free(&t);
-    }
-    if (rc != MPI_SUCCESS) {
-        reqs_del(e);
-        return rc;
-    }
-    e->sync_next = sync_list;
-    sync_list = e;
-    snap_g.busy++;
-    if (req) { /* the application's handle completes when wire_sync_poll says so */
-        MPI_Request g;
-        PMPI_Grequest_start(grequest_query, grequest_free, grequest_cancel, NULL, &g);
-        e->sync_greq = 1;
-        reqs_insert(e, g);
-        *req = g;
-        return MPI_SUCCESS;
-    }
-    unsigned it = 0;
-    while (!e->sync_done) {
-        wire_sync_poll();
-        if (!e->sync_done) snap_spin(&it);
-    }
-    reqs_del(e);
-    return MPI_SUCCESS;
 }
 
 int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
@@ -285,7 +191,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     int copy = n <= (uint64_t)snap_g.cfg.small_msg || mode == 2;
     if (copy && n > (uint64_t)INT_MAX - WIRE_H) return snap_error(comm, MPI_ERR_COUNT);
     snap_g.app_sent[wdest]++;
-    if (mode == 1) return sync_send(buf, count, d, n, dest, tag, c, h, req, op);
+    if (mode == 1) return wire_sync_send(buf, count, d, n, dest, tag, c, h, req, op);
 
     MPI_Request r;
     int rc;
@@ -328,7 +234,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     snap_req *e = reqs_new(); /* the header must live until the send completes */
     e->kind = RQ_SEND, e->op = op, e->large = 1, e->hdr = h;
     e->buf = (void *)buf, e->count = count, e->dt = dt, e->peer = dest, e->tag = tag, e->comm = comm, e->c = c;
-    MPI_Datatype t = hdr_type(&e->hdr, buf, count, dt);
+    MPI_Datatype t = wire_hdr_type(&e->hdr, buf, count, dt);
     rc = PMPI_Isend(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
     PMPI_Type_free(&t);
     if (rc != MPI_SUCCESS || completed_at_once(r)) {
@@ -405,7 +311,7 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
         return rc;
     }
     e->large = 1;
-    MPI_Datatype t = owned ? hdr_type(&e->hdr, e->buf, e->count, e->dt)
+    MPI_Datatype t = owned ? wire_hdr_type(&e->hdr, e->buf, e->count, e->dt)
                            : blocking_type(&blk_rhdr, e->buf, e->count, e->dt); /* see finish_blocking */
     if (msg) rc = PMPI_Imrecv(MPI_BOTTOM, 1, t, msg, r);
     else rc = PMPI_Irecv(MPI_BOTTOM, 1, t, e->peer, e->tag, e->comm, r);
@@ -589,7 +495,7 @@ static int persistent_init(snap_req *e, int mode, MPI_Request *req)
         wbuf = e->scratch, wcount = (int)(WIRE_H + n), wtype = MPI_PACKED;
     } else {
         e->large = 1;
-        wtype = e->wtype = hdr_type(&e->hdr, e->buf, e->count, e->dt);
+        wtype = e->wtype = wire_hdr_type(&e->hdr, e->buf, e->count, e->dt);
     }
     MPI_Request r;
     int rc = e->kind == RQ_SEND ? send_init(wbuf, wcount, wtype, e->peer, e->tag, e->comm, &r)

@@ -61,13 +61,18 @@ extern int wire_persist_held;
 void wire_req_done(snap_req *r);
 
 /* Synchronous sends complete when the receiving APPLICATION has the message, not when
- * the library drained it: the receiver acknowledges at delivery (CTL_SACK). */
+ * the library drained it: the receiver acknowledges at delivery (CTL_SACK). wire_sync.c */
+int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n, int dest, int tag, snap_comm *c,
+                   wire_hdr h, MPI_Request *req, const char *op);
 void wire_sync_ack(int from, uint32_t seq);
 void wire_sync_poll(void);
 
 
 /* MPI_Type_free of dt: drop the library's types built on it. */
 void wire_type_forget(MPI_Datatype dt);
+
+/* [header | count x dt at buf] as one committed datatype at MPI_BOTTOM (free it). */
+MPI_Datatype wire_hdr_type(wire_hdr *h, const void *buf, int count, MPI_Datatype dt);
 
 /* The drain queue (chan.h) of this process. */
 extern chan_queue wire_held;

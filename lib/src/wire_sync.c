@@ -1,0 +1,91 @@
+/*
+ * wire_sync.c - synchronous sends (MPI_Ssend, MPI_Issend).
+ *
+ * Synchronous sends. MPI completes a synchronous send when its message is matched. The
+ * library matches messages itself when it drains them for a snapshot, so a synchronous
+ * send on the wire would complete although the application never posted the receive —
+ * a snapshot would change what the program does (a program deadlocked on MPI_Ssend
+ * would move on). So a synchronous send travels as a standard send flagged WIRE_SYNC,
+ * the receiver's library acknowledges it when it hands the message to the application
+ * (CTL_SACK), and the sender's operation completes on both the acknowledgement and the
+ * local completion of the wire send. Persistent synchronous sends (MPI_Ssend_init) keep
+ * MPI's own mode and that limitation (docs/DESIGN.md).
+ */
+#include "wire.h"
+#include "engine.h"
+
+#include <string.h>
+
+static snap_req *sync_list; /* synchronous sends not yet complete */
+
+/* Complete the synchronous sends that are acknowledged and locally done. */
+void wire_sync_poll(void)
+{
+    for (snap_req **p = &sync_list; *p;) {
+        snap_req *e = *p;
+        int flag = 0;
+        if (e->wreq != MPI_REQUEST_NULL) PMPI_Test(&e->wreq, &flag, MPI_STATUS_IGNORE);
+        if (!e->sync_acked || e->wreq != MPI_REQUEST_NULL) {
+            p = &e->sync_next;
+            continue;
+        }
+        *p = e->sync_next;
+        snap_g.busy--;
+        e->sync_done = 1;
+        if (e->sync_greq) PMPI_Grequest_complete(e->key);
+    }
+}
+
+void wire_sync_ack(int from, uint32_t seq)
+{
+    for (snap_req *e = sync_list; e; e = e->sync_next)
+        if (e->sync_dest == from && e->hdr.seq == seq && !e->sync_acked) {
+            e->sync_acked = 1;
+            return;
+        }
+    /* unknown: a message of a run before a restart; nobody waits for it */
+}
+
+int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n, int dest, int tag, snap_comm *c,
+                     wire_hdr h, MPI_Request *req, const char *op)
+{
+    snap_req *e = reqs_new();
+    e->kind = RQ_SEND, e->op = op, e->hdr = h;
+    e->hdr.seq |= WIRE_SYNC;
+    e->buf = (void *)buf, e->count = count, e->dt = d->dt, e->peer = dest, e->tag = tag, e->comm = c->comm, e->c = c;
+    e->sync_dest = c->world[dest];
+    int rc;
+    if (n <= (uint64_t)snap_g.cfg.small_msg) {
+        e->scratch = snap_xmalloc(WIRE_H + n);
+        memcpy(e->scratch, &e->hdr, WIRE_H);
+        if (n) snap_dt_pack_d(d, buf, count, n, e->scratch + WIRE_H);
+        rc = PMPI_Isend(e->scratch, (int)(WIRE_H + n), MPI_PACKED, dest, tag, c->comm, &e->wreq);
+    } else {
+        e->large = 1;
+        MPI_Datatype t = wire_hdr_type(&e->hdr, buf, count, d->dt);
+        rc = PMPI_Isend(MPI_BOTTOM, 1, t, dest, tag, c->comm, &e->wreq);
+        PMPI_Type_free(&t);
+    }
+    if (rc != MPI_SUCCESS) {
+        reqs_del(e);
+        return rc;
+    }
+    e->sync_next = sync_list;
+    sync_list = e;
+    snap_g.busy++;
+    if (req) { /* the application's handle completes when wire_sync_poll says so */
+        MPI_Request g;
+        snap_grequest_start(&g);
+        e->sync_greq = 1;
+        reqs_insert(e, g);
+        *req = g;
+        return MPI_SUCCESS;
+    }
+    unsigned it = 0;
+    while (!e->sync_done) {
+        wire_sync_poll();
+        if (!e->sync_done) snap_spin(&it);
+    }
+    reqs_del(e);
+    return MPI_SUCCESS;
+}
