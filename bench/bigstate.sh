@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bigstate.sh [BUILD_DIR] [TOTAL_MiB] [NP] [ROUNDS] - a restartable snapshot of TOTAL_MiB
 # of protected state (spread over NP ranks) against writing the same bytes with
-# dd conv=fsync to the same directory; then a restart from it against reading the bytes
-# back with dd. The four are alternated ROUNDS times in one run (the disk of a shared
-# machine changes speed from minute to minute) and the medians compared.
+# dd conv=fsync to the same directory (and, for reference, with dd oflag=direct, which
+# bypasses the page cache as the ranks' writes do); then a restart from it against
+# reading the bytes back with dd. All are alternated ROUNDS times in one run (the disk
+# of a shared machine changes speed from minute to minute) and the medians compared.
 set -euo pipefail
 build=$(realpath "${1:-build}") total=${2:-1024} np=${3:-4} rounds=${4:-3}
 dir=${MPISNAP_BENCH_DIR:-$PWD/bench-bigstate}
@@ -14,22 +15,25 @@ rows=()
 for r in $(seq "$rounds"); do
   rm -rf "$dir" && mkdir -p "$dir"
   t_dd=$( { /usr/bin/time -f "%e" dd if=/dev/zero of="$dir/dd.bin" bs=1M count="$total" conv=fsync status=none; } 2>&1 )
+  rm -f "$dir/dd.bin"
+  t_ddd=$( { /usr/bin/time -f "%e" dd if=/dev/zero of="$dir/dd.bin" bs=1M count="$total" oflag=direct conv=fsync status=none; } 2>&1 )
   snap=$(MPISNAP_DIR="$dir" MPISNAP_LOG=warn mpirun -np "$np" "$build/bin/bigstate" "$per" | awk '/^snapshot:/ { print $2 }')
   drop
   t_rd=$( { /usr/bin/time -f "%e" dd if="$dir/dd.bin" of=/dev/null bs=1M status=none; } 2>&1 )
   drop
   rest=$(MPISNAP_DIR="$dir" MPISNAP_LOG=warn MPISNAP_RESTART=latest mpirun -np "$np" "$build/bin/bigstate" "$per" |
     awk '/^restart:/ { print $2 }')
-  echo "round $r: dd write $t_dd s, snapshot $snap s, dd read $t_rd s, restart $rest s"
-  rows+=("$t_dd $snap $t_rd $rest")
+  echo "round $r: dd write $t_dd s (direct $t_ddd s), snapshot $snap s, dd read $t_rd s, restart $rest s"
+  rows+=("$t_dd $snap $t_rd $rest $t_ddd")
 done
 rm -rf "$dir"
 printf '%s\n' "${rows[@]}" | python3 -c '
 import sys, statistics as st
 rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
 mb = int(sys.argv[1])
-dd, s, rd, r = (st.median(c) for c in zip(*rows))
+dd, s, rd, r, ddd = (st.median(c) for c in zip(*rows))
 print(f"{mb} MiB of protected state over the ranks, medians of {len(rows)} alternated rounds")
 print(f"  write: dd conv=fsync {dd:.2f} s ({mb/dd:.0f} MiB/s)   snapshot {s:.2f} s ({mb/s:.0f} MiB/s)   snapshot/dd bandwidth {100*dd/s:.0f}%")
+print(f"         (dd oflag=direct conv=fsync {ddd:.2f} s ({mb/ddd:.0f} MiB/s): snapshot/dd-direct bandwidth {100*ddd/s:.0f}%)")
 print(f"  read:  dd            {rd:.2f} s ({mb/rd:.0f} MiB/s)   restart  {r:.2f} s ({mb/r:.0f} MiB/s)   restart/dd bandwidth {100*rd/r:.0f}%")
 ' "$total"

@@ -3,14 +3,23 @@
  *
  * When a rank's part of a snapshot is final (its state recorded, every incoming channel
  * closed) it serialises the part and sends it on the private communicator to the
- * collector, world rank 0: a blob of everything but the regions' bytes, then each
- * region's bytes straight from the record (TAG_DATA, in pieces of at most 1 GiB), so
- * large state is copied once on the way. The
- * collector's own part goes to the file without MPI. The collector writes each part
- * into "<file>.part" as it arrives; with the last one it commits the file (completion mark last, fsync, rename;
- * see snapfile.h) and tells every rank the snapshot is complete, which lets the next one
- * start. The blob format is private to this file and never stored.
+ * collector, world rank 0 (TAG_PART). Small regions travel inside that blob. Large ones
+ * (over INLINE_MAX in all) do not travel at all: the collector writes the part's group,
+ * gives each region its place in the file (a contiguous dataset allocated at once) and
+ * sends the offsets back (TAG_PLACE); the rank then writes its own bytes there with
+ * pwrite, in a thread, straight from the record's copy, checksumming as it goes, and
+ * tells the collector the checksums once they are durable (TAG_WROTE). So every rank
+ * writes its state in parallel and the collector handles only metadata. A rank that
+ * cannot open the file (MPISNAP_DIR not shared with the collector's node) says so in
+ * its TAG_WROTE and sends the bytes instead (TAG_DATA, pieces of at most 1 GiB), which
+ * the collector writes. The collector's own part takes the same path without messages.
+ * With every part and every region's checksum in, the collector commits the file
+ * (completion mark last, fsync, rename; see snapfile.h) and tells every rank the
+ * snapshot is complete, which lets the next one start. Every part gets a TAG_PLACE
+ * answer when it asks for one, even from a collector that drops it (its snapshot was
+ * abandoned), so no rank waits forever. The messages are private to this file.
  */
+#include "dump.h"
 #include "engine.h"
 
 #include <errno.h>
@@ -21,6 +30,7 @@
 #include <sys/stat.h>
 
 #define COLLECTOR 0
+#define INLINE_MAX ((uint64_t)4 << 20) /* regions up to this much in all travel in the part */
 
 char collect_conserve_region[SF_NAME_MAX];
 int64_t collect_conserve_total;
@@ -62,11 +72,12 @@ static const void *get(reader *r, size_t n)
 #define GET(r, v) do { const void *q_ = get((r), sizeof(v)); if (q_) memcpy(&(v), q_, sizeof(v)); } while (0)
 
 /* ---- serialise a part ---- */
-static void put_part(blob *b, snap_cur *c)
+static void put_part(blob *b, snap_cur *c, uint8_t direct)
 {
     sf_rank *p = &c->part;
     uint32_t epoch = c->epoch;
     PUT(b, epoch);
+    PUT(b, direct);
     PUT(b, *p); /* fixed fields; pointers are rewritten on the other side */
     put(b, p->sent, (size_t)p->nranks * sizeof(uint64_t));
     put(b, p->recvd, (size_t)p->nranks * sizeof(uint64_t));
@@ -89,33 +100,36 @@ static void put_part(blob *b, snap_cur *c)
     PUT(b, collect_conserve_region);
     PUT(b, collect_conserve_total);
     PUT(b, collect_conserve_offset);
+    for (uint32_t i = 0; !direct && i < p->nregions; i++) put(b, p->regions[i].data, p->regions[i].bytes);
 }
 
 /* A part on the collector's side: the sf_rank and the memory it points into. */
 typedef struct part {
     uint32_t epoch;
+    uint8_t direct; /* the regions' bytes are written by the rank itself, not in the blob */
     sf_rank r;
     sf_region *regions;
     sf_msg *msgs;
     const char **stack;
     sf_comm *comms;
-    int owned; /* the regions' bytes were received into buffers of the part's own */
 } part;
 
 static int get_part(reader *rd, part *o)
 {
     memset(o, 0, sizeof *o);
     GET(rd, o->epoch);
+    GET(rd, o->direct);
     GET(rd, o->r);
     sf_rank *p = &o->r;
     if (rd->bad || p->nranks != snap_g.nranks || p->rank < 0 || p->rank >= snap_g.nranks) return -1;
     p->sent = get(rd, (size_t)p->nranks * sizeof(uint64_t));
     p->recvd = get(rd, (size_t)p->nranks * sizeof(uint64_t));
     p->requests = get(rd, (size_t)p->nrequests * sizeof(sf_request));
+    if (p->nregions > rd->len / sizeof(sf_region)) return -1;
     o->regions = snap_xcalloc(p->nregions, sizeof *o->regions);
     for (uint32_t i = 0; i < p->nregions && !rd->bad; i++) {
         GET(rd, o->regions[i]);
-        o->regions[i].data = NULL; /* filled by the caller */
+        o->regions[i].data = NULL; /* below, or written by the rank */
     }
     p->regions = o->regions;
     const sf_msg *m = get(rd, (size_t)p->nmsgs * sizeof(sf_msg));
@@ -157,13 +171,13 @@ static int get_part(reader *rd, part *o)
         collect_conserve_total = total;
         collect_conserve_offset = offset;
     }
-    return rd->bad ? -1 : 0;
+    for (uint32_t i = 0; !o->direct && i < p->nregions && !rd->bad; i++)
+        o->regions[i].data = get(rd, o->regions[i].bytes);
+    return rd->bad || rd->pos != rd->len ? -1 : 0;
 }
 
 static void free_part(part *o)
 {
-    if (o->owned)
-        for (uint32_t i = 0; i < o->r.nregions; i++) free((void *)o->regions[i].data);
     free(o->regions);
     free(o->msgs);
     free(o->stack);
@@ -175,6 +189,9 @@ typedef struct collector {
     uint32_t epoch;        /* snapshot being written, 0 when none */
     sf_writer *w;
     int got, failed;
+    int owed;              /* placed parts whose TAG_WROTE has not come */
+    uint64_t **offs;       /* per rank: where its placed regions go (NULL when none) */
+    uint32_t *nregs;       /* per rank: its regions */
     int32_t *initiators;
     uint32_t ninitiators;
     double t_first;
@@ -183,18 +200,47 @@ typedef struct collector {
 } collector;
 static collector col;
 
-/* Part sends in flight (buffers kept until complete). */
+/* A part on its way, on the rank that sends it: the messages in flight (their buffers
+ * kept until complete) and the regions' bytes, taken over from the record. */
+enum { OUT_SEND, OUT_PLACE, OUT_WRITE }; /* phases: see collect_reap */
 typedef struct out {
+    uint32_t epoch;
+    int phase;
     MPI_Request *reqs;
-    int nreqs;
-    blob b;
-    uint8_t **data; /* the regions' bytes, taken over from the record */
+    int nreqs, capreqs;
+    blob b, wrote;
+    uint8_t **data;
+    uint64_t *bytes, *offs, *sums;
     uint32_t ndata;
+    dump_job job;
+    double t_write;
     struct out *next;
 } out;
 
+/* The messages of the place/wrote exchange (followed by uint64_t arrays of n). */
+typedef struct place_msg {
+    uint32_t epoch, n;
+    int32_t go;            /* 0: write nothing (the snapshot is over, or its file failed) */
+    char path[4200];
+} place_msg;                /* + offs[n] */
+typedef struct wrote_msg {
+    uint32_t epoch, n;
+    int32_t sent;          /* 1: the bytes could not be written here and follow as TAG_DATA */
+    char why[200];
+} wrote_msg;                /* + sums[n], bytes[n] */
+
 #define PIECE ((uint64_t)1 << 30) /* the largest message of region bytes */
 static out *outs;
+int collect_nouts; /* outs not yet gone: the engine keeps polling while there are */
+
+static void add_req(out *o, MPI_Request r)
+{
+    if (o->nreqs == o->capreqs) {
+        o->capreqs = o->capreqs ? 2 * o->capreqs : 4;
+        o->reqs = snap_xrealloc(o->reqs, (size_t)o->capreqs * sizeof *o->reqs);
+    }
+    o->reqs[o->nreqs++] = r;
+}
 
 static void program_name(char *buf, size_t len)
 {
@@ -228,6 +274,8 @@ static void start_file(uint32_t epoch)
     memset(&col, 0, sizeof col);
     col.epoch = epoch;
     col.initiators = snap_xcalloc((size_t)snap_g.nranks, sizeof(int32_t));
+    col.offs = snap_xcalloc((size_t)snap_g.nranks, sizeof *col.offs);
+    col.nregs = snap_xcalloc((size_t)snap_g.nranks, sizeof *col.nregs);
     snprintf(col.path, sizeof col.path, "%s/snap-%06u.h5", snap_g.cfg.dir, epoch);
     sf_job job;
     memset(&job, 0, sizeof job);
@@ -244,6 +292,15 @@ static void start_file(uint32_t epoch)
         snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", epoch, err);
         col.failed = 1;
     }
+}
+
+static void forget_file(void)
+{
+    for (int r = 0; col.offs && r < snap_g.nranks; r++) free(col.offs[r]);
+    free(col.offs);
+    free(col.nregs);
+    free(col.initiators);
+    memset(&col, 0, sizeof col);
 }
 
 static void finish_file(void)
@@ -266,23 +323,28 @@ static void finish_file(void)
     for (int j = 0; j < snap_g.nranks; j++)
         if (j != snap_g.rank) snap_ctl_send(j, CTL_DONE, col.epoch, (uint64_t)ok, 0);
     uint32_t e = col.epoch;
-    free(col.initiators);
-    memset(&col, 0, sizeof col);
+    forget_file();
     snap_engine_done(e);
+}
+
+static void maybe_finish(void)
+{
+    if (col.got == snap_g.nranks && col.owed == 0) finish_file();
 }
 
 void collect_abandon(uint32_t epoch)
 {
     if (snap_g.rank != COLLECTOR || col.epoch != epoch) return;
     if (col.w) sf_abort(col.w);
-    free(col.initiators);
-    memset(&col, 0, sizeof col);
+    forget_file();
 }
 
-/* Write one rank's part into the file being collected. A part of a snapshot that is
- * over (abandoned while its ranks were sending) is dropped. */
-static void take_part(const part *p)
+/* Write one rank's part into the file being collected; its placed regions' offsets go
+ * into offs (left NULL when nothing is to be written by the rank). A part of a snapshot
+ * that is over (abandoned while its ranks were sending) is dropped. */
+static void take_part(const part *p, uint64_t **offs)
 {
+    *offs = NULL;
     if (col.epoch != p->epoch && p->epoch <= snap_g.done_epoch) {
         snap_log(SNAP_LOG_DEBUG, "snapshot %u is over: the part of rank %d is dropped", p->epoch, p->r.rank);
         return;
@@ -300,13 +362,22 @@ static void take_part(const part *p)
     for (uint32_t i = 0; i < p->r.nmsgs; i++) col.bytes += p->r.msgs[i].bytes;
     char err[512];
     double t0 = snap_now();
-    if (!col.failed && sf_write_rank(col.w, &p->r, err, sizeof err)) {
+    uint64_t *o = p->direct ? snap_xcalloc(p->r.nregions ? p->r.nregions : 1, sizeof *o) : NULL;
+    if (!col.failed && sf_place_rank(col.w, &p->r, o, err, sizeof err)) {
         snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", col.epoch, err);
         col.failed = 1;
     }
-    snap_log(SNAP_LOG_DEBUG, "snapshot %u: part of rank %d written in %.1f ms", col.epoch, p->r.rank,
-             1e3 * (snap_now() - t0));
-    if (++col.got == snap_g.nranks) finish_file();
+    snap_log(SNAP_LOG_DEBUG, "snapshot %u: part of rank %d written in %.1f ms%s", col.epoch, p->r.rank,
+             1e3 * (snap_now() - t0), o ? " (its regions placed, for it to write)" : "");
+    col.got++;
+    if (o && !col.failed) {
+        col.offs[p->r.rank] = o, col.nregs[p->r.rank] = p->r.nregions;
+        col.owed++;
+        *offs = o;
+    } else {
+        free(o);
+        maybe_finish();
+    }
 }
 
 /* A part that cannot be written (too large to send, or malformed) still counts, so the
@@ -319,37 +390,181 @@ static void take_failed(uint32_t epoch, const char *why)
     }
     snap_log(SNAP_LOG_ERROR, "snapshot %u: %s; the file is not written", epoch, why);
     col.failed = 1;
-    if (++col.got == snap_g.nranks) finish_file();
+    col.got++;
+    maybe_finish();
 }
 
-/* A part's blob arrived (from rank src, whose region bytes follow; or the collector's
- * own, whose bytes are in c). */
-static void take_blob(const uint8_t *data, size_t len, int src, const snap_cur *c)
+static void place_out(out *o, const place_msg *pm, const uint64_t *offs);
+
+/* Tell rank src where its regions go (go = 0: write nothing). */
+static void send_place(int src, uint32_t epoch, uint32_t n, const uint64_t *offs)
+{
+    size_t len = sizeof(place_msg) + (size_t)n * sizeof(uint64_t);
+    place_msg *pm = snap_xcalloc(1, len);
+    pm->epoch = epoch, pm->n = n, pm->go = offs != NULL;
+    if (offs) {
+        snprintf(pm->path, sizeof pm->path, "%s", sf_part_path(col.w));
+        memcpy(pm + 1, offs, (size_t)n * sizeof(uint64_t));
+    }
+    PMPI_Send(pm, (int)len, MPI_BYTE, src, TAG_PLACE, snap_g.ctl); /* small: never blocks for long */
+    free(pm);
+}
+
+/* A part's blob arrived from rank src, or is the collector's own (src < 0, self its out). */
+static void take_blob(const uint8_t *data, size_t len, int src, out *self)
 {
     reader rd = {data, len, 0, 0};
     part p;
     uint32_t epoch = 0;
-    if (len >= sizeof epoch) memcpy(&epoch, data, sizeof epoch);
+    uint8_t direct = 0;
+    if (len >= sizeof epoch + sizeof direct) memcpy(&epoch, data, sizeof epoch), direct = data[sizeof epoch];
+    uint64_t *offs = NULL;
     if (get_part(&rd, &p)) {
-        if (epoch) take_failed(epoch, len == sizeof epoch ? "a rank's part exceeds 2 GiB" : "a malformed part");
-        free_part(&p);
+        if (epoch) take_failed(epoch, len == sizeof epoch + 1 ? "a rank's part exceeds 2 GiB" : "a malformed part");
+    } else {
+        take_part(&p, &offs);
+    }
+    uint32_t n = p.r.nregions;
+    free_part(&p);
+    if (!direct) return;
+    /* a rank that asked for places gets an answer, whatever became of its part */
+    if (src >= 0) {
+        send_place(src, epoch, offs ? n : 0, offs);
+    } else {
+        place_msg pm = {epoch, offs ? n : 0, offs != NULL, ""};
+        if (offs) snprintf(pm.path, sizeof pm.path, "%s", sf_part_path(col.w));
+        place_out(self, &pm, offs);
+    }
+}
+
+/* Rank src's regions are written (or come now as TAG_DATA, which the collector writes):
+ * their checksums go into the file. */
+static void take_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes)
+{
+    int mine = col.epoch == wm->epoch && col.offs && col.offs[src] && col.nregs[src] == wm->n;
+    uint64_t *got_sums = NULL;
+    if (wm->sent) { /* receive the bytes, and write them if they still belong anywhere */
+        if (mine)
+            snap_log(SNAP_LOG_INFO, "snapshot %u: rank %d could not write its regions (%s): the collector does",
+                     wm->epoch, src, wm->why);
+        dump_job j;
+        memset(&j, 0, sizeof j);
+        uint8_t **data = snap_xcalloc(wm->n ? wm->n : 1, sizeof *data);
+        got_sums = snap_xcalloc(wm->n ? wm->n : 1, sizeof *got_sums);
+        for (uint32_t i = 0; i < wm->n; i++) {
+            data[i] = snap_xmalloc_big(bytes[i] ? bytes[i] : 1);
+            for (uint64_t off = 0; off < bytes[i]; off += PIECE)
+                PMPI_Recv(data[i] + off, (int)(bytes[i] - off < PIECE ? bytes[i] - off : PIECE), MPI_BYTE, src,
+                          TAG_DATA, snap_g.ctl, MPI_STATUS_IGNORE);
+        }
+        if (mine) {
+            snprintf(j.path, sizeof j.path, "%s", sf_part_path(col.w));
+            j.n = wm->n, j.data = data, j.bytes = bytes, j.offs = col.offs[src], j.sums = got_sums;
+            dump_run(&j);
+            if (j.err) {
+                snap_log(SNAP_LOG_ERROR, "snapshot %u: writing the regions of rank %d: %s: %s", wm->epoch, src, j.what,
+                         strerror(j.err));
+                col.failed = 1;
+            }
+            sums = got_sums;
+        }
+        for (uint32_t i = 0; i < wm->n; i++) snap_free_big(data[i]);
+        free(data);
+    }
+    if (mine) {
+        char err[512];
+        for (uint32_t i = 0; i < wm->n && !col.failed; i++)
+            if (col.offs[src][i] != UINT64_MAX && sf_region_done(col.w, src, i, sums[i], err, sizeof err)) {
+                snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", wm->epoch, err);
+                col.failed = 1;
+            }
+        free(col.offs[src]);
+        col.offs[src] = NULL;
+        col.owed--;
+        maybe_finish();
+    }
+    free(got_sums);
+}
+
+/* ---- the sending side ---- */
+
+static void free_out(out *o)
+{
+    for (uint32_t i = 0; i < o->ndata; i++) snap_free_big(o->data[i]);
+    free(o->data);
+    free(o->bytes);
+    free(o->offs);
+    free(o->sums);
+    free(o->reqs);
+    free(o->b.p);
+    free(o->wrote.p);
+    free(o);
+}
+
+static void drop_data(out *o)
+{
+    for (uint32_t i = 0; i < o->ndata; i++) snap_free_big(o->data[i]), o->data[i] = NULL;
+}
+
+/* The answer to a part that asked for places: write the regions, in a thread. */
+static void place_out(out *o, const place_msg *pm, const uint64_t *offs)
+{
+    if (!pm->go || pm->n != o->ndata) {
+        if (pm->go) snap_log(SNAP_LOG_ERROR, "internal: snapshot %u: %u places for %u regions", pm->epoch, pm->n, o->ndata);
+        drop_data(o);
+        o->phase = OUT_SEND;
         return;
     }
-    p.owned = src >= 0;
-    for (uint32_t i = 0; i < p.r.nregions; i++) {
-        if (!p.owned) {
-            p.regions[i].data = c->part.regions[i].data;
-            continue;
+    o->offs = snap_xcalloc(o->ndata ? o->ndata : 1, sizeof *o->offs);
+    o->sums = snap_xcalloc(o->ndata ? o->ndata : 1, sizeof *o->sums);
+    memcpy(o->offs, offs, (size_t)o->ndata * sizeof *o->offs);
+    dump_job *j = &o->job;
+    o->t_write = snap_now();
+    snprintf(j->path, sizeof j->path, "%s", pm->path);
+    j->n = o->ndata, j->data = o->data, j->bytes = o->bytes, j->offs = o->offs, j->sums = o->sums;
+    o->phase = OUT_WRITE;
+    dump_start(j);
+}
+
+/* The rank's regions are written (or could not be): tell the collector. */
+static void wrote_out(out *o)
+{
+    dump_job *j = &o->job;
+    wrote_msg wm;
+    memset(&wm, 0, sizeof wm);
+    wm.epoch = o->epoch, wm.n = o->ndata, wm.sent = j->err != 0;
+    if (j->err) snprintf(wm.why, sizeof wm.why, "%s %s: %s", j->what, j->path, strerror(j->err));
+    else snap_log(SNAP_LOG_DEBUG, "snapshot %u: this rank's regions written in %.1f ms", o->epoch,
+                  1e3 * (snap_now() - o->t_write));
+    o->phase = OUT_SEND;
+    if (snap_g.rank == COLLECTOR) { /* its own: no messages; it cannot send itself the bytes */
+        if (j->err) {
+            snap_log(SNAP_LOG_ERROR, "snapshot %u: writing this rank's regions: %s", o->epoch, wm.why);
+            if (col.epoch == o->epoch) col.failed = 1;
+            wm.sent = 0;
         }
-        uint64_t n = p.regions[i].bytes;
-        uint8_t *b = snap_xmalloc_big(n ? n : 1);
-        p.regions[i].data = b;
-        for (uint64_t off = 0; off < n; off += PIECE)
-            PMPI_Recv(b + off, (int)(n - off < PIECE ? n - off : PIECE), MPI_BYTE, src, TAG_DATA, snap_g.ctl,
-                      MPI_STATUS_IGNORE);
+        take_wrote(COLLECTOR, &wm, o->sums, o->bytes);
+        drop_data(o);
+        return;
     }
-    take_part(&p);
-    free_part(&p);
+    put(&o->wrote, &wm, sizeof wm);
+    put(&o->wrote, o->sums, (size_t)o->ndata * sizeof *o->sums);
+    put(&o->wrote, o->bytes, (size_t)o->ndata * sizeof *o->bytes);
+    MPI_Request r;
+    PMPI_Isend(o->wrote.p, (int)o->wrote.len, MPI_BYTE, COLLECTOR, TAG_WROTE, snap_g.ctl, &r);
+    add_req(o, r);
+    if (!wm.sent) {
+        drop_data(o);
+        return;
+    }
+    snap_log(SNAP_LOG_WARN, "snapshot %u: cannot write into the snapshot file (%s): sending the regions to the "
+             "collector instead (is MPISNAP_DIR shared by every node?)", o->epoch, wm.why);
+    for (uint32_t i = 0; i < o->ndata; i++)
+        for (uint64_t off = 0; off < o->bytes[i]; off += PIECE) {
+            uint64_t k = o->bytes[i] - off < PIECE ? o->bytes[i] - off : PIECE;
+            PMPI_Isend(o->data[i] + off, (int)k, MPI_BYTE, COLLECTOR, TAG_DATA, snap_g.ctl, &r);
+            add_req(o, r);
+        }
 }
 
 void collect_send_part(snap_cur *c)
@@ -357,72 +572,100 @@ void collect_send_part(snap_cur *c)
     /* fix up message data pointers: offsets into c->payload, as the blob expects */
     c->part.msgs = c->msgs;
     c->part.nmsgs = c->nmsgs;
-    out *o = snap_xcalloc(1, sizeof *o);
-    put_part(&o->b, c);
-    if (snap_g.rank == COLLECTOR) {
-        take_blob(o->b.p, o->b.len, -1, c);
-        free(o->b.p);
-        free(o);
-        return;
-    }
-    int whole = o->b.len <= (size_t)INT32_MAX;
-    if (!whole) { /* one MPI message cannot carry it: send the epoch alone */
-        snap_log(SNAP_LOG_ERROR, "snapshot %u: this rank's part without its regions is %zu bytes, over the 2 GiB it "
-                 "may be", c->epoch, o->b.len);
-        o->b.len = sizeof c->epoch;
-    }
     const sf_rank *p = &c->part;
-    int n = 1;
-    for (uint32_t i = 0; whole && i < p->nregions; i++) n += (int)((p->regions[i].bytes + PIECE - 1) / PIECE);
-    o->reqs = snap_xcalloc((size_t)n, sizeof *o->reqs);
-    PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, COLLECTOR, TAG_PART, snap_g.ctl, &o->reqs[o->nreqs++]);
-    if (whole) { /* the record's buffers go with the sends: no copy */
-        o->data = c->region_data, o->ndata = p->nregions;
-        c->region_data = snap_xcalloc(p->nregions ? p->nregions : 1, sizeof *c->region_data);
-        for (uint32_t i = 0; i < p->nregions; i++)
-            for (uint64_t off = 0; off < p->regions[i].bytes; off += PIECE) {
-                uint64_t k = p->regions[i].bytes - off < PIECE ? p->regions[i].bytes - off : PIECE;
-                PMPI_Isend(o->data[i] + off, (int)k, MPI_BYTE, COLLECTOR, TAG_DATA, snap_g.ctl,
-                           &o->reqs[o->nreqs++]);
-            }
-    }
+    out *o = snap_xcalloc(1, sizeof *o);
+    o->epoch = c->epoch;
+    o->ndata = p->nregions;
+    o->bytes = snap_xcalloc(p->nregions ? p->nregions : 1, sizeof *o->bytes);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < p->nregions; i++) total += o->bytes[i] = p->regions[i].bytes;
+    uint8_t direct = total > INLINE_MAX;
+    put_part(&o->b, c, direct);
+    /* the record's buffers go with the part: no copy */
+    o->data = c->region_data;
+    c->region_data = snap_xcalloc(p->nregions ? p->nregions : 1, sizeof *c->region_data);
+    if (!direct) drop_data(o);
+    o->phase = direct ? OUT_PLACE : OUT_SEND;
     o->next = outs;
     outs = o;
+    collect_nouts++;
+    if (snap_g.rank == COLLECTOR) {
+        take_blob(o->b.p, o->b.len, -1, o);
+        return;
+    }
+    if (o->b.len > (size_t)INT32_MAX) { /* one MPI message cannot carry it: send the epoch alone */
+        snap_log(SNAP_LOG_ERROR, "snapshot %u: this rank's part is %zu bytes, over the 2 GiB it may be", c->epoch,
+                 o->b.len);
+        o->b.len = sizeof c->epoch + sizeof direct;
+    }
+    MPI_Request r;
+    PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, COLLECTOR, TAG_PART, snap_g.ctl, &r);
+    add_req(o, r);
+}
+
+/* A message of tag from src on the private communicator, received whole (NULL if none). */
+static uint8_t *take_msg(int src, int tag, int *from, size_t *len)
+{
+    int flag = 0, n = 0;
+    MPI_Message msg;
+    MPI_Status st;
+    PMPI_Improbe(src, tag, snap_g.ctl, &flag, &msg, &st);
+    if (!flag) return NULL;
+    PMPI_Get_count(&st, MPI_BYTE, &n);
+    uint8_t *b = snap_xmalloc(n ? (size_t)n : 1);
+    PMPI_Mrecv(b, n, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+    *from = st.MPI_SOURCE, *len = (size_t)n;
+    return b;
 }
 
 void collect_poll(void)
 {
-    if (snap_g.rank != COLLECTOR) return;
-    for (;;) {
-        int flag = 0;
-        MPI_Message msg;
-        MPI_Status st;
-        PMPI_Improbe(MPI_ANY_SOURCE, TAG_PART, snap_g.ctl, &flag, &msg, &st);
-        if (!flag) return;
-        int n = 0;
-        PMPI_Get_count(&st, MPI_BYTE, &n);
-        uint8_t *b = snap_xmalloc((size_t)n);
-        PMPI_Mrecv(b, n, MPI_BYTE, &msg, MPI_STATUS_IGNORE);
-        take_blob(b, (size_t)n, st.MPI_SOURCE, NULL);
+    int src;
+    size_t n;
+    for (uint8_t *b; snap_g.rank == COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_PART, &src, &n)); free(b))
+        take_blob(b, n, src, NULL);
+    for (uint8_t *b; snap_g.rank == COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_WROTE, &src, &n)); free(b)) {
+        const wrote_msg *wm = (const wrote_msg *)b;
+        if (n < sizeof *wm || (n - sizeof *wm) / (2 * sizeof(uint64_t)) < wm->n ||
+            n != sizeof *wm + 2 * (size_t)wm->n * sizeof(uint64_t)) {
+            snap_log(SNAP_LOG_ERROR, "internal: a malformed region report from rank %d", src);
+            continue;
+        }
+        const uint64_t *sums = (const uint64_t *)(wm + 1);
+        take_wrote(src, wm, sums, sums + wm->n);
+    }
+    for (out *o = outs; o; o = o->next) { /* at most one part waits for its places */
+        if (o->phase != OUT_PLACE || snap_g.rank == COLLECTOR) continue;
+        uint8_t *b = take_msg(COLLECTOR, TAG_PLACE, &src, &n);
+        if (!b) break;
+        const place_msg *pm = (const place_msg *)b;
+        if (n >= sizeof *pm && (n - sizeof *pm) / sizeof(uint64_t) >= pm->n &&
+            n == sizeof *pm + (size_t)pm->n * sizeof(uint64_t) && pm->epoch == o->epoch) {
+            place_out(o, pm, (const uint64_t *)(pm + 1));
+        } else {
+            snap_log(SNAP_LOG_ERROR, "internal: a malformed place message for snapshot %u", o->epoch);
+            drop_data(o);
+            o->phase = OUT_SEND;
+        }
         free(b);
+        break;
     }
 }
 
+/* Outs move on: a finished write is reported; sends complete; then the out goes. */
 void collect_reap(void)
 {
     for (out **p = &outs; *p;) {
-        int flag = 0;
-        PMPI_Testall((*p)->nreqs, (*p)->reqs, &flag, MPI_STATUSES_IGNORE);
+        out *o = *p;
+        if (o->phase == OUT_WRITE && dump_done(&o->job)) wrote_out(o);
+        int flag = o->phase == OUT_SEND;
+        if (flag && o->nreqs) PMPI_Testall(o->nreqs, o->reqs, &flag, MPI_STATUSES_IGNORE);
         if (!flag) {
-            p = &(*p)->next;
+            p = &o->next;
             continue;
         }
-        out *o = *p;
         *p = o->next;
-        for (uint32_t i = 0; i < o->ndata; i++) free(o->data[i]);
-        free(o->data);
-        free(o->reqs);
-        free(o->b.p);
-        free(o);
+        free_out(o);
+        collect_nouts--;
     }
 }

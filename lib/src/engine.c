@@ -29,6 +29,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 snap_state snap_g;
 
@@ -405,15 +406,30 @@ void snap_progress(void)
 
 void snap_poll_slow(void)
 {
-    if (snap_g.attention | snap_g.active | snap_g.busy) snap_progress();
+    if (snap_g.attention | snap_g.active | snap_g.busy | collect_nouts) snap_progress();
     else { /* every 64th call: a cheap look for control traffic. The pre-posted
             * receive matches control messages as they arrive, so look at it (a probe
-            * would never see them); the collector also looks for parts. */
+            * would never see them); the collector also looks for parts and reports. */
         int flag = 0;
         if (snap_g.in_lib) return;
         PMPI_Request_get_status(ctl_req, &flag, MPI_STATUS_IGNORE);
-        if (!flag && snap_g.rank == 0) PMPI_Iprobe(MPI_ANY_SOURCE, TAG_PART, snap_g.ctl, &flag, MPI_STATUS_IGNORE);
+        if (!flag && snap_g.rank == 0)
+            PMPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, snap_g.ctl, &flag, MPI_STATUS_IGNORE);
         if (flag) snap_progress();
+    }
+}
+
+/* A wait loop of a rank with nothing left to do for the snapshot in progress but wait
+ * for the others (their parts, the regions being written, the collector's commit) gives
+ * the CPU away now and then: where ranks outnumber cores, spinning ranks would take it
+ * from the ones writing. Only after a while (it counts the loop's polls), so a wait
+ * that ends soon never sleeps. */
+static void yield_if_waiting(unsigned it)
+{
+    if (it >= 4096 && snap_g.rec_epoch != snap_g.done_epoch && !snap_g.active && !snap_g.busy &&
+        !snap_g.sp_pending && !ctl_ready && !snap_g.proto->busy()) {
+        struct timespec ts = {0, 20000};
+        nanosleep(&ts, NULL);
     }
 }
 
@@ -422,6 +438,7 @@ void snap_spin_slow(unsigned it)
     if (snap_g.call && snap_g.call_t0 < 0) snap_g.call_t0 = snap_now();
     if (snap_g.sp_pending && (it & 1023u) == 0) snap_sp_spin(snap_now());
     snap_progress();
+    yield_if_waiting(it);
 }
 
 /* ---- blocking without spinning in the library ----
@@ -545,7 +562,7 @@ void snap_quiesce(void)
         int flag = 0;
         unsigned it = 0;
         while (PMPI_Test(&r, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && !flag) {
-            if ((++it & 31u) == 0) snap_progress();
+            if ((++it & 31u) == 0) snap_progress(), yield_if_waiting(it);
         }
         if (!any[0] && !any[1]) return;
     }

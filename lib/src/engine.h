@@ -13,7 +13,7 @@ enum { CTL_MARKER = 1, CTL_DONE = 2, CTL_NOTICE = 3, /* safe points (safepoint.c
        CTL_RECORDED = 4, CTL_GO = 5, CTL_STUCK = 6, CTL_ABANDON = 7,
        CTL_STOP = 8, CTL_REACHED = 9, CTL_TARGET = 10,
        CTL_SACK = 11 /* wire.c: a synchronous message was handed to the application */ };
-enum { TAG_CTL = 1, TAG_PART = 2, TAG_DATA = 3 /* collect.c: a part's region bytes */ };
+enum { TAG_CTL = 1, /* collect.c: */ TAG_PART = 2, TAG_DATA = 3, TAG_PLACE = 4, TAG_WROTE = 5 };
 typedef struct ctl_msg {
     uint32_t type, epoch;
     uint64_t a, b;
@@ -52,8 +52,9 @@ void record_free(snap_cur *c);
 /* collect.c */
 void collect_init(void);
 void collect_send_part(snap_cur *c);   /* this rank's part is final: ship it */
-void collect_poll(void);               /* collector: receive and write parts */
-void collect_reap(void);
+void collect_poll(void);               /* receive parts (collector), places and reports */
+void collect_reap(void);               /* move parts on their way */
+extern int collect_nouts;              /* parts on their way from this rank */
 void collect_abandon(uint32_t epoch);  /* collector: drop the file of an abandoned snapshot */
 extern char collect_conserve_region[SF_NAME_MAX];
 extern int64_t collect_conserve_total;

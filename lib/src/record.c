@@ -220,7 +220,9 @@ void record_local(snap_cur *c)
     p->recvd = c->recvd;
     p->nranks = n;
     record_call(c);
+    double t0 = snap_now();
     record_regions(c);
+    snap_log(SNAP_LOG_DEBUG, "snapshot %u: regions copied in %.1f ms", c->epoch, 1e3 * (snap_now() - t0));
     req_list l = {0};
     if (reqs_count) reqs_each(add_request, &l);
     c->requests = l.v;
@@ -232,7 +234,7 @@ void record_local(snap_cur *c)
 
 void record_free(snap_cur *c)
 {
-    for (uint32_t i = 0; i < c->part.nregions; i++) free(c->region_data[i]);
+    for (uint32_t i = 0; i < c->part.nregions; i++) snap_free_big(c->region_data[i]);
     for (uint32_t i = 0; i < c->part.nstack; i++) free(c->stack[i]);
     for (uint32_t i = 0; i < c->part.ncomms; i++) free(c->comm_world[i]);
     free(c->comms);

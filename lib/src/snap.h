@@ -63,7 +63,8 @@ double snap_now(void);                    /* wall clock, seconds since the epoch
 void *snap_xmalloc(size_t n);             /* aborts the job with a message on failure */
 void *snap_xcalloc(size_t n, size_t m);
 void *snap_xrealloc(void *p, size_t n);
-void *snap_xmalloc_big(size_t n);         /* the same, in huge pages when large */
+void *snap_xmalloc_big(size_t n);         /* the same, page-aligned, in huge pages when large */
+void snap_free_big(void *p);              /* frees what snap_xmalloc_big gave (NULL: nothing) */
 /* A generalized request the library completes itself (MPI_Grequest_complete); its
  * status is empty: no source, no tag, no bytes. */
 void snap_grequest_start(MPI_Request *req);

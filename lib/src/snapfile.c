@@ -18,12 +18,22 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A region placed in the file whose bytes someone else writes (sf_place_rank). */
+struct placed {
+    int32_t rank;
+    uint32_t i;
+    char name[SF_NAME_MAX];
+    int done;
+};
+
 struct sf_writer {
     hid_t file, ranks;
     char *path, *part;
     sf_job job;
     uint8_t *written; /* written[r] once rank r's group exists */
     int broken;       /* a write failed half way: the file can only be abandoned */
+    struct placed *placed;
+    uint32_t nplaced, capplaced;
 };
 
 static int put_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hid_t space,
@@ -194,8 +204,41 @@ static int write_region_data(hid_t file, hid_t d, const uint8_t *data, uint64_t 
     return rc;
 }
 
-/* Regions keep the caller's order: the group tracks link creation order. */
-static int write_regions(hid_t file, hid_t g, const sf_rank *r)
+/* A region's dataset: n bytes, contiguous and allocated at once (its file offset is
+ * known from the start and never changes), never filled (the bytes are written once). */
+static hid_t make_region(hid_t loc, const char *name, hsize_t n)
+{
+    hid_t d = -1;
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (space >= 0 && dcpl >= 0 && H5Pset_layout(dcpl, H5D_CONTIGUOUS) >= 0 &&
+        H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) >= 0 && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) >= 0)
+        d = H5Dcreate2(loc, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (space >= 0)
+        H5Sclose(space);
+    return d;
+}
+
+static int add_placed(sf_writer *w, int32_t rank, uint32_t i, const char *name)
+{
+    if (w->nplaced == w->capplaced) {
+        uint32_t cap = w->capplaced ? 2 * w->capplaced : 16;
+        struct placed *p = realloc(w->placed, cap * sizeof *p);
+        if (!p)
+            return -1;
+        w->placed = p, w->capplaced = cap;
+    }
+    struct placed *p = &w->placed[w->nplaced++];
+    p->rank = rank, p->i = i, p->done = 0;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    return 0;
+}
+
+/* Regions keep the caller's order: the group tracks link creation order. One with data
+ * is written and checksummed here; one without is placed (offsets[i]). */
+static int write_regions(sf_writer *w, hid_t g, const sf_rank *r, uint64_t *offsets)
 {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
     hid_t rg = -1;
@@ -205,11 +248,20 @@ static int write_regions(hid_t file, hid_t g, const sf_rank *r)
     int rc = rg < 0 ? -1 : 0;
     for (uint32_t i = 0; rc == 0 && i < r->nregions; i++) {
         const sf_region *reg = &r->regions[i];
-        hid_t d = make_dataset(rg, reg->name, H5T_STD_U8LE, reg->bytes);
-        rc = d < 0 || write_region_data(file, d, reg->data, reg->bytes) || put_str(d, "type", reg->type) ||
-                     put_u64(d, "count", reg->count)
-                 ? -1
-                 : 0;
+        hid_t d = make_region(rg, reg->name, reg->bytes);
+        rc = d < 0 || put_str(d, "type", reg->type) || put_u64(d, "count", reg->count) ? -1 : 0;
+        if (rc == 0 && (reg->data || !reg->bytes)) {
+            if (offsets)
+                offsets[i] = UINT64_MAX;
+            rc = write_region_data(w->file, d, reg->data, reg->bytes) ||
+                         put_u64(d, "checksum", sf_sum_bytes(reg->data, reg->bytes))
+                     ? -1
+                     : 0;
+        } else if (rc == 0) {
+            haddr_t at = H5Dget_offset(d);
+            rc = at == HADDR_UNDEF || add_placed(w, r->rank, i, reg->name) ? -1 : 0;
+            offsets[i] = (uint64_t)at;
+        }
         if (d >= 0 && H5Dclose(d) < 0)
             rc = -1;
     }
@@ -349,14 +401,14 @@ static int write_comms(hid_t g, const sf_rank *r)
     return rc;
 }
 
-static int write_rank_group(hid_t file, hid_t g, const sf_rank *r)
+static int write_rank_group(sf_writer *w, hid_t g, const sf_rank *r, uint64_t *offsets)
 {
     hsize_t n = (hsize_t)r->nranks;
     return write_rank_attrs(g, r) ||
                    write_closed(g, "sent", H5T_STD_U64LE, H5T_NATIVE_UINT64, r->sent, n) ||
                    write_closed(g, "recvd", H5T_STD_U64LE, H5T_NATIVE_UINT64, r->recvd, n) ||
                    write_compound(g, "requests", &sfi_request_rec, r->requests, r->nrequests) ||
-                   write_regions(file, g, r) || write_stack(g, r) || write_in_transit(g, r) ||
+                   write_regions(w, g, r, offsets) || write_stack(g, r) || write_in_transit(g, r) ||
                    write_comms(g, r)
                ? -1
                : 0;
@@ -387,14 +439,14 @@ static int valid_link_name(const char *s)
     return terminated(s, SF_NAME_MAX) && s[0] && strcmp(s, ".") != 0 && !strchr(s, '/');
 }
 
-static int check_regions(const sf_rank *r, const char *part, char *err, size_t errlen)
+static int check_regions(const sf_rank *r, int placing, const char *part, char *err, size_t errlen)
 {
     for (uint32_t i = 0; i < r->nregions; i++) {
         const sf_region *a = &r->regions[i];
         if (!valid_link_name(a->name) || !terminated(a->type, SF_NAME_MAX))
             return werr(err, errlen, part, "rank %d: region %u has an invalid name (empty, "
                         "'.', containing '/' or too long)", r->rank, i);
-        if (a->bytes && !a->data)
+        if (a->bytes && !a->data && !placing)
             return werr(err, errlen, part, "rank %d: region '%s' has no data", r->rank, a->name);
         for (uint32_t j = 0; j < i; j++)
             if (strcmp(a->name, r->regions[j].name) == 0)
@@ -437,7 +489,7 @@ static int check_comms(const sf_rank *r, const char *part, char *err, size_t err
 }
 
 /* Refuse a rank the file could not represent, before anything is written. */
-static int check_rank(const sf_writer *w, const sf_rank *r, char *err, size_t errlen)
+static int check_rank(const sf_writer *w, const sf_rank *r, int placing, char *err, size_t errlen)
 {
     const char *p = w->part;
     int32_t n = w->job.nranks;
@@ -462,7 +514,7 @@ static int check_rank(const sf_writer *w, const sf_rank *r, char *err, size_t er
             return werr(err, errlen, p, "rank %d: stack frame %u is NULL", r->rank, i);
     return check_messages(r, p, err, errlen) < 0 || check_comms(r, p, err, errlen) < 0
                ? -1
-               : check_regions(r, p, err, errlen);
+               : check_regions(r, placing, p, err, errlen);
 }
 
 static int check_job(const char *path, const sf_job *job, char *err, size_t errlen)
@@ -513,6 +565,7 @@ static void writer_free(sf_writer *w)
     free(w->path);
     free(w->part);
     free(w->written);
+    free(w->placed);
     free(w);
 }
 
@@ -576,26 +629,24 @@ sf_writer *sf_create(const char *path, const sf_job *job, char *err, size_t errl
     return w;
 }
 
-int sf_write_rank(sf_writer *w, const sf_rank *r, char *err, size_t errlen)
+int sf_place_rank(sf_writer *w, const sf_rank *r, uint64_t *offsets, char *err, size_t errlen)
 {
     if (w->broken)
         return werr(err, errlen, w->part, "an earlier write failed");
-    if (check_rank(w, r, err, errlen) < 0)
+    if (check_rank(w, r, offsets != NULL, err, errlen) < 0)
         return -1;
     sfi_quiet q;
     sfi_quiet_on(&q);
     char name[16];
     snprintf(name, sizeof name, "%d", r->rank);
     hid_t g = H5Gcreate2(w->ranks, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = g < 0 ? -1 : write_rank_group(w->file, g, r);
+    int rc = g < 0 ? -1 : write_rank_group(w, g, r, offsets);
     if (g >= 0 && H5Gclose(g) < 0)
         rc = -1;
     /* Flushed per rank: the .part a dead job leaves holds every rank written so far,
      * for a post-mortem (after `h5clear -s`; mpisnap itself refuses it as incomplete). */
     if (rc == 0 && H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
         rc = -1;
-    if (rc == 0)
-        start_writeback(w->file);
     if (rc < 0)
         werr(err, errlen, w->part, "cannot write /ranks/%d (%s)", r->rank, sfi_quiet_reason(&q));
     sfi_quiet_off(&q);
@@ -607,6 +658,43 @@ int sf_write_rank(sf_writer *w, const sf_rank *r, char *err, size_t errlen)
     return 0;
 }
 
+int sf_write_rank(sf_writer *w, const sf_rank *r, char *err, size_t errlen)
+{
+    return sf_place_rank(w, r, NULL, err, errlen);
+}
+
+const char *sf_part_path(const sf_writer *w)
+{
+    return w->part;
+}
+
+int sf_region_done(sf_writer *w, int32_t rank, uint32_t i, uint64_t checksum, char *err, size_t errlen)
+{
+    struct placed *p = NULL;
+    for (uint32_t k = 0; k < w->nplaced && !p; k++)
+        if (w->placed[k].rank == rank && w->placed[k].i == i)
+            p = &w->placed[k];
+    if (!p || p->done)
+        return werr(err, errlen, w->part, "rank %d: region %u was not placed, or is done already", rank, i);
+    if (w->broken)
+        return werr(err, errlen, w->part, "an earlier write failed");
+    sfi_quiet q;
+    sfi_quiet_on(&q);
+    char path[SF_NAME_MAX + 32];
+    snprintf(path, sizeof path, "%d/regions/%s", rank, p->name);
+    hid_t d = H5Dopen2(w->ranks, path, H5P_DEFAULT);
+    int rc = d < 0 || put_u64(d, "checksum", checksum) ? -1 : 0;
+    if (d >= 0 && H5Dclose(d) < 0)
+        rc = -1;
+    if (rc < 0) {
+        werr(err, errlen, w->part, "cannot write the checksum of /ranks/%s (%s)", path, sfi_quiet_reason(&q));
+        w->broken = 1;
+    }
+    sfi_quiet_off(&q);
+    p->done = rc == 0;
+    return rc;
+}
+
 static int check_commit(const sf_writer *w, const int32_t *ini, uint32_t nini, char *err,
                         size_t errlen)
 {
@@ -615,6 +703,10 @@ static int check_commit(const sf_writer *w, const int32_t *ini, uint32_t nini, c
     for (int32_t r = 0; r < w->job.nranks; r++)
         if (!w->written[r])
             return werr(err, errlen, w->part, "rank %d was never written", r);
+    for (uint32_t k = 0; k < w->nplaced; k++)
+        if (!w->placed[k].done)
+            return werr(err, errlen, w->part, "rank %d: the bytes of region '%s' were never written",
+                        w->placed[k].rank, w->placed[k].name);
     if (nini > (uint32_t)w->job.nranks || (nini && !ini))
         return werr(err, errlen, w->part, "bad initiator list");
     for (uint32_t i = 0; i < nini; i++)

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SF_FORMAT_VERSION 1
+#define SF_FORMAT_VERSION 2 /* 2: regions contiguous, checksummed by the writer (XXH3) */
 #define SF_NAME_MAX 64   /* names of regions, datatypes, MPI calls (incl. NUL) */
 #define SF_TEXT_MAX 256  /* free text: call arguments, host, program */
 
@@ -40,6 +40,7 @@ typedef struct sf_region {
     uint64_t count;         /* elements of the type */
     uint64_t bytes;         /* packed size */
     const uint8_t *data;    /* packed contents; not owned */
+    uint64_t checksum;      /* read: sf_sum_bytes(data, bytes), verified; ignored when written */
 } sf_region;
 
 /* A request pending at the rank when it recorded (what a debugger wants to see). */
@@ -114,12 +115,30 @@ typedef struct sf_writer sf_writer;
 sf_writer *sf_create(const char *path, const sf_job *job, char *err, size_t errlen);
 /* Write one rank's group. Returns 0, or -1 with a reason in err. */
 int sf_write_rank(sf_writer *w, const sf_rank *r, char *err, size_t errlen);
+/* The same, except that a region whose data is NULL is only given its place: its bytes
+ * go, unfiltered, at byte offset offsets[i] of the file sf_part_path() names, written by
+ * whoever holds them (the rank itself, with pwrite, while the writer goes on), and
+ * sf_region_done() gives their checksum once they are there (durably: after an fsync of
+ * the writer's descriptor). offsets[i] is UINT64_MAX for a region written here. */
+int sf_place_rank(sf_writer *w, const sf_rank *r, uint64_t *offsets, char *err, size_t errlen);
+int sf_region_done(sf_writer *w, int32_t rank, uint32_t i, uint64_t checksum, char *err,
+                   size_t errlen);
+const char *sf_part_path(const sf_writer *w);
 /* Set the initiator list and end time, write the completion mark, close, fsync, rename to
  * the final path. Frees w. Returns 0 or -1 (the .part file is removed on failure). */
 int sf_commit(sf_writer *w, const int32_t *initiators, uint32_t ninitiators, double t_end,
               char *err, size_t errlen);
 /* Abandon: close and remove the .part file. Frees w. */
 void sf_abort(sf_writer *w);
+
+/* The checksum of a region's bytes (XXH3-64, seed 0: what `xxhsum -H3` prints), at
+ * once or as the bytes go by (new, add..., end; end frees the state; new returns NULL
+ * when out of memory). */
+typedef struct sf_sum sf_sum;
+uint64_t sf_sum_bytes(const void *p, size_t n);
+sf_sum *sf_sum_new(void);
+void sf_sum_add(sf_sum *s, const void *p, size_t n);
+uint64_t sf_sum_end(sf_sum *s);
 
 /* ---- reading ---- */
 

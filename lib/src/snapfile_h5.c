@@ -59,8 +59,11 @@ hid_t sfi_fapl(void)
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fapl < 0)
         return -1;
+    /* large objects (regions above all) start on a 4 KiB boundary: a rank writes its
+     * regions with O_DIRECT, which needs aligned file offsets */
     if (H5Pset_file_locking(fapl, 0, 1) < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_LATEST) < 0) {
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_LATEST) < 0 ||
+        H5Pset_alignment(fapl, SF_ALIGN_FROM, SF_ALIGN) < 0) {
         H5Pclose(fapl);
         return -1;
     }

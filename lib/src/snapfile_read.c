@@ -167,9 +167,11 @@ static int get_str(rctx *c, hid_t obj, const char *where, const char *name, char
 
 /* Open dataset where/name: 1-D, of class cls, at most max elements, checksummed, and
  * with all its data stored (a hostile extent cannot make us allocate more than the file
- * holds). Returns the dataset and its length in *n. */
-static hid_t open_data(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls,
-                       hsize_t max, hsize_t *n)
+ * holds). Returns the dataset and its length in *n. A region's dataset is contiguous,
+ * unfiltered, its checksum an attribute instead (checked against the bytes when they
+ * are read, by load_region). */
+static hid_t open_checked(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls,
+                          hsize_t max, hsize_t *n, int region)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", where, name);
@@ -184,8 +186,9 @@ static hid_t open_data(rctx *c, hid_t loc, const char *where, const char *name, 
     size_t nvals = 0;
     int shaped = s >= 0 && t >= 0 && H5Sget_simple_extent_ndims(s) == 1 &&
                  H5Sget_simple_extent_dims(s, n, NULL) == 1 && H5Tget_class(t) == cls;
-    int summed = dcpl >= 0 && H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &nvals,
-                                                   NULL, 0, NULL, NULL) >= 0;
+    int summed = region ? dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS && attr_there(c, d, path, "checksum") == 1
+                        : dcpl >= 0 && H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &nvals,
+                                                             NULL, 0, NULL, NULL) >= 0;
     size_t esize = t >= 0 ? H5Tget_size(t) : 0;
     int stored = shaped && esize && *n <= HSIZE_UNDEF / esize &&
                  H5Dget_storage_size(d) >= *n * esize;
@@ -206,6 +209,17 @@ static hid_t open_data(rctx *c, hid_t loc, const char *where, const char *name, 
         return -1;
     }
     return d;
+}
+
+static hid_t open_data(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls,
+                       hsize_t max, hsize_t *n)
+{
+    return open_checked(c, loc, where, name, cls, max, n, 0);
+}
+
+static hid_t open_region(rctx *c, hid_t loc, const char *where, const char *name, hsize_t *n)
+{
+    return open_checked(c, loc, where, name, H5T_INTEGER, HSIZE_UNDEF, n, 1);
 }
 
 /* Read all n elements of d as mtype (msize bytes each) into a new zeroed buffer *out
@@ -283,16 +297,19 @@ static int load_region(rctx *c, hid_t rg, const char *where, hsize_t i, sf_regio
     char path[256];
     snprintf(path, sizeof path, "%s/%s", where, reg->name);
     hsize_t n;
-    hid_t d = open_data(c, rg, where, reg->name, H5T_INTEGER, HSIZE_UNDEF, &n);
+    hid_t d = open_region(c, rg, where, reg->name, &n);
     if (d < 0)
         return -1;
     if (get_str(c, d, path, "type", reg->type, SF_NAME_MAX) < 0 ||
-        get_num(c, d, path, "count", H5T_NATIVE_UINT64, &reg->count) < 0) {
+        get_num(c, d, path, "count", H5T_NATIVE_UINT64, &reg->count) < 0 ||
+        get_num(c, d, path, "checksum", H5T_NATIVE_UINT64, &reg->checksum) < 0) {
         H5Dclose(d);
         return -1;
     }
     if (read_all(c, d, path, H5T_NATIVE_UINT8, 1, n, (void **)data) < 0)
         return -1;
+    if (sf_sum_bytes(*data, n) != reg->checksum)
+        return fail(c, "checksum error in %s (file corrupt)", path);
     reg->bytes = n;
     reg->data = *data;
     return 0;

@@ -354,6 +354,75 @@ static void test_part_then_rename(void)
     CU_ASSERT(!exists(part) && !exists(path));
 }
 
+/* A region placed by the writer and filled by someone else (a rank's own pwrite): the
+ * bytes land at the offset given, the checksum comes afterwards; a commit before it is
+ * refused, a wrong checksum is caught by the reader. */
+static int fill_placed(const char *part, uint64_t off, const uint8_t *p, size_t n)
+{
+    int fd = open(part, O_WRONLY);
+    int ok = fd >= 0 && pwrite(fd, p, n, (off_t)off) == (ssize_t)n && fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+static void write_placed(const char *name, int give_sum, uint64_t sum_delta, char *path, size_t len)
+{
+    char err[512] = "";
+    fixture_init();
+    path_of(path, len, name);
+    sf_writer *w = sf_create(path, &fx.job, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    sf_region regs[2];
+    memcpy(regs, fx.regions[1], sizeof regs);
+    regs[1].data = NULL; /* "pattern": placed, written below */
+    sf_rank r1 = fx.ranks[1];
+    r1.regions = regs;
+    uint64_t offs[2] = {0, 0};
+    for (int r = 0; r < N; r++)
+        CU_ASSERT_EQUAL_FATAL(r == 1 ? sf_place_rank(w, &r1, offs, err, sizeof err)
+                                     : sf_write_rank(w, &fx.ranks[r], err, sizeof err), 0);
+    CU_ASSERT_EQUAL(offs[0], UINT64_MAX); /* written here, from its data */
+    CU_ASSERT(offs[1] != UINT64_MAX && offs[1] > 0);
+    CU_ASSERT_FATAL(fill_placed(sf_part_path(w), offs[1], fx.pattern, sizeof fx.pattern));
+    if (!give_sum) {
+        CU_ASSERT_EQUAL(sf_commit(w, fx.initiators, 2, 1.0, err, sizeof err), -1);
+        CU_ASSERT(has(err, "rank 1: the bytes of region 'pattern' were never written"));
+        CU_ASSERT(!exists(path));
+        return;
+    }
+    CU_ASSERT_EQUAL(sf_region_done(w, 1, 0, 1, err, sizeof err), -1); /* not a placed one */
+    CU_ASSERT_EQUAL(sf_region_done(w, 1, 1, sf_sum_bytes(fx.pattern, sizeof fx.pattern) + sum_delta, err,
+                                   sizeof err), 0);
+    CU_ASSERT_EQUAL(sf_commit(w, fx.initiators, 2, 1.0, err, sizeof err), 0);
+}
+
+static void test_placed_region(void)
+{
+    char path[4200], err[512] = "";
+    write_placed("placed.h5", 1, 0, path, sizeof path);
+    sf_file *f = sf_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    const sf_rank *r = sf_get_rank(f, 1, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL_FATAL(r->nregions, 2);
+    CU_ASSERT_STRING_EQUAL(r->regions[1].name, "pattern");
+    CU_ASSERT_EQUAL_FATAL(r->regions[1].bytes, sizeof fx.pattern);
+    CU_ASSERT(memcmp(r->regions[1].data, fx.pattern, sizeof fx.pattern) == 0);
+    CU_ASSERT_EQUAL(r->regions[1].checksum, sf_sum_bytes(fx.pattern, sizeof fx.pattern));
+    CU_ASSERT_EQUAL(sf_check(f, NULL), 0);
+    sf_close(f);
+
+    write_placed("placed_nosum.h5", 0, 0, path, sizeof path);
+
+    write_placed("placed_badsum.h5", 1, 1, path, sizeof path);
+    f = sf_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_PTR_NULL(sf_get_rank(f, 1, err, sizeof err));
+    CU_ASSERT(has(err, "checksum error in /ranks/1/regions/pattern (file corrupt)"));
+    sf_close(f);
+}
+
 static void test_writer_refusals(void)
 {
     char path[4200], part[4300], err[512] = "";
@@ -510,7 +579,7 @@ static void test_refuse_version(void)
     fixture_init();
     write_fixture(path, sizeof path, "version.h5");
     set_root_int(path, "format_version", 7);
-    assert_refused(path, "format version 7, this reader understands 1");
+    assert_refused(path, "format version 7, this reader understands 2");
 }
 
 /* nranks says 4 but the file holds 3 rank groups: a file of another job size. */
@@ -734,6 +803,7 @@ int main(void)
         {"writer", "round trip of a 3-rank snapshot", test_round_trip},
         {"writer", "empty rank, no initiator, no conservation", test_empty_rank},
         {"writer", ".part before commit, final name after", test_part_then_rename},
+        {"writer", "a region placed, written by another, checksummed", test_placed_region},
         {"writer", "refuses bad ranks and incomplete commits", test_writer_refusals},
         {"reader", "refuses an incomplete file", test_refuse_incomplete},
         {"reader", "refuses what a killed writer left", test_refuse_killed_writer},
