@@ -36,7 +36,7 @@
 typedef struct saved_region {
     char name[SF_NAME_MAX], type[SF_NAME_MAX];
     uint64_t bytes;
-    uint8_t *data;
+    const uint8_t *data;
 } saved_region;
 static saved_region *saved;
 static uint32_t nsaved;
@@ -85,10 +85,13 @@ static int suitable(sf_file *f, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* The check of everything but the regions' bytes, which the rank reads (and checks)
+ * afterwards, once, in its own process (load_everywhere). */
 static int try_file(const char *path, char *err, size_t errlen)
 {
     sf_file *f = sf_open(path, err, errlen);
     if (!f) return -1;
+    sf_skip_region_data(f);
     int rc = suitable(f, path, err, errlen);
     sf_close(f);
     return rc;
@@ -159,12 +162,28 @@ static int agree(int bad, const char *why, char *err, size_t errlen)
     return -1;
 }
 
-/* Collective: every rank checks its own part of path, in parallel. */
-static int check_everywhere(const char *path, char *err, size_t errlen)
+/* The file agreed on, and this rank's part of it, regions read and checked. */
+static sf_file *rfile;
+static const sf_rank *rpart;
+
+/* Collective: every rank checks its own part of path, in parallel; where all passed,
+ * reads it (the regions' bytes, checked against their checksums, are read here only,
+ * once: they are what restore() puts back). On failure anywhere nothing is kept. */
+static int load_everywhere(const char *path, char *err, size_t errlen)
 {
     char why[WHY] = "";
+    double t0 = snap_now();
     int bad = try_file_isolated(path, why, sizeof why) != 0;
-    return agree(bad, why, err, errlen);
+    if (agree(bad, why, err, errlen)) return -1;
+    double t1 = snap_now();
+    rfile = sf_open(path, why, sizeof why);
+    rpart = rfile ? sf_get_rank(rfile, snap_g.rank, why, sizeof why) : NULL;
+    snap_log(SNAP_LOG_DEBUG, "restart: %s checked in %.1f ms, this rank's part read in %.1f ms", path,
+             1e3 * (t1 - t0), 1e3 * (snap_now() - t1));
+    if (!agree(!rpart, why, err, errlen)) return 0;
+    sf_close(rfile);
+    rfile = NULL, rpart = NULL;
+    return -1;
 }
 
 /* Collective: the newest snapshot of MPISNAP_DIR that every rank can restart from, into
@@ -196,7 +215,7 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
         char why[600];
         if (snap_g.rank == 0) snprintf(path, len, "%.3800s/%.255s", snap_g.cfg.dir, names[i]);
         PMPI_Bcast(path, (int)len, MPI_CHAR, 0, snap_g.coll);
-        found = check_everywhere(path, why, sizeof why);
+        found = load_everywhere(path, why, sizeof why);
         if (found && snap_g.rank == 0)
             snap_log(SNAP_LOG_WARN, "latest: skipping %s", why + (strncmp(why, "mpisnap: ", 9) ? 0 : 9));
     }
@@ -216,7 +235,7 @@ static void choose(char *path, size_t len)
         bad = find_latest(path, len, err, sizeof err);
     } else {
         snprintf(path, len, "%s", snap_g.cfg.restart);
-        bad = check_everywhere(path, err, sizeof err);
+        bad = load_everywhere(path, err, sizeof err);
     }
     if (bad) {
         if (snap_g.rank == 0) fprintf(stderr, "%s\n", err);
@@ -272,12 +291,11 @@ static void load_part(const sf_rank *r, uint64_t id)
     }
     saved = snap_xcalloc(r->nregions, sizeof *saved);
     nsaved = r->nregions;
-    for (uint32_t i = 0; i < r->nregions; i++) {
+    for (uint32_t i = 0; i < r->nregions; i++) { /* the bytes stay in rfile until restored */
         memcpy(saved[i].name, r->regions[i].name, SF_NAME_MAX);
         memcpy(saved[i].type, r->regions[i].type, SF_NAME_MAX);
         saved[i].bytes = r->regions[i].bytes;
-        saved[i].data = snap_xmalloc(r->regions[i].bytes);
-        memcpy(saved[i].data, r->regions[i].data, r->regions[i].bytes);
+        saved[i].data = r->regions[i].data;
     }
     snap_g.rec_epoch = snap_g.done_epoch = snap_g.sp_go = (uint32_t)id;
     snap_g.restarted = 1;
@@ -286,23 +304,13 @@ static void load_part(const sf_rank *r, uint64_t id)
 void snap_restart_load(void)
 {
     if (!snap_g.cfg.restart[0]) return;
-    char path[4096] = "", err[700];
+    char path[4096] = "";
     choose(path, sizeof path);
-    sf_file *f = sf_open(path, err, sizeof err);
-    const sf_rank *r = f ? sf_get_rank(f, snap_g.rank, err, sizeof err) : NULL;
-    int bad = !r, any = 0;
-    PMPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, snap_g.coll);
-    if (any) {
-        if (bad) fprintf(stderr, "%s\n", err);
-        PMPI_Finalize();
-        exit(2);
-    }
-    uint64_t id = sf_job_info(f)->id;
-    load_part(r, id);
+    uint64_t id = sf_job_info(rfile)->id;
+    load_part(rpart, id);
     if (snap_g.rank == 0)
         snap_log(SNAP_LOG_INFO, "restarting from %s (snapshot %llu); regions are restored at the first safe point",
                  path, (unsigned long long)id);
-    sf_close(f);
 }
 
 static int restore(char *err, size_t errlen);
@@ -310,7 +318,9 @@ static int restore(char *err, size_t errlen);
 void snap_restart_restore(void)
 {
     char why[WHY] = "", err[WHY] = "";
+    double t0 = snap_now();
     int bad = restore(why, sizeof why);
+    snap_log(SNAP_LOG_DEBUG, "restart: regions restored in %.1f ms", 1e3 * (snap_now() - t0));
     if (agree(bad, why, err, sizeof err)) { /* no partial restore: every rank stops */
         if (snap_g.rank == 0) fprintf(stderr, "%s\n", err);
         PMPI_Finalize();
@@ -345,10 +355,9 @@ static int restore(char *err, size_t errlen)
                  "does not have", snap_g.rank, extra);
         return 1;
     }
-    for (uint32_t i = 0; i < nsaved; i++) {
-        record_restore(saved[i].name, saved[i].data, saved[i].bytes);
-        free(saved[i].data);
-    }
+    for (uint32_t i = 0; i < nsaved; i++) record_restore(saved[i].name, saved[i].data, saved[i].bytes);
+    sf_close(rfile);
+    rfile = NULL, rpart = NULL;
     free(saved);
     saved = NULL;
     nsaved = 0;

@@ -131,6 +131,11 @@ int sf_commit(sf_writer *w, const int32_t *initiators, uint32_t ninitiators, dou
 /* Abandon: close and remove the .part file. Frees w. */
 void sf_abort(sf_writer *w);
 
+/* A buffer for region bytes: page-aligned, in huge pages when large (NULL when out of
+ * memory); free it with sf_big_free (NULL: nothing). */
+void *sf_big_alloc(size_t n);
+void sf_big_free(void *p);
+
 /* The checksum of a region's bytes (XXH3-64, seed 0: what `xxhsum -H3` prints), at
  * once or as the bytes go by (new, add..., end; end frees the state; new returns NULL
  * when out of memory). */
@@ -153,6 +158,10 @@ const int32_t *sf_initiators(const sf_file *f, uint32_t *n);
 /* Rank r's part (0 <= r < nranks); valid until sf_close. All pointers inside are owned
  * by f. NULL with a reason in err if that group is missing or fails its checksum. */
 const sf_rank *sf_get_rank(sf_file *f, int32_t r, char *err, size_t errlen);
+/* From now on sf_get_rank leaves the regions' bytes unread (data NULL; name, type,
+ * count, bytes and the stored checksum are there): everything else of a part can be
+ * checked without reading its state. */
+void sf_skip_region_data(sf_file *f);
 
 /* Checks `mpisnap-inspect check` runs, usable from unit tests. Each returns the number
  * of problems found and prints one line per problem to `out` (may be NULL). */

@@ -142,8 +142,12 @@ static void setup(void)
 SNAP_API int MPI_Init(int *argc, char ***argv)
 {
     load_config_or_exit();
+    double t0 = snap_now();
     int rc = PMPI_Init(argc, argv);
+    double t1 = snap_now();
     if (rc == MPI_SUCCESS) setup();
+    if (rc == MPI_SUCCESS)
+        snap_log(SNAP_LOG_DEBUG, "MPI_Init: %.1f ms in MPI, %.1f ms in mpisnap", 1e3 * (t1 - t0), 1e3 * (snap_now() - t1));
     return rc;
 }
 
