@@ -23,11 +23,13 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <mpisnap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define COLLECTOR 0
 #define INLINE_MAX ((uint64_t)4 << 20) /* regions up to this much in all travel in the part */
@@ -191,7 +193,9 @@ typedef struct collector {
     int got, failed;
     int owed;              /* placed parts whose TAG_WROTE has not come */
     uint64_t **offs;       /* per rank: where its placed regions go (NULL when none) */
+    uint64_t **sizes;      /* per rank: their sizes */
     uint32_t *nregs;       /* per rank: its regions */
+    uint64_t token;        /* written into the file where ranks check it (dump.h) */
     int32_t *initiators;
     uint32_t ninitiators;
     double t_first;
@@ -221,17 +225,26 @@ typedef struct out {
 typedef struct place_msg {
     uint32_t epoch, n;
     int32_t go;            /* 0: write nothing (the snapshot is over, or its file failed) */
+    uint64_t token, probe; /* the file's proof of identity (dump.h) */
     char path[4200];
 } place_msg;                /* + offs[n] */
 typedef struct wrote_msg {
     uint32_t epoch, n;
     int32_t sent;          /* 1: the bytes could not be written here and follow as TAG_DATA */
-    char why[200];
+    char why[300];
 } wrote_msg;                /* + sums[n], bytes[n] */
 
 #define PIECE ((uint64_t)1 << 30) /* the largest message of region bytes */
 static out *outs;
-int collect_nouts; /* outs not yet gone: the engine keeps polling while there are */
+/* The collector's PLACE answers in flight (buffers kept until complete). */
+typedef struct place_send {
+    MPI_Request req;
+    place_msg *m;
+    struct place_send *next;
+} place_send;
+static place_send *places;
+int collect_pending; /* outs and PLACE sends not yet complete: the engine keeps polling */
+static char abs_dir[4096]; /* MPISNAP_DIR made absolute: ranks in other directories find the file */
 
 static void add_req(out *o, MPI_Request r)
 {
@@ -266,7 +279,20 @@ static void mkdirs(const char *dir)
 
 void collect_init(void)
 {
-    if (snap_g.rank == COLLECTOR) mkdirs(snap_g.cfg.dir);
+    if (snap_g.rank != COLLECTOR) return;
+    mkdirs(snap_g.cfg.dir);
+    char *r = realpath(snap_g.cfg.dir, NULL);
+    snprintf(abs_dir, sizeof abs_dir, "%s", r ? r : snap_g.cfg.dir);
+    free(r);
+}
+
+static uint64_t random64(void)
+{
+    uint64_t v = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&v, sizeof v, 1, f) != 1) v = (uint64_t)getpid() << 32 ^ (uint64_t)(snap_now() * 1e9);
+    if (f) fclose(f);
+    return v | 1;
 }
 
 static void start_file(uint32_t epoch)
@@ -275,8 +301,10 @@ static void start_file(uint32_t epoch)
     col.epoch = epoch;
     col.initiators = snap_xcalloc((size_t)snap_g.nranks, sizeof(int32_t));
     col.offs = snap_xcalloc((size_t)snap_g.nranks, sizeof *col.offs);
+    col.sizes = snap_xcalloc((size_t)snap_g.nranks, sizeof *col.sizes);
     col.nregs = snap_xcalloc((size_t)snap_g.nranks, sizeof *col.nregs);
-    snprintf(col.path, sizeof col.path, "%s/snap-%06u.h5", snap_g.cfg.dir, epoch);
+    col.token = random64();
+    snprintf(col.path, sizeof col.path, "%s/snap-%06u.h5", abs_dir, epoch);
     sf_job job;
     memset(&job, 0, sizeof job);
     job.id = epoch;
@@ -296,8 +324,9 @@ static void start_file(uint32_t epoch)
 
 static void forget_file(void)
 {
-    for (int r = 0; col.offs && r < snap_g.nranks; r++) free(col.offs[r]);
+    for (int r = 0; col.offs && r < snap_g.nranks; r++) free(col.offs[r]), free(col.sizes[r]);
     free(col.offs);
+    free(col.sizes);
     free(col.nregs);
     free(col.initiators);
     memset(&col, 0, sizeof col);
@@ -372,6 +401,8 @@ static void take_part(const part *p, uint64_t **offs)
     col.got++;
     if (o && !col.failed) {
         col.offs[p->r.rank] = o, col.nregs[p->r.rank] = p->r.nregions;
+        col.sizes[p->r.rank] = snap_xcalloc(p->r.nregions ? p->r.nregions : 1, sizeof(uint64_t));
+        for (uint32_t i = 0; i < p->r.nregions; i++) col.sizes[p->r.rank][i] = p->r.regions[i].bytes;
         col.owed++;
         *offs = o;
     } else {
@@ -396,18 +427,36 @@ static void take_failed(uint32_t epoch, const char *why)
 
 static void place_out(out *o, const place_msg *pm, const uint64_t *offs);
 
-/* Tell rank src where its regions go (go = 0: write nothing). */
+/* Where rank src proves it opened the collector's file (dump.h): the token goes into the
+ * first 8 bytes of one of its placed regions, which it overwrites afterwards. */
+static uint64_t put_token(int src, uint32_t n, const uint64_t *offs)
+{
+    const uint64_t *sz = col.sizes[src];
+    uint32_t i = 0;
+    while (i < n && (offs[i] == UINT64_MAX || sz[i] < sizeof col.token)) i++;
+    if (i == n) return UINT64_MAX;
+    int fd = open(sf_part_path(col.w), O_WRONLY | O_CLOEXEC);
+    int ok = fd >= 0 && pwrite(fd, &col.token, sizeof col.token, (off_t)offs[i]) == (ssize_t)sizeof col.token;
+    if (fd >= 0 && close(fd) < 0) ok = 0;
+    return ok ? offs[i] : UINT64_MAX; /* without it the rank writes unchecked */
+}
+
+/* Tell rank src where its regions go (offs NULL: write nothing). */
 static void send_place(int src, uint32_t epoch, uint32_t n, const uint64_t *offs)
 {
     size_t len = sizeof(place_msg) + (size_t)n * sizeof(uint64_t);
-    place_msg *pm = snap_xcalloc(1, len);
-    pm->epoch = epoch, pm->n = n, pm->go = offs != NULL;
+    place_send *po = snap_xcalloc(1, sizeof *po);
+    place_msg *pm = po->m = snap_xcalloc(1, len);
+    pm->epoch = epoch, pm->n = n, pm->go = offs != NULL, pm->probe = UINT64_MAX;
     if (offs) {
         snprintf(pm->path, sizeof pm->path, "%s", sf_part_path(col.w));
         memcpy(pm + 1, offs, (size_t)n * sizeof(uint64_t));
+        pm->token = col.token, pm->probe = put_token(src, n, offs);
     }
-    PMPI_Send(pm, (int)len, MPI_BYTE, src, TAG_PLACE, snap_g.ctl); /* small: never blocks for long */
-    free(pm);
+    PMPI_Isend(pm, (int)len, MPI_BYTE, src, TAG_PLACE, snap_g.ctl, &po->req);
+    po->next = places;
+    places = po;
+    collect_pending++;
 }
 
 /* A part's blob arrived from rank src, or is the collector's own (src < 0, self its out). */
@@ -431,7 +480,7 @@ static void take_blob(const uint8_t *data, size_t len, int src, out *self)
     if (src >= 0) {
         send_place(src, epoch, offs ? n : 0, offs);
     } else {
-        place_msg pm = {epoch, offs ? n : 0, offs != NULL, ""};
+        place_msg pm = {epoch, offs ? n : 0, offs != NULL, 0, UINT64_MAX, ""};
         if (offs) snprintf(pm.path, sizeof pm.path, "%s", sf_part_path(col.w));
         place_out(self, &pm, offs);
     }
@@ -441,7 +490,11 @@ static void take_blob(const uint8_t *data, size_t len, int src, out *self)
  * their checksums go into the file. */
 static void take_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes)
 {
-    int mine = col.epoch == wm->epoch && col.offs && col.offs[src] && col.nregs[src] == wm->n;
+    int mine = col.epoch == wm->epoch && col.offs && col.offs[src];
+    if (mine && (col.nregs[src] != wm->n || memcmp(col.sizes[src], bytes, (size_t)wm->n * sizeof *bytes))) {
+        snap_log(SNAP_LOG_ERROR, "internal: snapshot %u: rank %d reports other regions than it placed", wm->epoch, src);
+        col.failed = 1;
+    }
     uint64_t *got_sums = NULL;
     if (wm->sent) { /* receive the bytes, and write them if they still belong anywhere */
         if (mine)
@@ -457,13 +510,13 @@ static void take_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const
                 PMPI_Recv(data[i] + off, (int)(bytes[i] - off < PIECE ? bytes[i] - off : PIECE), MPI_BYTE, src,
                           TAG_DATA, snap_g.ctl, MPI_STATUS_IGNORE);
         }
-        if (mine) {
+        if (mine && !col.failed) {
             snprintf(j.path, sizeof j.path, "%s", sf_part_path(col.w));
+            j.probe = UINT64_MAX;
             j.n = wm->n, j.data = data, j.bytes = bytes, j.offs = col.offs[src], j.sums = got_sums;
             dump_run(&j);
             if (j.err) {
-                snap_log(SNAP_LOG_ERROR, "snapshot %u: writing the regions of rank %d: %s: %s", wm->epoch, src, j.what,
-                         strerror(j.err));
+                snap_log(SNAP_LOG_ERROR, "snapshot %u: writing the regions of rank %d: %s", wm->epoch, src, j.why);
                 col.failed = 1;
             }
             sums = got_sums;
@@ -522,6 +575,7 @@ static void place_out(out *o, const place_msg *pm, const uint64_t *offs)
     o->t_write = snap_now();
     snprintf(j->path, sizeof j->path, "%s", pm->path);
     j->n = o->ndata, j->data = o->data, j->bytes = o->bytes, j->offs = o->offs, j->sums = o->sums;
+    j->token = pm->token, j->probe = pm->probe;
     o->phase = OUT_WRITE;
     dump_start(j);
 }
@@ -533,7 +587,7 @@ static void wrote_out(out *o)
     wrote_msg wm;
     memset(&wm, 0, sizeof wm);
     wm.epoch = o->epoch, wm.n = o->ndata, wm.sent = j->err != 0;
-    if (j->err) snprintf(wm.why, sizeof wm.why, "%s %s: %s", j->what, j->path, strerror(j->err));
+    if (j->err) snprintf(wm.why, sizeof wm.why, "%.*s", (int)sizeof wm.why - 1, j->why);
     else snap_log(SNAP_LOG_DEBUG, "snapshot %u: this rank's regions written in %.1f ms", o->epoch,
                   1e3 * (snap_now() - o->t_write));
     o->phase = OUT_SEND;
@@ -588,7 +642,7 @@ void collect_send_part(snap_cur *c)
     o->phase = direct ? OUT_PLACE : OUT_SEND;
     o->next = outs;
     outs = o;
-    collect_nouts++;
+    collect_pending++;
     if (snap_g.rank == COLLECTOR) {
         take_blob(o->b.p, o->b.len, -1, o);
         return;
@@ -634,27 +688,33 @@ void collect_poll(void)
         const uint64_t *sums = (const uint64_t *)(wm + 1);
         take_wrote(src, wm, sums, sums + wm->n);
     }
-    for (out *o = outs; o; o = o->next) { /* at most one part waits for its places */
-        if (o->phase != OUT_PLACE || snap_g.rank == COLLECTOR) continue;
-        uint8_t *b = take_msg(COLLECTOR, TAG_PLACE, &src, &n);
-        if (!b) break;
+    for (uint8_t *b; snap_g.rank != COLLECTOR && (b = take_msg(COLLECTOR, TAG_PLACE, &src, &n)); free(b)) {
         const place_msg *pm = (const place_msg *)b;
-        if (n >= sizeof *pm && (n - sizeof *pm) / sizeof(uint64_t) >= pm->n &&
-            n == sizeof *pm + (size_t)pm->n * sizeof(uint64_t) && pm->epoch == o->epoch) {
-            place_out(o, pm, (const uint64_t *)(pm + 1));
-        } else {
-            snap_log(SNAP_LOG_ERROR, "internal: a malformed place message for snapshot %u", o->epoch);
-            drop_data(o);
-            o->phase = OUT_SEND;
-        }
-        free(b);
-        break;
+        out *o = outs;
+        int ok = n >= sizeof *pm && (n - sizeof *pm) / sizeof(uint64_t) >= pm->n &&
+                 n == sizeof *pm + (size_t)pm->n * sizeof(uint64_t);
+        while (ok && o && !(o->phase == OUT_PLACE && o->epoch == pm->epoch)) o = o->next;
+        if (ok && o) place_out(o, pm, (const uint64_t *)(pm + 1));
+        else snap_log(SNAP_LOG_ERROR, "internal: a place message%s answers no part of this rank", ok ? "" : " (malformed)");
     }
 }
 
 /* Outs move on: a finished write is reported; sends complete; then the out goes. */
 void collect_reap(void)
 {
+    for (place_send **p = &places; *p;) {
+        int flag = 0;
+        PMPI_Test(&(*p)->req, &flag, MPI_STATUS_IGNORE);
+        if (!flag) {
+            p = &(*p)->next;
+            continue;
+        }
+        place_send *po = *p;
+        *p = po->next;
+        free(po->m);
+        free(po);
+        collect_pending--;
+    }
     for (out **p = &outs; *p;) {
         out *o = *p;
         if (o->phase == OUT_WRITE && dump_done(&o->job)) wrote_out(o);
@@ -666,6 +726,6 @@ void collect_reap(void)
         }
         *p = o->next;
         free_out(o);
-        collect_nouts--;
+        collect_pending--;
     }
 }

@@ -33,7 +33,7 @@ enum { SLAB = 32 << 20 };
 static int failed(dump_job *j, const char *what, int e)
 {
     j->err = e ? e : EIO;
-    snprintf(j->what, sizeof j->what, "%s", what);
+    snprintf(j->why, sizeof j->why, "%.20s %.200s: %.60s", what, j->path, strerror(j->err));
     return -1;
 }
 
@@ -77,27 +77,48 @@ static int write_region(dump_job *j, int fd, int *dfd, uint32_t i)
     /* the whole blocks may go direct, when buffer and offset are aligned */
     uint64_t whole = off % BLOCK == 0 && (uintptr_t)data % BLOCK == 0 ? bytes / BLOCK * BLOCK : 0;
     int rc = 0;
-    for (uint64_t pos = 0; rc == 0 && pos < bytes; pos += SLAB) {
+    for (uint64_t pos = 0; rc == 0 && pos < bytes;) {
         uint64_t k = bytes - pos < SLAB ? bytes - pos : SLAB;
+        if (pos < whole && pos + k > whole) k = whole - pos; /* the blocks, then the partial last one */
         sf_sum_add(s, data + pos, k);
         int done = 0;
         if (*dfd >= 0 && pos + k <= whole) done = write_direct(j, dfd, data + pos, k, off + pos);
         if (done < 0) rc = -1;
-        if (done) continue;
-        rc = write_all(j, fd, data + pos, k, off + pos);
+        if (!done && rc == 0) {
+            rc = write_all(j, fd, data + pos, k, off + pos);
 #ifdef SYNC_FILE_RANGE_WRITE
-        if (rc == 0) sync_file_range(fd, (off_t)(off + pos), (off_t)k, SYNC_FILE_RANGE_WRITE);
+            if (rc == 0) sync_file_range(fd, (off_t)(off + pos), (off_t)k, SYNC_FILE_RANGE_WRITE);
 #endif
+        }
+        pos += k;
     }
     j->sums[i] = sf_sum_end(s);
     return rc;
 }
 
+/* Is the file open on fd the collector's? */
+static int is_theirs(dump_job *j, int fd)
+{
+    uint64_t v = 0;
+    if (j->probe == UINT64_MAX) return 1;
+    ssize_t k;
+    while ((k = pread(fd, &v, sizeof v, (off_t)j->probe)) < 0 && errno == EINTR) {}
+    if (k == (ssize_t)sizeof v && v == j->token) return 1;
+    j->err = EXDEV;
+    snprintf(j->why, sizeof j->why, "%.150s on this node is not the file the collector created (a file of that "
+             "name from another job, or another file system)", j->path);
+    return 0;
+}
+
 void dump_run(dump_job *j)
 {
-    int fd = open(j->path, O_WRONLY | O_CLOEXEC);
+    int fd = open(j->path, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         failed(j, "open", errno);
+        return;
+    }
+    if (!is_theirs(j, fd)) {
+        close(fd);
         return;
     }
 #ifdef O_DIRECT
@@ -125,7 +146,7 @@ static void *dump_main(void *arg)
 void dump_start(dump_job *j)
 {
     j->err = 0;
-    j->what[0] = 0;
+    j->why[0] = 0;
     j->done = 0;
     /* the thread takes no signal: they are the application's (and SIGUSR1 the trigger) */
     sigset_t all, old;

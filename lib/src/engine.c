@@ -406,7 +406,7 @@ void snap_progress(void)
 
 void snap_poll_slow(void)
 {
-    if (snap_g.attention | snap_g.active | snap_g.busy | collect_nouts) snap_progress();
+    if (snap_g.attention | snap_g.active | snap_g.busy | collect_pending) snap_progress();
     else { /* every 64th call: a cheap look for control traffic. The pre-posted
             * receive matches control messages as they arrive, so look at it (a probe
             * would never see them); the collector also looks for parts and reports. */
@@ -490,7 +490,8 @@ static void wake_fini(void)
 static int idle(void)
 {
     return can_block_mpi &&
-           !(snap_g.attention | snap_g.active | snap_g.busy | snap_g.in_lib | nouts | ctl_ready | wire_norphans) &&
+           !(snap_g.attention | snap_g.active | snap_g.busy | snap_g.in_lib | nouts | ctl_ready | wire_norphans |
+             collect_pending) &&
            !snap_g.sp_pending && !want_trigger && snap_g.rec_epoch == snap_g.done_epoch &&
            ctl_req != MPI_REQUEST_NULL && !snap_g.proto->busy();
 }
@@ -554,7 +555,7 @@ void snap_quiesce(void)
          * complete, one waiting for a safe point, a protocol operation in flight */
         /* a restarted run's trigger before its restore waits for it (see snap_progress) */
         int pending[2] = {(want_trigger != NULL && snap_g.restarted != 1) || snap_g.sp_pending != 0 ||
-                              snap_g.proto->busy(),
+                              snap_g.proto->busy() || collect_pending,
                           (int)(snap_g.rec_epoch - snap_g.done_epoch)};
         int any[2];
         MPI_Request r;

@@ -54,7 +54,7 @@ void collect_init(void);
 void collect_send_part(snap_cur *c);   /* this rank's part is final: ship it */
 void collect_poll(void);               /* receive parts (collector), places and reports */
 void collect_reap(void);               /* move parts on their way */
-extern int collect_nouts;              /* parts on their way from this rank */
+extern int collect_pending;            /* parts (and answers) on their way from this rank */
 void collect_abandon(uint32_t epoch);  /* collector: drop the file of an abandoned snapshot */
 extern char collect_conserve_region[SF_NAME_MAX];
 extern int64_t collect_conserve_total;

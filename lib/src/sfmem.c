@@ -10,6 +10,7 @@
 
 #include "snapfile.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -28,6 +29,7 @@ void *sf_big_alloc(size_t n)
     uint8_t *base = NULL, *p;
     size_t len;
     int mapped = n >= BIG_MAPPED_FROM;
+    if (n > SIZE_MAX - 2 * (size_t)BIG_HUGE) return NULL;
     if (mapped) { /* room to align to a huge page, with the header in front */
         len = n + 2 * (size_t)BIG_HUGE;
         base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

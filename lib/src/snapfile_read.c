@@ -56,6 +56,7 @@ typedef struct rctx {
     size_t errlen;
     sfi_quiet q;
     int skip_region_data;
+    uint64_t region_budget; /* bytes the rank's regions may still claim: the file's size */
 } rctx;
 
 static int fail(rctx *c, const char *fmt, ...)
@@ -188,7 +189,8 @@ static hid_t open_checked(rctx *c, hid_t loc, const char *where, const char *nam
     unsigned flags = 0;
     size_t nvals = 0;
     int shaped = s >= 0 && t >= 0 && H5Sget_simple_extent_ndims(s) == 1 &&
-                 H5Sget_simple_extent_dims(s, n, NULL) == 1 && H5Tget_class(t) == cls;
+                 H5Sget_simple_extent_dims(s, n, NULL) == 1 && H5Tget_class(t) == cls &&
+                 (!region || H5Tget_size(t) == 1);
     int summed = region ? dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS && attr_there(c, d, path, "checksum") == 1
                         : dcpl >= 0 && H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &nvals,
                                                              NULL, 0, NULL, NULL) >= 0;
@@ -283,15 +285,25 @@ static uint64_t read_direct(const char *path, haddr_t at, uint8_t *buf, uint64_t
 static int read_region(rctx *c, hid_t d, const char *path, hsize_t n, uint8_t **out)
 {
     int rc = 0;
-    struct stat st;
     *out = NULL;
-    if (n > SIZE_MAX - SF_ALIGN)
-        rc = fail(c, "%s is too large for memory", path);
-    else if (stat(c->path, &st) == 0 && n > (hsize_t)st.st_size) /* the buffer is populated at once */
+    /* the buffers are populated at once: a part's regions, however many, may not claim
+     * more memory than the file's size */
+    if (n > c->region_budget)
         rc = fail(c, "%s claims %llu bytes, more than the file holds (file corrupt)", path, (unsigned long long)n);
     else if (!(*out = sf_big_alloc(n ? (size_t)n : 1)))
         rc = fail(c, "out of memory reading %s", path);
-    hsize_t done = rc == 0 ? read_direct(c->path, H5Dget_offset(d), *out, n) : 0;
+    c->region_budget -= rc == 0 ? n : 0;
+    haddr_t at = H5Dget_offset(d);
+    hid_t fid = at != HADDR_UNDEF ? H5Iget_file_id(d) : -1;
+    hid_t fcpl = fid >= 0 ? H5Fget_create_plist(fid) : -1;
+    hsize_t ub = 0; /* a user block (h5jam) comes before HDF5's addresses */
+    if (fcpl < 0 || H5Pget_userblock(fcpl, &ub) < 0)
+        at = HADDR_UNDEF;
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (fid >= 0)
+        H5Fclose(fid);
+    hsize_t done = rc == 0 ? read_direct(c->path, at == HADDR_UNDEF ? at : at + ub, *out, n) : 0;
     if (rc == 0 && done < n) { /* the rest through HDF5 */
         hsize_t rest = n - done;
         hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &rest, NULL);
@@ -402,6 +414,8 @@ static int load_regions(rctx *c, hid_t g, const char *where, struct rank_data *r
         return rc;
     }
     int rc = 0;
+    struct stat st;
+    c->region_budget = stat(c->path, &st) == 0 ? (uint64_t)st.st_size : 0;
     if (gi.nlinks > UINT32_MAX)
         rc = fail(c, "%s has too many entries", path);
     else if (!(rd->regions = calloc(gi.nlinks ? gi.nlinks : 1, sizeof *rd->regions)) ||
@@ -768,7 +782,7 @@ static int find_ranks(rctx *c, sf_file *f)
 
 sf_file *sf_open(const char *path, char *err, size_t errlen)
 {
-    rctx c = {path, err, errlen, {0}, 0};
+    rctx c = {path, err, errlen, {0}, 0, 0};
     sf_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
         free(f);
@@ -826,7 +840,7 @@ void sf_skip_region_data(sf_file *f)
 
 const sf_rank *sf_get_rank(sf_file *f, int32_t r, char *err, size_t errlen)
 {
-    rctx c = {f->path, err, errlen, {0}, f->skip_region_data};
+    rctx c = {f->path, err, errlen, {0}, f->skip_region_data, 0};
     if (r < 0 || r >= f->job.nranks) {
         fail(&c, "rank %d out of range 0..%d", r, f->job.nranks - 1);
         return NULL;

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # restart_direct.sh INSPECT JACOBI WORKDIR -- MPIEXEC NPFLAG
 # Regions large enough that each rank writes its own straight into the snapshot file
-# (over 4 MiB per rank, collect.c), both ways a rank can get its bytes there:
-#  - directly (the rank opens the collector's .part file): every snapshot is consistent,
-#    ranks other than the collector report writing their regions, and a restart from
-#    the newest snapshot after a crash gives the uninterrupted run's checksum, bit for bit;
-#  - through the collector, when a rank cannot open the file: here the ranks run in
-#    another working directory than the collector (mpirun -wdir) and MPISNAP_DIR is
-#    relative, so the path the collector gives them does not exist for them. They say so
-#    and send their bytes instead; the snapshots are as good, the restart as exact.
+# (over 4 MiB per rank, collect.c), every way a rank can get its bytes there:
+#  - directly: every snapshot is consistent, ranks other than the collector report
+#    writing their regions, and a restart from the newest snapshot after a crash gives
+#    the uninterrupted run's checksum, bit for bit;
+#  - directly from another working directory with a relative MPISNAP_DIR (mpirun -wdir):
+#    the collector hands out absolute paths;
+#  - through the collector, when a rank's node has no such file (ranks 1-3 run in a
+#    mount namespace where MPISNAP_DIR is an empty directory: a node-local directory),
+#    and when its node has a stale file of that name (left by another job there): the
+#    rank says why and sends its bytes; the snapshots are as good, the restart as exact.
 set -u
 inspect=$1 jacobi=$2 work=$3; shift 4
 mpiexec=$1 npflag=$2
@@ -46,16 +48,43 @@ MPISNAP_DIR=$d MPISNAP_RESTART=latest "$mpiexec" "$npflag" 4 "$jacobi" "${args[@
 [ "$(checksum "$d.2.out")" = "$want" ] || fail "restarted $(checksum "$d.2.out"), uninterrupted $want"
 echo "written by the ranks, restarted after a crash: $want"
 
-# through the collector: rank 0 in a/, ranks 1-3 in b/, MPISNAP_DIR relative
+# another working directory: rank 0 in a/, ranks 1-3 in b/, MPISNAP_DIR relative
 mpmd() { # extra args for every rank
   MPISNAP_DIR=snaps MPISNAP_LOG=debug "$mpiexec" "$npflag" 1 -wdir "$work/a" "$jacobi" "${args[@]}" "$@" : \
     "$npflag" 3 -wdir "$work/b" "$jacobi" "${args[@]}" "$@"
 }
-mpmd --crash-at 65 >"$work/sent.1.out" 2>&1 && fail "the run meant to crash did not (ranks in other directories)"
-check_all "$work/a/snaps" "sent to the collector"
-grep -q "sending the regions to the collector instead" "$work/sent.1.out" || fail "no rank said it sent its regions"
-grep -q "the collector does" "$work/sent.1.out" || fail "the collector did not say it wrote a rank's regions"
-newest=$(ls "$work/a/snaps"/snap-*.h5 | tail -n 1)
-MPISNAP_RESTART=$newest mpmd >"$work/sent.2.out" 2>&1 || { tail "$work/sent.2.out"; fail "restart failed"; }
-[ "$(checksum "$work/sent.2.out")" = "$want" ] || fail "restarted $(checksum "$work/sent.2.out"), uninterrupted $want"
-echo "sent to the collector, restarted from $(basename "$newest"): $want"
+restart_newest() { # dir what
+  local newest
+  newest=$(ls "$1"/snap-*.h5 | tail -n 1)
+  MPISNAP_DIR=$1 MPISNAP_RESTART=$newest "$mpiexec" "$npflag" 4 "$jacobi" "${args[@]}" >"$1.restart.out" 2>&1 ||
+    { tail "$1.restart.out"; fail "$2: restart failed"; }
+  [ "$(checksum "$1.restart.out")" = "$want" ] || fail "$2: restarted $(checksum "$1.restart.out"), uninterrupted $want"
+  echo "$2, restarted from $(basename "$newest"): $want"
+}
+mpmd --crash-at 65 >"$work/wdir.out" 2>&1 && fail "the run meant to crash did not (ranks in another directory)"
+check_all "$work/a/snaps" "ranks in another directory"
+grep -q "sending the regions to the collector" "$work/wdir.out" && fail "a rank in another directory fell back"
+restart_newest "$work/a/snaps" "ranks in another directory"
+
+# through the collector: the ranks' view of MPISNAP_DIR is an empty directory, then one
+# with stale files of the snapshots' names
+if ! unshare -m true 2>/dev/null; then
+  echo "SKIPPED: no mount namespaces here (unshare -m): the fallback through the collector is not tested"
+  exit 0
+fi
+for kind in empty stale; do
+  rm -rf "$work/a/snaps" "$work/$kind" && mkdir -p "$work/a/snaps" "$work/$kind"
+  if [ $kind = stale ]; then
+    for i in 1 2 3 4 5 6; do head -c 8388608 /dev/zero >"$work/$kind/snap-00000$i.h5.part"; done
+  fi
+  MPISNAP_DIR=snaps MPISNAP_LOG=debug "$mpiexec" "$npflag" 1 -wdir "$work/a" "$jacobi" "${args[@]}" --crash-at 65 : \
+    "$npflag" 3 -wdir "$work/b" unshare -m sh -c \
+    "mount --bind '$work/$kind' '$work/a/snaps' && exec \"\$0\" \"\$@\"" "$jacobi" "${args[@]}" --crash-at 65 \
+    >"$work/$kind.out" 2>&1 && fail "$kind: the run meant to crash did not"
+  check_all "$work/a/snaps" "$kind node-local directory"
+  grep -q "sending the regions to the collector instead" "$work/$kind.out" || fail "$kind: no rank said it sent its regions"
+  grep -q "the collector does" "$work/$kind.out" || fail "$kind: the collector did not say it wrote a rank's regions"
+  [ $kind = stale ] && { grep -q "is not the file the collector created" "$work/$kind.out" ||
+    fail "stale: the ranks did not notice the file was not the collector's"; }
+  restart_newest "$work/a/snaps" "$kind node-local directory, regions sent to the collector"
+done
