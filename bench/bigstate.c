@@ -1,8 +1,10 @@
 /*
  * bigstate.c - the cost of a restartable snapshot of large protected state, and of
  * restarting from it (bench/bigstate.sh compares both with dd on the same disk).
- *   bigstate MiB_PER_RANK   prints "init: <s>" (MPI_Init, the slowest rank's) and
- *                           "snapshot: <s>" (request to file complete), or, when
+ *   bigstate MiB_PER_RANK   prints "init: <s>" (MPI_Init, the slowest rank's),
+ *                           "snapshot: <s>" (request to file complete) and "pause: <s>"
+ *                           (the longest a rank stayed in a safe point: what the
+ *                           snapshot cost the application itself), or, when
  *                           restarted, "restart: <s>": the time spent restarting, in
  *                           MPI_Init (MPI's own start-up, then choosing and checking the
  *                           file and reading the rank's part) and in the first
@@ -38,13 +40,14 @@ int main(int argc, char **argv)
     char *state = malloc(bytes);
     memset(state, rank + 1, bytes);
     int it = 0;
-    double t0 = 0;
+    double t0 = 0, pause = 0;
     mpisnap_protect("state", state, (int)bytes, MPI_BYTE);
     mpisnap_protect("it", &it, 1, MPI_INT);
     /* an iterative loop: safe point, then a barrier standing for the work */
     for (; it < 8; it++) {
         double t_sp = now();
         mpisnap_safepoint();
+        if (now() - t_sp > pause) pause = now() - t_sp;
         if (mpisnap_restarted() && t0 == 0) {
             double t = t_init + (now() - t_sp), worst;
             MPI_Reduce(&t, &worst, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
@@ -63,6 +66,9 @@ int main(int argc, char **argv)
     }
     mpisnap_wait_all(); /* collective: the snapshot may still be completing */
     if (t0 > 0) printf("snapshot: %.3f\n", now() - t0);
+    double worst_pause;
+    MPI_Reduce(&pause, &worst_pause, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+    if (rank == 0 && !mpisnap_restarted()) printf("pause: %.3f\n", worst_pause);
     if (state[bytes - 1] != rank + 1) fprintf(stderr, "bigstate[%d]: state corrupted\n", rank);
     free(state);
     MPI_Finalize();

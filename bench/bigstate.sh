@@ -25,25 +25,27 @@ for r in $(seq "$rounds"); do
   t_ddd=$( { /usr/bin/time -f "%e" dd if=/dev/zero of="$dir/dd.bin" bs=1M count="$total" oflag=direct conv=fsync status=none; } 2>&1 )
   out=$(MPISNAP_DIR="$dir" MPISNAP_LOG=warn mpirun -np "$np" "$build/bin/bigstate" "$per")
   snap=$(echo "$out" | awk '/^snapshot:/ { print $2 }') init=$(echo "$out" | awk '/^init:/ { print $2 }')
+  pause=$(echo "$out" | awk '/^pause:/ { print $2 }')
   drop "$dir/dd.bin" "$dir"/snap-*.h5
   t_rd=$( { /usr/bin/time -f "%e" dd if="$dir/dd.bin" of=/dev/null bs=1M status=none; } 2>&1 )
   t_rdd=$( { /usr/bin/time -f "%e" dd if="$dir/dd.bin" of=/dev/null bs=32M iflag=direct status=none; } 2>&1 )
   drop "$dir/dd.bin" "$dir"/snap-*.h5
   rest=$(MPISNAP_DIR="$dir" MPISNAP_LOG=warn MPISNAP_RESTART=latest mpirun -np "$np" "$build/bin/bigstate" "$per" |
     awk '/^restart:/ { print $2 }')
-  echo "round $r: dd write $t_dd s (direct $t_ddd s), snapshot $snap s, dd read $t_rd s (direct $t_rdd s), restart $rest s (MPI_Init of a fresh run $init s)"
-  rows+=("$t_dd $snap $t_rd $rest $t_ddd $init $t_rdd")
+  echo "round $r: dd write $t_dd s (direct $t_ddd s), snapshot $snap s (application paused $pause s), dd read $t_rd s (direct $t_rdd s), restart $rest s (MPI_Init of a fresh run $init s)"
+  rows+=("$t_dd $snap $t_rd $rest $t_ddd $init $t_rdd $pause")
 done
 rm -rf "$dir"
 printf '%s\n' "${rows[@]}" | python3 -c '
 import sys, statistics as st
 rows = [list(map(float, l.split())) for l in sys.stdin if l.strip()]
 mb = int(sys.argv[1])
-dd, s, rd, r, ddd, ini, rdd = (st.median(c) for c in zip(*rows))
+dd, s, rd, r, ddd, ini, rdd, pause = (st.median(c) for c in zip(*rows))
 net = st.median(row[3] - row[5] for row in rows)  # restart minus the MPI_Init of a fresh run
 print(f"{mb} MiB of protected state over the ranks, medians of {len(rows)} alternated rounds")
 print(f"  write: dd conv=fsync {dd:.2f} s ({mb/dd:.0f} MiB/s)   snapshot {s:.2f} s ({mb/s:.0f} MiB/s)   snapshot/dd bandwidth {100*dd/s:.0f}%")
 print(f"         (dd oflag=direct conv=fsync {ddd:.2f} s ({mb/ddd:.0f} MiB/s): snapshot/dd-direct bandwidth {100*ddd/s:.0f}%)")
+print(f"         (the application itself paused {pause:.2f} s, the longest a rank stayed in a safe point)")
 print(f"  read:  dd            {rd:.2f} s ({mb/rd:.0f} MiB/s)   restart  {net:.2f} s ({mb/net:.0f} MiB/s)   restart/dd bandwidth {100*rd/net:.0f}%")
 print(f"         (dd iflag=direct {rdd:.2f} s ({mb/rdd:.0f} MiB/s): restart/dd-direct bandwidth {100*rdd/net:.0f}%)")
 print(f"         (restart counted from the start of MPI_Init: {r:.2f} s, of which a fresh run spends {ini:.2f} s in MPI_Init)")
