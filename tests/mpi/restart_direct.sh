@@ -48,6 +48,21 @@ MPISNAP_DIR=$d MPISNAP_RESTART=latest "$mpiexec" "$npflag" 4 "$jacobi" "${args[@
 [ "$(checksum "$d.2.out")" = "$want" ] || fail "restarted $(checksum "$d.2.out"), uninterrupted $want"
 echo "written by the ranks, restarted after a crash: $want"
 
+# back to back: the interval trigger (every 20 ms) and rank 0's requests, with several
+# initiators at once (SIGUSR1 to two ranks): every snapshot consistent, the result
+# unchanged, and no answer of the collector goes to the wrong snapshot
+d=$work/busy
+MPISNAP_DIR=$d MPISNAP_INTERVAL=0.02 "$mpiexec" "$npflag" 4 "$jacobi" --n 1600 --iters 300 --snapshot-every 7 \
+  >"$d.out" 2>&1 & pid=$!
+sleep 1
+pkill -USR1 -f -n "$(basename "$jacobi") --n 1600 --iters 300" 2>/dev/null
+pkill -USR1 -f -o "$(basename "$jacobi") --n 1600 --iters 300" 2>/dev/null
+wait $pid || { tail "$d.out"; fail "back-to-back snapshots of large regions: the run failed"; }
+[ "$(checksum "$d.out")" = "$(MPISNAP_DIR=$work/busyref "$mpiexec" "$npflag" 4 "$jacobi" --n 1600 --iters 300 |
+  grep '^checksum:')" ] || fail "back-to-back snapshots changed the result"
+check_all "$d" "back to back"
+grep -q "internal" "$d.out" && { grep internal "$d.out" | head -3; fail "back to back: an internal error was logged"; }
+
 # another working directory: rank 0 in a/, ranks 1-3 in b/, MPISNAP_DIR relative
 mpmd() { # extra args for every rank
   MPISNAP_DIR=snaps MPISNAP_LOG=debug "$mpiexec" "$npflag" 1 -wdir "$work/a" "$jacobi" "${args[@]}" "$@" : \
