@@ -84,7 +84,7 @@ static void put_part(blob *b, snap_cur *c, uint8_t direct)
     put(b, p->sent, (size_t)p->nranks * sizeof(uint64_t));
     put(b, p->recvd, (size_t)p->nranks * sizeof(uint64_t));
     put(b, p->requests, p->nrequests * sizeof(sf_request));
-    for (uint32_t i = 0; i < p->nregions; i++) PUT(b, p->regions[i]); /* the bytes follow apart */
+    for (uint32_t i = 0; i < p->nregions; i++) PUT(b, p->regions[i]); /* bytes at the end, or not sent */
     put(b, c->msgs, c->nmsgs * sizeof(sf_msg));
     uint64_t plen = c->plen;
     PUT(b, plen);

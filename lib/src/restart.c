@@ -58,7 +58,8 @@ static void own_program(char *buf, size_t len)
 }
 
 /* Can this rank of this job restart from f? 0, or -1 with the reason in err. Reads the
- * job's facts and this rank's part (all of it: the checksums are verified). */
+ * job's facts and this rank's part (checksums verified; without the regions' bytes
+ * when f skips them, see try_file). */
 static int suitable(sf_file *f, const char *path, char *err, size_t errlen)
 {
     const sf_job *j = sf_job_info(f);

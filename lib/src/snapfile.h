@@ -1,11 +1,12 @@
 /*
- * snapfile.h - the snapshot file: one HDF5 file per snapshot, written by one rank (the
- * collector) and read by mpisnap-inspect and by restart. This module needs no MPI: it
+ * snapfile.h - the snapshot file: one HDF5 file per snapshot, its structure written by
+ * one rank (the collector), large regions' bytes by the ranks that hold them, read by
+ * mpisnap-inspect and by restart. This module needs no MPI: it
  * speaks only of plain C structs, so the inspector works without MPI_Init and the unit
  * tests run without mpirun. The layout is documented in docs/FORMAT.md.
  *
- * Writing: sf_create() opens "<path>.part" ; sf_write_rank() once per rank, in any
- * order; sf_commit() writes the completion mark last, flushes, fsyncs and renames to
+ * Writing: sf_create() opens "<path>.part" ; sf_write_rank() (or sf_place_rank(), then
+ * sf_region_done() for each region it placed) once per rank, in any order; sf_commit() writes the completion mark last, flushes, fsyncs and renames to
  * <path>, so a file is never visible under its final name before it is complete.
  * Reading: sf_open() refuses, with a one-line reason, a file that is not HDF5, not
  * mpisnap's, of another format version, incomplete, or whose checksums fail.

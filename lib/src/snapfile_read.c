@@ -3,8 +3,9 @@
  * docs/FORMAT.md).
  *
  * The reader trusts nothing it reads: every count, length, offset and string is checked
- * before use, and every dataset must carry its Fletcher32 checksum, so a damaged or
- * hostile file yields a one-line reason, never a crash. sf_open() checks the job
+ * before use, every dataset must carry its Fletcher32 checksum and every region its
+ * XXH3 checksum attribute (checked against its bytes), so a damaged or hostile file
+ * yields a one-line reason, never a crash. sf_open() checks the job
  * attributes and that every rank group exists; a rank's datasets are read (and their
  * checksums verified) on its first sf_get_rank(), so a summary of a job with large
  * regions does not read them all up front.
