@@ -424,6 +424,9 @@ static void rank_json(json *j, const sf_rank *k, int32_t n)
         json_kstring(j, "type", k->regions[i].type);
         json_kuint(j, "count", k->regions[i].count);
         json_kuint(j, "bytes", k->regions[i].bytes);
+        char sum[20]; /* as xxhsum -H3 prints it: 16 hex digits */
+        snprintf(sum, sizeof sum, "%016llx", (unsigned long long)k->regions[i].checksum);
+        json_kstring(j, "xxh3", sum);
         json_end_object(j);
     }
     json_end_array(j);
