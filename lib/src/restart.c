@@ -30,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct saved_region {
@@ -139,7 +141,20 @@ static int try_file_isolated(const char *path, char *err, size_t errlen)
     return -1;
 }
 
-static int by_name_desc(const void *a, const void *b) { return strcmp(*(char *const *)b, *(char *const *)a); }
+/* A snapshot file of MPISNAP_DIR; newest first: by the time it was completed (its rename
+ * into place), then by id. Not by id alone: ids start again at 1 in every job that is not
+ * a restart, so a directory reused by a later job can hold higher ids of an earlier one. */
+typedef struct cand {
+    char *name;
+    struct timespec t;
+} cand;
+static int newest_first(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->t.tv_sec != y->t.tv_sec) return x->t.tv_sec < y->t.tv_sec ? 1 : -1;
+    if (x->t.tv_nsec != y->t.tv_nsec) return x->t.tv_nsec < y->t.tv_nsec ? 1 : -1;
+    return strcmp(y->name, x->name);
+}
 
 /* Collective: 0 if no rank is bad; otherwise -1 everywhere, and rank 0 gets in err the
  * reason of the first bad rank (why: this rank's reason, "" if it is fine), so a refusal
@@ -191,7 +206,7 @@ static int load_everywhere(const char *path, char *err, size_t errlen)
  * path; rank 0 lists the directory and says why it skips the others. -1 if none. */
 static int find_latest(char *path, size_t len, char *err, size_t errlen)
 {
-    char **names = NULL;
+    cand *names = NULL;
     int n = 0, readable = 1;
     if (snap_g.rank == 0) {
         DIR *d = opendir(snap_g.cfg.dir);
@@ -199,11 +214,16 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
         for (struct dirent *e; d && (e = readdir(d));) {
             size_t l = strlen(e->d_name);
             if (strncmp(e->d_name, "snap-", 5) || l < 8 || strcmp(e->d_name + l - 3, ".h5")) continue;
+            char p[4400];
+            struct stat st;
+            snprintf(p, sizeof p, "%.4000s/%.255s", snap_g.cfg.dir, e->d_name);
             names = snap_xrealloc(names, (size_t)(n + 1) * sizeof *names);
-            names[n++] = strdup(e->d_name);
+            names[n].name = strdup(e->d_name);
+            names[n].t = stat(p, &st) == 0 ? st.st_mtim : (struct timespec){0, 0};
+            n++;
         }
         if (d) closedir(d);
-        qsort(names, (size_t)n, sizeof *names, by_name_desc);
+        qsort(names, (size_t)n, sizeof *names, newest_first);
     }
     PMPI_Bcast(&readable, 1, MPI_INT, 0, snap_g.coll);
     if (!readable) {
@@ -214,13 +234,13 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
     int found = -1;
     for (int i = 0; i < n && found; i++) {
         char why[600];
-        if (snap_g.rank == 0) snprintf(path, len, "%.3800s/%.255s", snap_g.cfg.dir, names[i]);
+        if (snap_g.rank == 0) snprintf(path, len, "%.3800s/%.255s", snap_g.cfg.dir, names[i].name);
         PMPI_Bcast(path, (int)len, MPI_CHAR, 0, snap_g.coll);
         found = load_everywhere(path, why, sizeof why);
         if (found && snap_g.rank == 0)
             snap_log(SNAP_LOG_WARN, "latest: skipping %s", why + (strncmp(why, "mpisnap: ", 9) ? 0 : 9));
     }
-    for (int i = 0; names && i < n; i++) free(names[i]);
+    for (int i = 0; names && i < n; i++) free(names[i].name);
     free(names);
     if (found) snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: no snapshot to restart from in '%.400s'",
                         snap_g.cfg.dir);

@@ -56,6 +56,19 @@ run 4 "$d" MPISNAP_RESTART=latest -- >"$d.out" 2>&1 || fail "second restart fail
 [ "$(checksum "$d.out")" = "$want" ] || fail "restarted twice: $(checksum "$d.out"), uninterrupted $want"
 echo "restarted twice ($(basename "$first") then $(basename "$second")): $want"
 
+# a directory reused by a later job: the earlier job (another grid size) left higher ids;
+# latest is the newest snapshot in time, the later job's own
+d=$work/reused
+args=(--n 40 --iters 240 --snapshot-every 10)
+run 4 "$d" -- >/dev/null 2>&1 || fail "the earlier job in the reused directory failed"
+args=(--n 48 --iters 240 --snapshot-every 20)
+run 4 "$d" -- --crash-at 50 >/dev/null 2>&1 && fail "the crash in the reused directory did not happen"
+run 4 "$d" MPISNAP_RESTART=latest MPISNAP_LOG=info -- >"$d.out" 2>&1 ||
+  { tail -n 3 "$d.out"; fail "restart in a reused directory failed (an earlier job's snapshot chosen?)"; }
+grep -q "^jacobi: .*(restarted)" "$d.out" || fail "reused directory: the run did not restart"
+[ "$(checksum "$d.out")" = "$want" ] || fail "reused directory: restarted $(checksum "$d.out"), uninterrupted $want"
+echo "reused directory ($(ls "$d"/snap-*.h5 | wc -l) files, the newest by id another job's): $(grep -o 'restarting from [^ ]*' "$d.out")"
+
 refused() { # what, expected text, command...
   local what=$1 text=$2; shift 2
   out=$("$@" 2>&1) && fail "$what: accepted"
