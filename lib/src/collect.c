@@ -22,6 +22,7 @@
 #include "dump.h"
 #include "engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mpisnap.h>
@@ -277,6 +278,25 @@ static void mkdirs(const char *dir)
         snap_log(SNAP_LOG_ERROR, "cannot create MPISNAP_DIR '%s': %s", dir, strerror(errno));
 }
 
+/* Snapshot files already in the directory a new (not restarted) job writes into: its
+ * ids start at 1, so they replace an earlier job's files of the same ids and the rest
+ * stay mixed in. Said once, so nobody mistakes one job's files for another's. */
+static void warn_reused(void)
+{
+    if (snap_g.cfg.restart[0]) return; /* a restart goes on after its own snapshots */
+    DIR *d = opendir(snap_g.cfg.dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        size_t l = strlen(e->d_name);
+        n += !strncmp(e->d_name, "snap-", 5) && l > 8 && !strcmp(e->d_name + l - 3, ".h5");
+    }
+    if (d) closedir(d);
+    if (n)
+        snap_log(SNAP_LOG_WARN, "MPISNAP_DIR '%s' already holds %d snapshot%s of an earlier job: this job's replace "
+                 "those of the same ids (from snap-000001.h5 on); give each job its own MPISNAP_DIR to keep them apart",
+                 snap_g.cfg.dir, n, n == 1 ? "" : "s");
+}
+
 void collect_init(void)
 {
     if (snap_g.rank != COLLECTOR) return;
@@ -284,6 +304,7 @@ void collect_init(void)
     char *r = realpath(snap_g.cfg.dir, NULL);
     snprintf(abs_dir, sizeof abs_dir, "%s", r ? r : snap_g.cfg.dir);
     free(r);
+    warn_reused();
 }
 
 static uint64_t random64(void)
