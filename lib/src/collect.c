@@ -353,6 +353,28 @@ static void forget_file(void)
     memset(&col, 0, sizeof col);
 }
 
+/* MPISNAP_KEEP: this job's committed snapshots, oldest first; beyond the newest K, the
+ * oldest is deleted once a newer one is complete (durable and in place). Only files this
+ * job wrote: never another job's, nor the one a restarted job started from. */
+static char **kept;
+static long nkept;
+
+static void keep_newest(const char *path, uint32_t epoch)
+{
+    if (snap_g.cfg.keep <= 0) return;
+    kept = snap_xrealloc(kept, (size_t)(nkept + 1) * sizeof *kept);
+    kept[nkept++] = strdup(path);
+    while (nkept > snap_g.cfg.keep) {
+        if (unlink(kept[0]) == 0)
+            snap_log(SNAP_LOG_INFO, "snapshot %u complete: deleted %s (MPISNAP_KEEP=%ld)", epoch, kept[0],
+                     snap_g.cfg.keep);
+        else if (errno != ENOENT)
+            snap_log(SNAP_LOG_WARN, "MPISNAP_KEEP: cannot delete %s: %s", kept[0], strerror(errno));
+        free(kept[0]);
+        memmove(kept, kept + 1, (size_t)--nkept * sizeof *kept);
+    }
+}
+
 static void finish_file(void)
 {
     char err[512];
@@ -370,6 +392,7 @@ static void finish_file(void)
         snap_log(SNAP_LOG_INFO, "snapshot %u complete: %s, %llu in-transit messages (%llu bytes), %.1f ms", col.epoch,
                  col.path, (unsigned long long)col.msgs, (unsigned long long)col.bytes,
                  1e3 * (snap_now() - col.t_first));
+    if (ok) keep_newest(col.path, col.epoch);
     for (int j = 0; j < snap_g.nranks; j++)
         if (j != snap_g.rank) snap_ctl_send(j, CTL_DONE, col.epoch, (uint64_t)ok, 0);
     uint32_t e = col.epoch;

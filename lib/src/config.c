@@ -16,7 +16,7 @@
 
 extern char **environ;
 
-typedef enum { CT_ENUM, CT_STRING, CT_OPTSTRING, CT_SECONDS, CT_BOOL, CT_BYTES } cfg_type;
+typedef enum { CT_ENUM, CT_STRING, CT_OPTSTRING, CT_SECONDS, CT_BOOL, CT_BYTES, CT_COUNT } cfg_type;
 
 typedef struct cfg_row {
     const char *name;
@@ -38,6 +38,7 @@ static const cfg_row cfg_table[] = {
     {"MPISNAP_STACK", CT_BOOL, "1", "0|1", "record each rank's call stack in debugging snapshots", OFF(stack)},
     {"MPISNAP_RESTART", CT_OPTSTRING, "", "latest, or a snapshot file", "resume the job from a snapshot taken at safe points (latest: the newest complete one in MPISNAP_DIR)", OFF(restart)},
     {"MPISNAP_SAFEPOINT_TIMEOUT", CT_SECONDS, "10", "seconds >= 0 (0 = wait forever)", "how long a restartable snapshot waits for every rank to reach a safe point before it is abandoned", OFF(sp_timeout)},
+    {"MPISNAP_KEEP", CT_COUNT, "0", "a count, 0..1000000 (0 = keep all)", "keep only this job's newest K snapshots: an older one is deleted once a newer one is complete", OFF(keep)},
     {"MPISNAP_SMALL_MSG", CT_BYTES, "4096", "bytes, 0..16777216", "payloads up to this size travel copied with the header, larger ones through a derived datatype", OFF(small_msg)},
 };
 #define CFG_ROWS (sizeof cfg_table / sizeof cfg_table[0])
@@ -85,10 +86,11 @@ static int parse_row(const cfg_row *r, const char *v, snap_config *cfg, char *er
         if (strcmp(v, "0") && strcmp(v, "1")) goto bad;
         *(int *)base = v[0] == '1';
         return 0;
-    case CT_BYTES: {
+    case CT_BYTES:
+    case CT_COUNT: {
         errno = 0;
         long l = strtol(v, &end, 10);
-        if (errno || end == v || *end || l < 0 || l > 16777216) goto bad;
+        if (errno || end == v || *end || l < 0 || l > (r->type == CT_BYTES ? 16777216 : 1000000)) goto bad;
         *(long *)base = l;
         return 0;
     }

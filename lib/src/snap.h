@@ -40,6 +40,7 @@ typedef struct snap_config {
     int log_level;         /* SNAP_LOG_* */
     int stack;             /* record call stacks */
     long small_msg;        /* payloads up to this many bytes are copied, larger ones are not */
+    long keep;             /* keep the newest this many snapshots of this job, 0 = all */
 } snap_config;
 
 /* Fill `cfg` from the environment. On a bad value writes a one-line message naming the

@@ -69,6 +69,21 @@ grep -q "^jacobi: .*(restarted)" "$d.out" || fail "reused directory: the run did
 [ "$(checksum "$d.out")" = "$want" ] || fail "reused directory: restarted $(checksum "$d.out"), uninterrupted $want"
 echo "reused directory ($(ls "$d"/snap-*.h5 | wc -l) files, the newest by id another job's): $(grep -o 'restarting from [^ ]*' "$d.out")"
 
+# MPISNAP_KEEP=2: of a dozen snapshots only the newest two stay, and they restart exactly
+d=$work/keep
+args=(--n 48 --iters 240 --snapshot-every 10)
+run 4 "$d" MPISNAP_KEEP=2 MPISNAP_LOG=info -- --crash-at 130 >"$d.1.out" 2>&1 && fail "keep: the crash did not happen"
+files=$(ls "$d"/snap-*.h5 | xargs -n 1 basename | tr '\n' ' ')
+newest=$(grep -o 'snapshot [0-9]* complete: /' "$d.1.out" | awk '{ printf "snap-%06d.h5\n", $2 }' | tail -n 2 | tr '\n' ' ')
+[ "$(grep -c 'complete: deleted' "$d.1.out")" -ge 8 ] || fail "keep: fewer than 8 older snapshots were deleted"
+[ "$files" = "$newest" ] || fail "keep: the directory holds '$files', the newest two are '$newest'"
+for f in "$d"/snap-*.h5; do "$inspect" check "$f" >/dev/null || fail "keep: $f is not consistent"; done
+run 4 "$d" MPISNAP_RESTART=latest -- >"$d.2.out" 2>&1 || { tail -n 3 "$d.2.out"; fail "keep: restart failed"; }
+grep -q "^jacobi: .*(restarted)" "$d.2.out" || fail "keep: the run did not restart"
+[ "$(checksum "$d.2.out")" = "$want" ] || fail "keep: restarted $(checksum "$d.2.out"), uninterrupted $want"
+echo "MPISNAP_KEEP=2: $(grep -c 'complete: deleted' "$d.1.out") deleted, kept $files, restarted: $want"
+args=(--n 48 --iters 240 --snapshot-every 20)
+
 refused() { # what, expected text, command...
   local what=$1 text=$2; shift 2
   out=$("$@" 2>&1) && fail "$what: accepted"

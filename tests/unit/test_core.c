@@ -114,7 +114,7 @@ static void test_tail_after_removing_last(void)
 static void clear_env(void)
 {
     const char *vars[] = {"MPISNAP_ALGO", "MPISNAP_DIR", "MPISNAP_INTERVAL", "MPISNAP_HANG_TIMEOUT", "MPISNAP_SIGNAL",
-                          "MPISNAP_LOG", "MPISNAP_STACK", "MPISNAP_SMALL_MSG", "MPISNAP_ALGORITHM"};
+                          "MPISNAP_LOG", "MPISNAP_STACK", "MPISNAP_SMALL_MSG", "MPISNAP_ALGORITHM", "MPISNAP_KEEP"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) unsetenv(vars[i]);
 }
 
@@ -130,6 +130,7 @@ static void test_config_defaults(void)
     CU_ASSERT_EQUAL(c.signal, 1);
     CU_ASSERT_EQUAL(c.log_level, SNAP_LOG_INFO);
     CU_ASSERT_EQUAL(c.small_msg, 4096);
+    CU_ASSERT_EQUAL(c.keep, 0);
 }
 
 static void test_config_values(void)
@@ -141,7 +142,9 @@ static void test_config_values(void)
     setenv("MPISNAP_INTERVAL", "0.25", 1);
     setenv("MPISNAP_LOG", "debug", 1);
     setenv("MPISNAP_DIR", "/x/y", 1);
+    setenv("MPISNAP_KEEP", "3", 1);
     CU_ASSERT_EQUAL(snap_config_load(&c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.keep, 3);
     CU_ASSERT_STRING_EQUAL(c.algo, "ly");
     CU_ASSERT_DOUBLE_EQUAL(c.interval, 0.25, 1e-12);
     CU_ASSERT_EQUAL(c.log_level, SNAP_LOG_DEBUG);
@@ -170,6 +173,8 @@ static void test_config_errors(void)
     expect_bad("MPISNAP_SIGNAL", "yes", "mpisnap: MPISNAP_SIGNAL='yes' is not valid: expected 0|1");
     expect_bad("MPISNAP_DIR", "", "mpisnap: MPISNAP_DIR='' is not valid: expected a directory path");
     expect_bad("MPISNAP_SMALL_MSG", "99999999999", "mpisnap: MPISNAP_SMALL_MSG='99999999999' is not valid: expected bytes, 0..16777216");
+    expect_bad("MPISNAP_KEEP", "-2", "mpisnap: MPISNAP_KEEP='-2' is not valid: expected a count, 0..1000000 (0 = keep all)");
+    expect_bad("MPISNAP_KEEP", "3 files", "mpisnap: MPISNAP_KEEP='3 files' is not valid: expected a count, 0..1000000 (0 = keep all)");
     expect_bad("MPISNAP_ALGORITHM", "ly", "mpisnap: unknown variable MPISNAP_ALGORITHM (see mpisnap-run --help for the settings)");
 }
 
