@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -414,126 +413,6 @@ static int write_rank_group(sf_writer *w, hid_t g, const sf_rank *r, uint64_t *o
                : 0;
 }
 
-static int terminated(const char *s, size_t cap)
-{
-    return memchr(s, '\0', cap) != NULL;
-}
-
-/* Puts "mpisnap: FILE: <message>" in err; returns -1, for `return werr(...)`. */
-static int werr(char *err, size_t errlen, const char *file, const char *fmt, ...)
-{
-    if (err && errlen) {
-        int n = snprintf(err, errlen, "mpisnap: %s: ", file);
-        va_list ap;
-        va_start(ap, fmt);
-        if (n >= 0 && (size_t)n < errlen)
-            vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-/* A region name becomes an HDF5 link name: no '/', not "." or empty. */
-static int valid_link_name(const char *s)
-{
-    return terminated(s, SF_NAME_MAX) && s[0] && strcmp(s, ".") != 0 && !strchr(s, '/');
-}
-
-static int check_regions(const sf_rank *r, int placing, const char *part, char *err, size_t errlen)
-{
-    for (uint32_t i = 0; i < r->nregions; i++) {
-        const sf_region *a = &r->regions[i];
-        if (!valid_link_name(a->name) || !terminated(a->type, SF_NAME_MAX))
-            return werr(err, errlen, part, "rank %d: region %u has an invalid name (empty, "
-                        "'.', containing '/' or too long)", r->rank, i);
-        if (a->bytes && !a->data && !placing)
-            return werr(err, errlen, part, "rank %d: region '%s' has no data", r->rank, a->name);
-        for (uint32_t j = 0; j < i; j++)
-            if (strcmp(a->name, r->regions[j].name) == 0)
-                return werr(err, errlen, part, "rank %d: region '%s' appears twice", r->rank,
-                            a->name);
-    }
-    return 0;
-}
-
-static int check_messages(const sf_rank *r, const char *part, char *err, size_t errlen)
-{
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < r->nmsgs; i++) {
-        uint64_t bytes = r->msgs[i].bytes;
-        if (bytes && !r->msgs[i].data)
-            return werr(err, errlen, part, "rank %d: message %u has no payload", r->rank, i);
-        if (bytes > UINT64_MAX - total)
-            return werr(err, errlen, part, "rank %d: payloads too large", r->rank);
-        total += bytes;
-    }
-    return 0;
-}
-
-/* Every member list has 1..nranks world ranks of the job (so the file's total stays
- * below 2^52 entries and a reader can index ranks with it). */
-static int check_comms(const sf_rank *r, const char *part, char *err, size_t errlen)
-{
-    for (uint32_t i = 0; i < r->ncomms; i++) {
-        const sf_comm *c = &r->comms[i];
-        if (c->size < 1 || c->size > r->nranks || !c->world)
-            return werr(err, errlen, part, "rank %d: communicator %d has %d members",
-                        r->rank, c->id, c->size);
-        for (int32_t k = 0; k < c->size; k++)
-            if (c->world[k] < 0 || c->world[k] >= r->nranks)
-                return werr(err, errlen, part, "rank %d: communicator %d: member %d is "
-                            "rank %d, outside 0..%d", r->rank, c->id, k, c->world[k],
-                            r->nranks - 1);
-    }
-    return 0;
-}
-
-/* Refuse a rank the file could not represent, before anything is written. */
-static int check_rank(const sf_writer *w, const sf_rank *r, int placing, char *err, size_t errlen)
-{
-    const char *p = w->part;
-    int32_t n = w->job.nranks;
-    if (r->rank < 0 || r->rank >= n)
-        return werr(err, errlen, p, "rank %d out of range 0..%d", r->rank, n - 1);
-    if (w->written[r->rank])
-        return werr(err, errlen, p, "rank %d written twice", r->rank);
-    if (r->nranks != n || !r->sent || !r->recvd)
-        return werr(err, errlen, p, "rank %d: counters must have %d entries", r->rank, n);
-    if (!terminated(r->host, SF_TEXT_MAX) || !terminated(r->trigger, SF_NAME_MAX) ||
-        !terminated(r->call, SF_NAME_MAX) || !terminated(r->call_args, SF_TEXT_MAX))
-        return werr(err, errlen, p, "rank %d: unterminated string", r->rank);
-    if ((r->nrequests && !r->requests) || (r->nregions && !r->regions) ||
-        (r->nmsgs && !r->msgs) || (r->nstack && !r->stack) || (r->ncomms && !r->comms))
-        return werr(err, errlen, p, "rank %d: a count is set but its array is NULL", r->rank);
-    for (uint32_t i = 0; i < r->nrequests; i++)
-        if (!terminated(r->requests[i].kind, SF_NAME_MAX) ||
-            !terminated(r->requests[i].datatype, SF_NAME_MAX))
-            return werr(err, errlen, p, "rank %d: request %u: unterminated string", r->rank, i);
-    for (uint32_t i = 0; i < r->nstack; i++)
-        if (!r->stack[i])
-            return werr(err, errlen, p, "rank %d: stack frame %u is NULL", r->rank, i);
-    return check_messages(r, p, err, errlen) < 0 || check_comms(r, p, err, errlen) < 0
-               ? -1
-               : check_regions(r, placing, p, err, errlen);
-}
-
-static int check_job(const char *path, const sf_job *job, char *err, size_t errlen)
-{
-    if (!path || !*path)
-        return werr(err, errlen, "(none)", "no snapshot path given");
-    if (job->nranks < 1 || job->nranks > SF_MAX_RANKS)
-        return werr(err, errlen, path, "nranks %d out of range 1..%d", job->nranks,
-                    SF_MAX_RANKS);
-    if (!terminated(job->algo, sizeof job->algo) || !terminated(job->program, SF_TEXT_MAX) ||
-        !terminated(job->library_version, SF_NAME_MAX) ||
-        !terminated(job->job_key, SF_NAME_MAX) || !terminated(job->conserve_region, SF_NAME_MAX))
-        return werr(err, errlen, path, "unterminated string in the job attributes");
-    if (job->conserve_region[0] && job->conserve_offset < 0)
-        return werr(err, errlen, path, "negative conserve_offset");
-    return 0;
-}
-
-/* The attributes known at creation; t_end, initiators and the mark come at commit. */
 static int write_job_attrs(hid_t file, const sf_job *job)
 {
     int rc = put_str(file, "format", SF_MAGIC) ||
@@ -601,7 +480,7 @@ static int create_file(sf_writer *w, char *err, size_t errlen)
     int rc = w->ranks >= 0 && write_job_attrs(w->file, &w->job) == 0 &&
                      H5Fflush(w->file, H5F_SCOPE_LOCAL) >= 0
                  ? 0
-                 : werr(err, errlen, w->part, "cannot create (%s)", sfi_quiet_reason(&q));
+                 : sfi_werr(err, errlen, w->part, "cannot create (%s)", sfi_quiet_reason(&q));
     int created = w->file >= 0;
     if (rc < 0)
         close_file(w);
@@ -615,11 +494,11 @@ static int create_file(sf_writer *w, char *err, size_t errlen)
 
 sf_writer *sf_create(const char *path, const sf_job *job, char *err, size_t errlen)
 {
-    if (check_job(path, job, err, errlen) < 0)
+    if (sfi_check_job(path, job, err, errlen) < 0)
         return NULL;
     sf_writer *w = writer_new(path, job);
     if (!w) {
-        werr(err, errlen, path, "out of memory");
+        sfi_werr(err, errlen, path, "out of memory");
         return NULL;
     }
     if (create_file(w, err, errlen) < 0) {
@@ -632,8 +511,8 @@ sf_writer *sf_create(const char *path, const sf_job *job, char *err, size_t errl
 int sf_place_rank(sf_writer *w, const sf_rank *r, uint64_t *offsets, char *err, size_t errlen)
 {
     if (w->broken)
-        return werr(err, errlen, w->part, "an earlier write failed");
-    if (check_rank(w, r, offsets != NULL, err, errlen) < 0)
+        return sfi_werr(err, errlen, w->part, "an earlier write failed");
+    if (sfi_check_rank(r, w->job.nranks, w->written, offsets != NULL, w->part, err, errlen) < 0)
         return -1;
     sfi_quiet q;
     sfi_quiet_on(&q);
@@ -648,7 +527,7 @@ int sf_place_rank(sf_writer *w, const sf_rank *r, uint64_t *offsets, char *err, 
     if (rc == 0 && H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
         rc = -1;
     if (rc < 0)
-        werr(err, errlen, w->part, "cannot write /ranks/%d (%s)", r->rank, sfi_quiet_reason(&q));
+        sfi_werr(err, errlen, w->part, "cannot write /ranks/%d (%s)", r->rank, sfi_quiet_reason(&q));
     sfi_quiet_off(&q);
     if (rc < 0) {
         w->broken = 1;
@@ -675,9 +554,9 @@ int sf_region_done(sf_writer *w, int32_t rank, uint32_t i, uint64_t checksum, ch
         if (w->placed[k].rank == rank && w->placed[k].i == i)
             p = &w->placed[k];
     if (!p || p->done)
-        return werr(err, errlen, w->part, "rank %d: region %u was not placed, or is done already", rank, i);
+        return sfi_werr(err, errlen, w->part, "rank %d: region %u was not placed, or is done already", rank, i);
     if (w->broken)
-        return werr(err, errlen, w->part, "an earlier write failed");
+        return sfi_werr(err, errlen, w->part, "an earlier write failed");
     sfi_quiet q;
     sfi_quiet_on(&q);
     char path[SF_NAME_MAX + 32];
@@ -687,7 +566,7 @@ int sf_region_done(sf_writer *w, int32_t rank, uint32_t i, uint64_t checksum, ch
     if (d >= 0 && H5Dclose(d) < 0)
         rc = -1;
     if (rc < 0) {
-        werr(err, errlen, w->part, "cannot write the checksum of /ranks/%s (%s)", path, sfi_quiet_reason(&q));
+        sfi_werr(err, errlen, w->part, "cannot write the checksum of /ranks/%s (%s)", path, sfi_quiet_reason(&q));
         w->broken = 1;
     }
     sfi_quiet_off(&q);
@@ -699,19 +578,19 @@ static int check_commit(const sf_writer *w, const int32_t *ini, uint32_t nini, c
                         size_t errlen)
 {
     if (w->broken)
-        return werr(err, errlen, w->part, "an earlier write failed");
+        return sfi_werr(err, errlen, w->part, "an earlier write failed");
     for (int32_t r = 0; r < w->job.nranks; r++)
         if (!w->written[r])
-            return werr(err, errlen, w->part, "rank %d was never written", r);
+            return sfi_werr(err, errlen, w->part, "rank %d was never written", r);
     for (uint32_t k = 0; k < w->nplaced; k++)
         if (!w->placed[k].done)
-            return werr(err, errlen, w->part, "rank %d: the bytes of region '%s' were never written",
+            return sfi_werr(err, errlen, w->part, "rank %d: the bytes of region '%s' were never written",
                         w->placed[k].rank, w->placed[k].name);
     if (nini > (uint32_t)w->job.nranks || (nini && !ini))
-        return werr(err, errlen, w->part, "bad initiator list");
+        return sfi_werr(err, errlen, w->part, "bad initiator list");
     for (uint32_t i = 0; i < nini; i++)
         if (ini[i] < 0 || ini[i] >= w->job.nranks)
-            return werr(err, errlen, w->part, "initiator %d out of range", ini[i]);
+            return sfi_werr(err, errlen, w->part, "initiator %d out of range", ini[i]);
     return 0;
 }
 
@@ -735,7 +614,7 @@ static int finish_file(sf_writer *w, const int32_t *ini, uint32_t nini, double t
         rc = -1;
     w->file = -1;
     if (rc < 0)
-        werr(err, errlen, w->part, "cannot finish the file (%s)", sfi_quiet_reason(&q));
+        sfi_werr(err, errlen, w->part, "cannot finish the file (%s)", sfi_quiet_reason(&q));
     sfi_quiet_off(&q);
     return rc;
 }
@@ -759,12 +638,12 @@ static int fsync_path(const char *path, int flags)
 static int publish(const sf_writer *w, char *err, size_t errlen)
 {
     if (fsync_path(w->part, O_RDONLY) < 0)
-        return werr(err, errlen, w->part, "fsync: %s", strerror(errno));
+        return sfi_werr(err, errlen, w->part, "fsync: %s", strerror(errno));
     if (rename(w->part, w->path) < 0)
-        return werr(err, errlen, w->part, "rename to %s: %s", w->path, strerror(errno));
+        return sfi_werr(err, errlen, w->part, "rename to %s: %s", w->path, strerror(errno));
     char *dir = strdup(w->path);
     if (!dir)
-        return werr(err, errlen, w->path, "out of memory");
+        return sfi_werr(err, errlen, w->path, "out of memory");
     char *slash = strrchr(dir, '/');
     if (!slash)
         strcpy(dir, ".");
@@ -772,7 +651,7 @@ static int publish(const sf_writer *w, char *err, size_t errlen)
         slash[slash == dir] = '\0'; /* keep "/" for a file in the root */
     int rc = fsync_path(dir, O_RDONLY | O_DIRECTORY);
     if (rc < 0)
-        werr(err, errlen, w->path, "written, but syncing directory %s failed: %s", dir,
+        sfi_werr(err, errlen, w->path, "written, but syncing directory %s failed: %s", dir,
              strerror(errno));
     free(dir);
     return rc;

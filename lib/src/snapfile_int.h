@@ -1,8 +1,8 @@
 /*
- * snapfile_int.h - what the snapshot-file writer (snapfile.c) and reader
- * (snapfile_read.c) share, implemented in snapfile_h5.c: the HDF5 error silencer,
- * file-access settings and the compound record layouts. Internal to the snapfile
- * module; users include snapfile.h.
+ * snapfile_int.h - what the snapshot-file writer (snapfile.c, snapfile_input.c) and
+ * reader (snapfile_read.c, snapfile_get.c) share, implemented in snapfile_h5.c: the
+ * HDF5 error silencer, file-access settings and the compound record layouts; and the
+ * writer's input checks. Internal to the snapfile module; users include snapfile.h.
  */
 #ifndef MPISNAP_SNAPFILE_INT_H
 #define MPISNAP_SNAPFILE_INT_H
@@ -36,6 +36,16 @@ typedef struct sfi_quiet {
 SFI_HIDDEN void sfi_quiet_on(sfi_quiet *q);
 SFI_HIDDEN void sfi_quiet_off(const sfi_quiet *q);
 SFI_HIDDEN const char *sfi_quiet_reason(const sfi_quiet *q); /* never NULL */
+
+/* Puts "mpisnap: FILE: <message>" in err; returns -1, for `return sfi_werr(...)`. */
+SFI_HIDDEN int sfi_werr(char *err, size_t errlen, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The writer's checks of its input (snapfile_input.c): 0, or -1 with the reason. A rank
+ * for a job of n ranks, written[] telling which ranks are in the file already, placing
+ * when regions without data are to be placed (sf_place_rank); part names the file. */
+SFI_HIDDEN int sfi_check_rank(const sf_rank *r, int32_t n, const uint8_t *written, int placing, const char *part,
+                              char *err, size_t errlen);
+SFI_HIDDEN int sfi_check_job(const char *path, const sf_job *job, char *err, size_t errlen);
 
 /* File-access properties for writing and reading; the caller closes them. */
 SFI_HIDDEN hid_t sfi_fapl(void);

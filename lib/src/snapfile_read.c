@@ -12,12 +12,11 @@
  */
 #define _GNU_SOURCE /* O_DIRECT */
 
-#include "snapfile_int.h"
+#include "snapfile_rd.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,207 +47,6 @@ struct sf_file {
     struct rank_data **loaded; /* [nranks], NULL until sf_get_rank */
     int skip_region_data;
 };
-
-/* What every reading helper needs: the file name and the caller's error buffer for the
- * one-line reason, and the error notes gathered from HDF5. */
-typedef struct rctx {
-    const char *path;
-    char *err;
-    size_t errlen;
-    sfi_quiet q;
-    int skip_region_data;
-    uint64_t region_budget; /* bytes the rank's regions may still claim: the file's size */
-} rctx;
-
-static int fail(rctx *c, const char *fmt, ...)
-{
-    if (c->err && c->errlen) {
-        int n = snprintf(c->err, c->errlen, "mpisnap: %s: ", c->path);
-        va_list ap;
-        va_start(ap, fmt);
-        if (n >= 0 && (size_t)n < c->errlen)
-            vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-/* An HDF5 call on `what` failed: a checksum failure is corruption, anything else is
- * reported as unreadable. */
-static int h5fail(rctx *c, const char *what)
-{
-    if (c->q.checksum)
-        return fail(c, "checksum error in %s (file corrupt)", what);
-    return fail(c, "cannot read %s (%s)", what, sfi_quiet_reason(&c->q));
-}
-
-/* 1 if `name` is a hard link under loc (path `where`), 0 if absent, -1 (reason set) if
- * the group cannot be read. Soft and external links count as absent: a snapshot never
- * contains them, and following one would read another file. */
-static int has_object(rctx *c, hid_t loc, const char *where, const char *name)
-{
-    H5L_info_t li;
-    htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
-    if (there < 0 || (there > 0 && H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0))
-        return h5fail(c, where);
-    return there > 0 && li.type == H5L_TYPE_HARD;
-}
-
-/* 1 if obj has attribute `name`, 0 if not, -1 (reason set) if the header is unreadable. */
-static int attr_there(rctx *c, hid_t obj, const char *where, const char *name)
-{
-    htri_t there = H5Aexists(obj, name);
-    return there < 0 ? h5fail(c, where) : there > 0;
-}
-
-/* Open attribute `name` of obj, which must hold exactly one value of class cls. */
-static hid_t open_attr(rctx *c, hid_t obj, const char *where, const char *name, H5T_class_t cls)
-{
-    int there = attr_there(c, obj, where, name);
-    if (there <= 0)
-        return there < 0 ? -1 : fail(c, "attribute '%s' missing on %s", name, where);
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return h5fail(c, where);
-    hid_t s = H5Aget_space(a), t = H5Aget_type(a);
-    int ok = s >= 0 && t >= 0 && H5Sget_simple_extent_npoints(s) == 1 &&
-             H5Tget_class(t) == cls;
-    if (s >= 0)
-        H5Sclose(s);
-    if (t >= 0)
-        H5Tclose(t);
-    if (!ok) {
-        H5Aclose(a);
-        return fail(c, "attribute '%s' on %s has the wrong type or shape", name, where);
-    }
-    return a;
-}
-
-/* A numeric attribute, converted by HDF5 to mtype (out-of-range values are clipped,
- * which the callers' range checks then refuse). */
-static int get_num(rctx *c, hid_t obj, const char *where, const char *name, hid_t mtype, void *v)
-{
-    hid_t a = open_attr(c, obj, where, name, H5Tget_class(mtype));
-    if (a < 0)
-        return -1;
-    herr_t st = H5Aread(a, mtype, v);
-    H5Aclose(a);
-    return st < 0 ? fail(c, "cannot read attribute '%s' on %s", name, where) : 0;
-}
-
-static int get_i64(rctx *c, hid_t obj, const char *where, const char *name, int64_t *v)
-{
-    return get_num(c, obj, where, name, H5T_NATIVE_INT64, v);
-}
-
-static int get_i32(rctx *c, hid_t obj, const char *where, const char *name, int32_t *v)
-{
-    return get_num(c, obj, where, name, H5T_NATIVE_INT32, v);
-}
-
-static int get_f64(rctx *c, hid_t obj, const char *where, const char *name, double *v)
-{
-    return get_num(c, obj, where, name, H5T_NATIVE_DOUBLE, v);
-}
-
-/* A fixed-length string attribute into buf[cap], which it must fit with its NUL. */
-static int get_str(rctx *c, hid_t obj, const char *where, const char *name, char *buf, size_t cap)
-{
-    hid_t a = open_attr(c, obj, where, name, H5T_STRING);
-    if (a < 0)
-        return -1;
-    hid_t t = H5Aget_type(a);
-    size_t size = t < 0 ? 0 : H5Tget_size(t);
-    int ok = t >= 0 && H5Tis_variable_str(t) == 0 && size >= 1 && size <= cap &&
-             H5Aread(a, t, buf) >= 0 && memchr(buf, '\0', size);
-    if (t >= 0)
-        H5Tclose(t);
-    H5Aclose(a);
-    if (!ok)
-        return fail(c, "attribute '%s' on %s is not a string of at most %zu bytes", name, where,
-                    cap - 1);
-    return 0;
-}
-
-/* Open dataset where/name: 1-D, of class cls, at most max elements, checksummed, and
- * with all its data stored (a hostile extent cannot make us allocate more than the file
- * holds). Returns the dataset and its length in *n. A region's dataset is contiguous,
- * unfiltered, its checksum an attribute instead (checked against the bytes when they
- * are read, by load_region). */
-static hid_t open_checked(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls,
-                          hsize_t max, hsize_t *n, int region)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", where, name);
-    int there = has_object(c, loc, where, name);
-    if (there <= 0)
-        return there < 0 ? -1 : fail(c, "%s missing", path);
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (d < 0)
-        return h5fail(c, path);
-    hid_t s = H5Dget_space(d), t = H5Dget_type(d), dcpl = H5Dget_create_plist(d);
-    unsigned flags = 0;
-    size_t nvals = 0;
-    int shaped = s >= 0 && t >= 0 && H5Sget_simple_extent_ndims(s) == 1 &&
-                 H5Sget_simple_extent_dims(s, n, NULL) == 1 && H5Tget_class(t) == cls &&
-                 (!region || H5Tget_size(t) == 1);
-    int summed = region ? dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS && attr_there(c, d, path, "checksum") == 1
-                        : dcpl >= 0 && H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &nvals,
-                                                             NULL, 0, NULL, NULL) >= 0;
-    size_t esize = t >= 0 ? H5Tget_size(t) : 0;
-    int stored = shaped && esize && *n <= HSIZE_UNDEF / esize &&
-                 H5Dget_storage_size(d) >= *n * esize;
-    if (s >= 0)
-        H5Sclose(s);
-    if (t >= 0)
-        H5Tclose(t);
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    int rc = !shaped ? fail(c, "%s has the wrong type or shape", path)
-             : *n > max ? fail(c, "%s has %llu entries, at most %llu expected", path,
-                               (unsigned long long)*n, (unsigned long long)max)
-             : !summed ? fail(c, "%s has no checksum (not written by mpisnap)", path)
-             : !stored ? fail(c, "%s is incomplete (not all its data is stored)", path)
-                       : 0;
-    if (rc < 0) {
-        H5Dclose(d);
-        return -1;
-    }
-    return d;
-}
-
-static hid_t open_data(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls,
-                       hsize_t max, hsize_t *n)
-{
-    return open_checked(c, loc, where, name, cls, max, n, 0);
-}
-
-static hid_t open_region(rctx *c, hid_t loc, const char *where, const char *name, hsize_t *n)
-{
-    return open_checked(c, loc, where, name, H5T_INTEGER, HSIZE_UNDEF, n, 1);
-}
-
-/* Read all n elements of d as mtype (msize bytes each) into a new zeroed buffer *out
- * (owned by the caller, never NULL on success). Closes d in every case. */
-static int read_all(rctx *c, hid_t d, const char *path, hid_t mtype, size_t msize, hsize_t n,
-                    void **out)
-{
-    int rc = 0;
-    *out = NULL;
-    if (n > SIZE_MAX / msize)
-        rc = fail(c, "%s is too large for memory", path);
-    else if (!(*out = calloc(n ? (size_t)n : 1, msize)))
-        rc = fail(c, "out of memory reading %s", path);
-    c->q.checksum = 0;
-    if (rc == 0 && n > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-        rc = h5fail(c, path);
-    H5Dclose(d);
-    if (rc < 0) {
-        free(*out);
-        *out = NULL;
-    }
-    return rc;
-}
 
 /* The whole blocks of a region's n bytes at file offset `at`, read with O_DIRECT into
  * buf (page-aligned): straight from the disk into the buffer. Several ranks reading their
@@ -282,7 +80,7 @@ static uint64_t read_direct(const char *path, haddr_t at, uint8_t *buf, uint64_t
     return got;
 }
 
-/* read_all() for a region's bytes, into a buffer of sf_big_alloc. Closes d. */
+/* sfr_read_all() for a region's bytes, into a buffer of sf_big_alloc. Closes d. */
 static int read_region(rctx *c, hid_t d, const char *path, hsize_t n, uint8_t **out)
 {
     int rc = 0;
@@ -290,9 +88,9 @@ static int read_region(rctx *c, hid_t d, const char *path, hsize_t n, uint8_t **
     /* the buffers are populated at once: a part's regions, however many, may not claim
      * more memory than the file's size */
     if (n > c->region_budget)
-        rc = fail(c, "%s claims %llu bytes, more than the file holds (file corrupt)", path, (unsigned long long)n);
+        rc = sfr_fail(c, "%s claims %llu bytes, more than the file holds (file corrupt)", path, (unsigned long long)n);
     else if (!(*out = sf_big_alloc(n ? (size_t)n : 1)))
-        rc = fail(c, "out of memory reading %s", path);
+        rc = sfr_fail(c, "out of memory reading %s", path);
     c->region_budget -= rc == 0 ? n : 0;
     haddr_t at = H5Dget_offset(d);
     hid_t fid = at != HADDR_UNDEF ? H5Iget_file_id(d) : -1;
@@ -310,7 +108,7 @@ static int read_region(rctx *c, hid_t d, const char *path, hsize_t n, uint8_t **
         hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, &rest, NULL);
         if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, &done, NULL, &rest, NULL) < 0 ||
             H5Dread(d, H5T_NATIVE_UINT8, ms, fs, H5P_DEFAULT, *out + done) < 0)
-            rc = h5fail(c, path);
+            rc = sfr_h5fail(c, path);
         if (fs >= 0)
             H5Sclose(fs);
         if (ms >= 0)
@@ -329,8 +127,8 @@ static int load(rctx *c, hid_t loc, const char *where, const char *name, hid_t m
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", where, name);
-    hid_t d = open_data(c, loc, where, name, H5Tget_class(mtype), max, n);
-    return d < 0 ? -1 : read_all(c, d, path, mtype, msize, *n, out);
+    hid_t d = sfr_open_data(c, loc, where, name, H5Tget_class(mtype), max, n);
+    return d < 0 ? -1 : sfr_read_all(c, d, path, mtype, msize, *n, out);
 }
 
 static int load_counters(rctx *c, hid_t g, const char *where, int32_t nranks, uint64_t **v,
@@ -341,7 +139,7 @@ static int load_counters(rctx *c, hid_t g, const char *where, int32_t nranks, ui
              &n) < 0)
         return -1;
     if (n != (hsize_t)nranks)
-        return fail(c, "%s/%s has %llu entries, expected %d", where, name, (unsigned long long)n,
+        return sfr_fail(c, "%s/%s has %llu entries, expected %d", where, name, (unsigned long long)n,
                     nranks);
     return 0;
 }
@@ -350,7 +148,7 @@ static int load_requests(rctx *c, hid_t g, const char *where, struct rank_data *
 {
     hid_t mt = sfi_compound_type(&sfi_request_rec, 0);
     hsize_t n = 0;
-    int rc = mt < 0 ? fail(c, "out of memory")
+    int rc = mt < 0 ? sfr_fail(c, "out of memory")
                     : load(c, g, where, "requests", mt, sizeof(sf_request), UINT32_MAX,
                            (void **)&rd->requests, &n);
     if (mt >= 0)
@@ -373,16 +171,16 @@ static int load_region(rctx *c, hid_t rg, const char *where, hsize_t i, sf_regio
     if (len < 1 || len >= SF_NAME_MAX ||
         H5Lget_name_by_idx(rg, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, i, reg->name, SF_NAME_MAX,
                            H5P_DEFAULT) != len)
-        return fail(c, "%s: entry %llu has no valid name", where, (unsigned long long)i);
+        return sfr_fail(c, "%s: entry %llu has no valid name", where, (unsigned long long)i);
     char path[256];
     snprintf(path, sizeof path, "%s/%s", where, reg->name);
     hsize_t n;
-    hid_t d = open_region(c, rg, where, reg->name, &n);
+    hid_t d = sfr_open_region(c, rg, where, reg->name, &n);
     if (d < 0)
         return -1;
-    if (get_str(c, d, path, "type", reg->type, SF_NAME_MAX) < 0 ||
-        get_num(c, d, path, "count", H5T_NATIVE_UINT64, &reg->count) < 0 ||
-        get_num(c, d, path, "checksum", H5T_NATIVE_UINT64, &reg->checksum) < 0) {
+    if (sfr_get_str(c, d, path, "type", reg->type, SF_NAME_MAX) < 0 ||
+        sfr_get_num(c, d, path, "count", H5T_NATIVE_UINT64, &reg->count) < 0 ||
+        sfr_get_num(c, d, path, "checksum", H5T_NATIVE_UINT64, &reg->checksum) < 0) {
         H5Dclose(d);
         return -1;
     }
@@ -394,7 +192,7 @@ static int load_region(rctx *c, hid_t rg, const char *where, hsize_t i, sf_regio
     if (read_region(c, d, path, n, data) < 0)
         return -1;
     if (sf_sum_bytes(*data, n) != reg->checksum)
-        return fail(c, "checksum error in %s (file corrupt)", path);
+        return sfr_fail(c, "checksum error in %s (file corrupt)", path);
     reg->data = *data;
     return 0;
 }
@@ -403,13 +201,13 @@ static int load_regions(rctx *c, hid_t g, const char *where, struct rank_data *r
 {
     char path[64];
     snprintf(path, sizeof path, "%s/regions", where);
-    int there = has_object(c, g, where, "regions");
+    int there = sfr_has_object(c, g, where, "regions");
     if (there <= 0)
-        return there < 0 ? -1 : fail(c, "%s missing", path);
+        return there < 0 ? -1 : sfr_fail(c, "%s missing", path);
     hid_t rg = H5Gopen2(g, "regions", H5P_DEFAULT);
     H5G_info_t gi;
     if (rg < 0 || H5Gget_info(rg, &gi) < 0) {
-        int rc = h5fail(c, path);
+        int rc = sfr_h5fail(c, path);
         if (rg >= 0)
             H5Gclose(rg);
         return rc;
@@ -418,10 +216,10 @@ static int load_regions(rctx *c, hid_t g, const char *where, struct rank_data *r
     struct stat st;
     c->region_budget = stat(c->path, &st) == 0 ? (uint64_t)st.st_size : 0;
     if (gi.nlinks > UINT32_MAX)
-        rc = fail(c, "%s has too many entries", path);
+        rc = sfr_fail(c, "%s has too many entries", path);
     else if (!(rd->regions = calloc(gi.nlinks ? gi.nlinks : 1, sizeof *rd->regions)) ||
              !(rd->region_data = calloc(gi.nlinks ? gi.nlinks : 1, sizeof *rd->region_data)))
-        rc = fail(c, "out of memory reading %s", path);
+        rc = sfr_fail(c, "out of memory reading %s", path);
     else
         rd->nregion_data = (uint32_t)gi.nlinks;
     for (hsize_t i = 0; rc == 0 && i < gi.nlinks; i++)
@@ -437,7 +235,7 @@ static int load_stack(rctx *c, hid_t g, const char *where, struct rank_data *rd)
     char path[64];
     snprintf(path, sizeof path, "%s/stack", where);
     hsize_t n;
-    hid_t d = open_data(c, g, where, "stack", H5T_STRING, UINT32_MAX, &n);
+    hid_t d = sfr_open_data(c, g, where, "stack", H5T_STRING, UINT32_MAX, &n);
     if (d < 0)
         return -1;
     hid_t t = H5Dget_type(d);
@@ -445,19 +243,19 @@ static int load_stack(rctx *c, hid_t g, const char *where, struct rank_data *rd)
     int rc = 0;
     if (t < 0 || H5Tis_variable_str(t) != 0 || width < 1 || width > SF_FRAME_MAX) {
         H5Dclose(d);
-        rc = fail(c, "%s: frames are not fixed strings of at most %d bytes", path,
+        rc = sfr_fail(c, "%s: frames are not fixed strings of at most %d bytes", path,
                   SF_FRAME_MAX - 1);
     } else {
-        rc = read_all(c, d, path, t, width, n, (void **)&rd->stack_buf);
+        rc = sfr_read_all(c, d, path, t, width, n, (void **)&rd->stack_buf);
     }
     if (t >= 0)
         H5Tclose(t);
     if (rc == 0 && !(rd->stack = calloc(n ? n : 1, sizeof *rd->stack)))
-        rc = fail(c, "out of memory reading %s", path);
+        rc = sfr_fail(c, "out of memory reading %s", path);
     for (hsize_t i = 0; rc == 0 && i < n; i++) {
         rd->stack[i] = rd->stack_buf + i * width;
         if (!memchr(rd->stack[i], '\0', width))
-            rc = fail(c, "%s: frame %llu is not terminated", path, (unsigned long long)i);
+            rc = sfr_fail(c, "%s: frame %llu is not terminated", path, (unsigned long long)i);
     }
     rd->pub.stack = rd->stack;
     rd->pub.nstack = rc == 0 ? (uint32_t)n : 0;
@@ -470,7 +268,7 @@ static int load_messages(rctx *c, hid_t it, const char *path, struct rank_data *
     hid_t mt = sfi_compound_type(&sfi_envelope_rec, 0);
     struct sfi_envelope *env = NULL;
     hsize_t n = 0, np = 0;
-    int rc = mt < 0 ? fail(c, "out of memory")
+    int rc = mt < 0 ? sfr_fail(c, "out of memory")
                     : load(c, it, path, "envelopes", mt, sizeof *env, UINT32_MAX,
                            (void **)&env, &n);
     if (mt >= 0)
@@ -479,11 +277,11 @@ static int load_messages(rctx *c, hid_t it, const char *path, struct rank_data *
         rc = load(c, it, path, "payload", H5T_NATIVE_UINT8, 1, HSIZE_UNDEF,
                   (void **)&rd->payload, &np);
     if (rc == 0 && !(rd->msgs = calloc(n ? n : 1, sizeof *rd->msgs)))
-        rc = fail(c, "out of memory reading %s", path);
+        rc = sfr_fail(c, "out of memory reading %s", path);
     for (hsize_t i = 0; rc == 0 && i < n; i++) {
         const struct sfi_envelope *e = &env[i];
         if (e->offset > np || e->bytes > np - e->offset)
-            rc = fail(c, "%s/envelopes: message %llu lies outside the payload", path,
+            rc = sfr_fail(c, "%s/envelopes: message %llu lies outside the payload", path,
                       (unsigned long long)i);
         else
             rd->msgs[i] = (sf_msg){.src = e->src, .dst = e->dst, .comm = e->comm,
@@ -501,12 +299,12 @@ static int load_in_transit(rctx *c, hid_t g, const char *where, struct rank_data
 {
     char path[64];
     snprintf(path, sizeof path, "%s/in_transit", where);
-    int there = has_object(c, g, where, "in_transit");
+    int there = sfr_has_object(c, g, where, "in_transit");
     if (there <= 0)
-        return there < 0 ? -1 : fail(c, "%s missing", path);
+        return there < 0 ? -1 : sfr_fail(c, "%s missing", path);
     hid_t it = H5Gopen2(g, "in_transit", H5P_DEFAULT);
     if (it < 0)
-        return h5fail(c, path);
+        return sfr_h5fail(c, path);
     int rc = load_messages(c, it, path, rd);
     H5Gclose(it);
     return rc;
@@ -518,12 +316,12 @@ static int check_comm(rctx *c, const char *where, hsize_t i, const struct sfi_co
 {
     if (row->size < 1 || row->size > nranks || row->offset > nmembers ||
         (hsize_t)row->size > nmembers - row->offset)
-        return fail(c, "%s/comms: communicator %llu (id %d) lies outside comm_members", where,
+        return sfr_fail(c, "%s/comms: communicator %llu (id %d) lies outside comm_members", where,
                     (unsigned long long)i, row->id);
     for (int32_t k = 0; k < row->size; k++) {
         int32_t w = members[row->offset + (hsize_t)k];
         if (w < 0 || w >= nranks)
-            return fail(c, "%s/comms: communicator %d: member %d is rank %d, outside 0..%d",
+            return sfr_fail(c, "%s/comms: communicator %d: member %d is rank %d, outside 0..%d",
                         where, row->id, k, w, nranks - 1);
     }
     return 0;
@@ -536,7 +334,7 @@ static int load_comms(rctx *c, hid_t g, const char *where, int32_t nranks,
     hid_t mt = sfi_compound_type(&sfi_comm_rec, 0);
     struct sfi_comm *rows = NULL;
     hsize_t n = 0, nm = 0;
-    int rc = mt < 0 ? fail(c, "out of memory")
+    int rc = mt < 0 ? sfr_fail(c, "out of memory")
                     : load(c, g, where, "comms", mt, sizeof *rows, UINT32_MAX, (void **)&rows,
                            &n);
     if (mt >= 0)
@@ -545,7 +343,7 @@ static int load_comms(rctx *c, hid_t g, const char *where, int32_t nranks,
         rc = load(c, g, where, "comm_members", H5T_NATIVE_INT32, sizeof(int32_t), HSIZE_UNDEF,
                   (void **)&rd->comm_members, &nm);
     if (rc == 0 && !(rd->comms = calloc(n ? n : 1, sizeof *rd->comms)))
-        rc = fail(c, "out of memory reading %s/comms", where);
+        rc = sfr_fail(c, "out of memory reading %s/comms", where);
     for (hsize_t i = 0; rc == 0 && i < n; i++) {
         rc = check_comm(c, where, i, &rows[i], rd->comm_members, nm, nranks);
         if (rc == 0)
@@ -561,18 +359,18 @@ static int load_comms(rctx *c, hid_t g, const char *where, int32_t nranks,
 
 static int load_rank_attrs(rctx *c, hid_t g, const char *where, int32_t r, sf_rank *p)
 {
-    if (get_i32(c, g, where, "rank", &p->rank) < 0)
+    if (sfr_get_i32(c, g, where, "rank", &p->rank) < 0)
         return -1;
     if (p->rank != r)
-        return fail(c, "%s says it is rank %d", where, p->rank);
-    return get_i32(c, g, where, "pid", &p->pid) < 0 ||
-                   get_str(c, g, where, "host", p->host, SF_TEXT_MAX) < 0 ||
-                   get_i32(c, g, where, "initiator", &p->initiator) < 0 ||
-                   get_f64(c, g, where, "t_record", &p->t_record) < 0 ||
-                   get_str(c, g, where, "trigger", p->trigger, SF_NAME_MAX) < 0 ||
-                   get_str(c, g, where, "call", p->call, SF_NAME_MAX) < 0 ||
-                   get_str(c, g, where, "call_args", p->call_args, SF_TEXT_MAX) < 0 ||
-                   get_f64(c, g, where, "call_seconds", &p->call_seconds) < 0
+        return sfr_fail(c, "%s says it is rank %d", where, p->rank);
+    return sfr_get_i32(c, g, where, "pid", &p->pid) < 0 ||
+                   sfr_get_str(c, g, where, "host", p->host, SF_TEXT_MAX) < 0 ||
+                   sfr_get_i32(c, g, where, "initiator", &p->initiator) < 0 ||
+                   sfr_get_f64(c, g, where, "t_record", &p->t_record) < 0 ||
+                   sfr_get_str(c, g, where, "trigger", p->trigger, SF_NAME_MAX) < 0 ||
+                   sfr_get_str(c, g, where, "call", p->call, SF_NAME_MAX) < 0 ||
+                   sfr_get_str(c, g, where, "call_args", p->call_args, SF_TEXT_MAX) < 0 ||
+                   sfr_get_f64(c, g, where, "call_seconds", &p->call_seconds) < 0
                ? -1
                : 0;
 }
@@ -604,11 +402,11 @@ static struct rank_data *load_rank(rctx *c, sf_file *f, int32_t r)
     snprintf(name, sizeof name, "%d", r);
     snprintf(where, sizeof where, "/ranks/%d", r);
     if (!rd) {
-        fail(c, "out of memory reading %s", where);
+        sfr_fail(c, "out of memory reading %s", where);
         return NULL;
     }
     hid_t g = H5Gopen2(f->ranks, name, H5P_DEFAULT);
-    int rc = g < 0 ? h5fail(c, where) : 0;
+    int rc = g < 0 ? sfr_h5fail(c, where) : 0;
     if (rc == 0)
         rc = load_rank_attrs(c, g, where, r, &rd->pub) < 0 ||
                      load_counters(c, g, where, f->job.nranks, &rd->sent, "sent") < 0 ||
@@ -640,28 +438,28 @@ static int open_file(rctx *c, sf_file *f)
 {
     struct stat st;
     if (stat(c->path, &st) < 0 || access(c->path, R_OK) < 0)
-        return fail(c, "%s", strerror(errno));
+        return sfr_fail(c, "%s", strerror(errno));
     if (!S_ISREG(st.st_mode))
-        return fail(c, "not a regular file");
+        return sfr_fail(c, "not a regular file");
     htri_t is = H5Fis_hdf5(c->path);
     if (is == 0)
-        return fail(c, "not an HDF5 file");
+        return sfr_fail(c, "not an HDF5 file");
     if (is < 0)
-        return fail(c, "cannot read (%s)", sfi_quiet_reason(&c->q));
+        return sfr_fail(c, "cannot read (%s)", sfi_quiet_reason(&c->q));
     hid_t fapl = sfi_fapl();
     if (fapl < 0)
-        return fail(c, "cannot set up HDF5");
+        return sfr_fail(c, "cannot set up HDF5");
     f->file = H5Fopen(c->path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     if (f->file >= 0)
         return 0;
     if (c->q.unclosed)
-        return fail(c, "%s", INCOMPLETE);
+        return sfr_fail(c, "%s", INCOMPLETE);
     if (c->q.truncated)
-        return fail(c, "truncated file (shorter than its HDF5 header says)");
+        return sfr_fail(c, "truncated file (shorter than its HDF5 header says)");
     if (c->q.checksum)
-        return fail(c, "checksum error in the file's metadata (file corrupt)");
-    return fail(c, "damaged HDF5 file (%s)", sfi_quiet_reason(&c->q));
+        return sfr_fail(c, "checksum error in the file's metadata (file corrupt)");
+    return sfr_fail(c, "damaged HDF5 file (%s)", sfi_quiet_reason(&c->q));
 }
 
 /* Ours, of our version, and complete; checked in this order so that each refusal names
@@ -670,31 +468,31 @@ static int check_identity(rctx *c, hid_t root)
 {
     char format[SF_NAME_MAX];
     int64_t version, complete;
-    int there = attr_there(c, root, "/", "format");
+    int there = sfr_attr_there(c, root, "/", "format");
     if (there <= 0)
-        return there < 0 ? -1 : fail(c, "not an mpisnap snapshot (no 'format' attribute)");
-    if (get_str(c, root, "/", "format", format, sizeof format) < 0)
+        return there < 0 ? -1 : sfr_fail(c, "not an mpisnap snapshot (no 'format' attribute)");
+    if (sfr_get_str(c, root, "/", "format", format, sizeof format) < 0)
         return -1;
     if (strcmp(format, SF_MAGIC) != 0)
-        return fail(c, "not an mpisnap snapshot ('format' is not \"%s\")", SF_MAGIC);
-    if (get_i64(c, root, "/", "format_version", &version) < 0)
+        return sfr_fail(c, "not an mpisnap snapshot ('format' is not \"%s\")", SF_MAGIC);
+    if (sfr_get_i64(c, root, "/", "format_version", &version) < 0)
         return -1;
     if (version != SF_FORMAT_VERSION)
-        return fail(c, "format version %" PRId64 ", this reader understands %d", version,
+        return sfr_fail(c, "format version %" PRId64 ", this reader understands %d", version,
                     SF_FORMAT_VERSION);
-    if ((there = attr_there(c, root, "/", "complete")) < 0 ||
-        (there && get_i64(c, root, "/", "complete", &complete) < 0))
+    if ((there = sfr_attr_there(c, root, "/", "complete")) < 0 ||
+        (there && sfr_get_i64(c, root, "/", "complete", &complete) < 0))
         return -1;
     if (!there || complete != 1)
-        return fail(c, "%s", INCOMPLETE);
+        return sfr_fail(c, "%s", INCOMPLETE);
     return 0;
 }
 
 static int read_initiators(rctx *c, sf_file *f, hid_t root)
 {
-    int there = attr_there(c, root, "/", "initiators");
+    int there = sfr_attr_there(c, root, "/", "initiators");
     if (there <= 0)
-        return there < 0 ? -1 : fail(c, "attribute 'initiators' missing on /");
+        return there < 0 ? -1 : sfr_fail(c, "attribute 'initiators' missing on /");
     hid_t a = H5Aopen(root, "initiators", H5P_DEFAULT);
     hid_t s = a < 0 ? -1 : H5Aget_space(a), t = a < 0 ? -1 : H5Aget_type(a);
     hssize_t n = s < 0 ? -1 : H5Sget_simple_extent_npoints(s);
@@ -709,12 +507,12 @@ static int read_initiators(rctx *c, sf_file *f, hid_t root)
     if (a >= 0)
         H5Aclose(a);
     if (!ok)
-        return fail(c, "attribute 'initiators' on / is not a list of at most %d ranks",
+        return sfr_fail(c, "attribute 'initiators' on / is not a list of at most %d ranks",
                     f->job.nranks);
     f->ninitiators = (uint32_t)n;
     for (uint32_t i = 0; i < f->ninitiators; i++)
         if (f->initiators[i] < 0 || f->initiators[i] >= f->job.nranks)
-            return fail(c, "initiator %d out of range 0..%d", f->initiators[i], f->job.nranks - 1);
+            return sfr_fail(c, "initiator %d out of range 0..%d", f->initiators[i], f->job.nranks - 1);
     return 0;
 }
 
@@ -722,15 +520,15 @@ static int read_initiators(rctx *c, sf_file *f, hid_t root)
 static int read_conserve(rctx *c, sf_job *j, hid_t root)
 {
     int64_t off;
-    int there = attr_there(c, root, "/", "conserve_region");
+    int there = sfr_attr_there(c, root, "/", "conserve_region");
     if (there <= 0)
         return there;
-    if (get_str(c, root, "/", "conserve_region", j->conserve_region, SF_NAME_MAX) < 0 ||
-        get_i64(c, root, "/", "conserve_total", &j->conserve_total) < 0 ||
-        get_i64(c, root, "/", "conserve_offset", &off) < 0)
+    if (sfr_get_str(c, root, "/", "conserve_region", j->conserve_region, SF_NAME_MAX) < 0 ||
+        sfr_get_i64(c, root, "/", "conserve_total", &j->conserve_total) < 0 ||
+        sfr_get_i64(c, root, "/", "conserve_offset", &off) < 0)
         return -1;
     if (!j->conserve_region[0] || off < 0 || off > INT32_MAX)
-        return fail(c, "bad conserved-quantity attributes (region '%s', offset %" PRId64 ")",
+        return sfr_fail(c, "bad conserved-quantity attributes (region '%s', offset %" PRId64 ")",
                     j->conserve_region, off);
     j->conserve_offset = (int32_t)off;
     return 0;
@@ -741,18 +539,18 @@ static int read_job(rctx *c, sf_file *f)
     sf_job *j = &f->job;
     hid_t root = f->file;
     int64_t n;
-    if (get_num(c, root, "/", "snapshot_id", H5T_NATIVE_UINT64, &j->id) < 0 ||
-        get_i64(c, root, "/", "nranks", &n) < 0)
+    if (sfr_get_num(c, root, "/", "snapshot_id", H5T_NATIVE_UINT64, &j->id) < 0 ||
+        sfr_get_i64(c, root, "/", "nranks", &n) < 0)
         return -1;
     if (n < 1 || n > SF_MAX_RANKS)
-        return fail(c, "nranks %" PRId64 " out of range 1..%d", n, SF_MAX_RANKS);
+        return sfr_fail(c, "nranks %" PRId64 " out of range 1..%d", n, SF_MAX_RANKS);
     j->nranks = (int32_t)n;
-    if (get_str(c, root, "/", "algorithm", j->algo, sizeof j->algo) < 0 ||
-        get_str(c, root, "/", "program", j->program, SF_TEXT_MAX) < 0 ||
-        get_str(c, root, "/", "library_version", j->library_version, SF_NAME_MAX) < 0 ||
-        get_str(c, root, "/", "job_key", j->job_key, SF_NAME_MAX) < 0 ||
-        get_f64(c, root, "/", "t_start", &j->t_start) < 0 ||
-        get_f64(c, root, "/", "t_end", &j->t_end) < 0)
+    if (sfr_get_str(c, root, "/", "algorithm", j->algo, sizeof j->algo) < 0 ||
+        sfr_get_str(c, root, "/", "program", j->program, SF_TEXT_MAX) < 0 ||
+        sfr_get_str(c, root, "/", "library_version", j->library_version, SF_NAME_MAX) < 0 ||
+        sfr_get_str(c, root, "/", "job_key", j->job_key, SF_NAME_MAX) < 0 ||
+        sfr_get_f64(c, root, "/", "t_start", &j->t_start) < 0 ||
+        sfr_get_f64(c, root, "/", "t_end", &j->t_end) < 0)
         return -1;
     return read_initiators(c, f, root) < 0 || read_conserve(c, j, root) < 0 ? -1 : 0;
 }
@@ -760,24 +558,24 @@ static int read_job(rctx *c, sf_file *f)
 /* Every rank group 0..nranks-1 is there, and nothing else (another job size). */
 static int find_ranks(rctx *c, sf_file *f)
 {
-    int there = has_object(c, f->file, "/", "ranks");
+    int there = sfr_has_object(c, f->file, "/", "ranks");
     if (there <= 0)
-        return there < 0 ? -1 : fail(c, "no /ranks group");
+        return there < 0 ? -1 : sfr_fail(c, "no /ranks group");
     f->ranks = H5Gopen2(f->file, "ranks", H5P_DEFAULT);
     H5G_info_t gi;
     if (f->ranks < 0 || H5Gget_info(f->ranks, &gi) < 0)
-        return h5fail(c, "/ranks");
+        return sfr_h5fail(c, "/ranks");
     for (int32_t r = 0; r < f->job.nranks; r++) {
         char name[16];
         snprintf(name, sizeof name, "%d", r);
-        if ((there = has_object(c, f->ranks, "/ranks", name)) <= 0)
-            return there < 0 ? -1 : fail(c, "rank group %d missing", r);
+        if ((there = sfr_has_object(c, f->ranks, "/ranks", name)) <= 0)
+            return there < 0 ? -1 : sfr_fail(c, "rank group %d missing", r);
     }
     if (gi.nlinks != (hsize_t)f->job.nranks)
-        return fail(c, "/ranks has %llu members for %d ranks", (unsigned long long)gi.nlinks,
+        return sfr_fail(c, "/ranks has %llu members for %d ranks", (unsigned long long)gi.nlinks,
                     f->job.nranks);
     if (!(f->loaded = calloc((size_t)f->job.nranks, sizeof *f->loaded)))
-        return fail(c, "out of memory");
+        return sfr_fail(c, "out of memory");
     return 0;
 }
 
@@ -787,7 +585,7 @@ sf_file *sf_open(const char *path, char *err, size_t errlen)
     sf_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
         free(f);
-        fail(&c, "out of memory");
+        sfr_fail(&c, "out of memory");
         return NULL;
     }
     f->file = f->ranks = -1;
@@ -843,7 +641,7 @@ const sf_rank *sf_get_rank(sf_file *f, int32_t r, char *err, size_t errlen)
 {
     rctx c = {f->path, err, errlen, {0}, f->skip_region_data, 0};
     if (r < 0 || r >= f->job.nranks) {
-        fail(&c, "rank %d out of range 0..%d", r, f->job.nranks - 1);
+        sfr_fail(&c, "rank %d out of range 0..%d", r, f->job.nranks - 1);
         return NULL;
     }
     if (!f->loaded[r]) {
