@@ -8,6 +8,7 @@
  * to, which is what naming a channel needs. MPI_COMM_WORLD is 0, MPI_COMM_SELF is 1.
  */
 #include "engine.h"
+#include "wire.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ int snap_comm_register(MPI_Comm c)
     int rc = PMPI_Allreduce(MPI_IN_PLACE, &id, 1, MPI_INT32_T, MPI_MAX, c);
     if (rc != MPI_SUCCESS) return rc;
     next_id = id + 1;
+    wire_comm_forget(c); /* a handle MPI reuses: nothing of a freed communicator may stay */
     add(c, id);
     snap_restart_comm(id, c); /* in-transit messages of a restart waiting for it */
     return MPI_SUCCESS;
@@ -78,6 +80,7 @@ int snap_comm_register(MPI_Comm c)
 
 void snap_comm_forget(MPI_Comm c)
 {
+    wire_comm_forget(c);
     for (int i = 0; i < ncomms; i++) {
         if (comms[i]->comm != c) continue;
         comms[i]->comm = MPI_COMM_NULL; /* kept for requests still pointing at it */

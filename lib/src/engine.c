@@ -41,6 +41,14 @@ static const char *want_trigger; /* a snapshot this rank wants to initiate */
 static void wake_init(void);
 static void wake_fini(void);
 
+/* (Re)post the control receive. Its type field is cleared first: the progress
+ * callback reads it to see that a control message has arrived (see wake_cb). */
+static void ctl_post(void)
+{
+    ctl_in.type = 0;
+    PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
+}
+
 /* Control sends in flight, each in its own allocation: its buffer must not move. */
 typedef struct ctl_out {
     MPI_Request req;
@@ -87,7 +95,7 @@ void snap_engine_init(void)
     snap_g.seen_total = snap_xcalloc((size_t)n, sizeof(uint64_t));
     snap_g.seen_future = snap_xcalloc((size_t)n, sizeof(uint64_t));
     snap_g.proto = strcmp(snap_g.cfg.algo, "ly") ? &snap_proto_cl : &snap_proto_ly;
-    PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
+    ctl_post();
     collect_init();
     wake_init();
 }
@@ -383,7 +391,7 @@ void snap_progress(void)
         ctl_ready = 0;
         ctl_msg m = ctl_in;
         int src = ctl_st.MPI_SOURCE;
-        PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
+        ctl_post();
         if (m.type == CTL_DONE) snap_engine_done(m.epoch);
         else if (m.type == CTL_SACK) wire_sync_ack(src, (uint32_t)m.a);
         else snap_g.proto->on_ctl(src, &m);
@@ -447,17 +455,35 @@ void snap_spin_slow(unsigned it)
  * control receive and a "wake" generalized request, so MPI's own wait loop runs and
  * the library costs nothing per iteration. Asynchronous triggers (SIGUSR1, the ticker
  * thread's interval and hang watchdog) only raise snap_g.attention; a callback in
- * Open MPI's progress loop sees it and completes the wake request. Whenever a snapshot
- * is going on, or without that callback (another MPI), waits are test loops that
- * serve the snapshot between tests. */
+ * Open MPI's progress loop sees it and completes the wake request.
+ *
+ * A blocking receive, the call small messages spend their time in, waits cheaper
+ * still: in a plain MPI_Wait on its own request (MPI_Waitany costs more per message
+ * than the whole library's bookkeeping). The callback then also watches the control
+ * receive's buffer, and when a trigger or a control message arrives it cancels the
+ * receive, which the library had posted itself; the caller serves the engine and
+ * receives again (snap_wait_recv). Cancelling cannot lose a message: MPI cancels a
+ * receive only if nothing matched it.
+ *
+ * Whenever a snapshot is going on, or without that callback (another MPI), waits are
+ * test loops that serve the snapshot between tests. */
 static MPI_Request wake_req = MPI_REQUEST_NULL;
 static volatile int wake_armed;
 static int wake_done; /* wake_req is complete; a Waitany that returned another request left it */
 static int can_block_mpi; /* the progress callback is registered */
 
+static MPI_Request *wake_cancel; /* armed by snap_wait_recv: the receive to cancel */
+
 static int wake_cb(void)
 {
-    if (SNAP_UNLIKELY(snap_g.attention) && wake_armed) {
+    if (SNAP_LIKELY(!wake_armed)) return 0;
+    if (wake_cancel) {
+        if (SNAP_LIKELY(!(snap_g.attention | ((volatile ctl_msg *)&ctl_in)->type))) return 0;
+        wake_armed = 0;
+        PMPI_Cancel(wake_cancel);
+        return 1;
+    }
+    if (SNAP_UNLIKELY(snap_g.attention)) {
         wake_armed = 0;
         wake_done = 1;
         PMPI_Grequest_complete(wake_req);
@@ -523,7 +549,7 @@ int snap_wait(MPI_Request *r, MPI_Status *st)
             ctl_req = set[1], wake_req = set[2];
             if (rc != MPI_SUCCESS) { /* one of the library's own requests failed */
                 if (idx == 1) /* do not process the failed receive's buffer: post a new one */
-                    PMPI_Irecv(&ctl_in, sizeof ctl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTL, snap_g.ctl, &ctl_req);
+                    ctl_post();
                 snap_log(SNAP_LOG_ERROR, "internal: waiting on a control request failed (%d); test loops from now",
                          rc);
                 can_block_mpi = 0;
@@ -537,6 +563,18 @@ int snap_wait(MPI_Request *r, MPI_Status *st)
         if ((rc = PMPI_Test(r, &flag, st)) != MPI_SUCCESS || flag) return rc;
         snap_spin(&it);
     }
+}
+
+int snap_wait_recv(MPI_Request *r, MPI_Status *st)
+{
+    if (!idle()) return snap_wait(r, st);
+    st->MPI_ERROR = MPI_SUCCESS;
+    wake_cancel = r;
+    wake_armed = 1;
+    int rc = PMPI_Wait(r, st);
+    wake_armed = 0;
+    wake_cancel = NULL;
+    return rc;
 }
 
 /* The library's own collective: max over ranks of what is pending (a wanted or

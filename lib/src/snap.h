@@ -261,6 +261,10 @@ void snap_quiesce(void);
 /* Wait for one of the library's PMPI requests (application operations posted on the
  * wire, collectives), serving snapshots meanwhile; st may be MPI_STATUS_IGNORE. */
 int snap_wait(MPI_Request *r, MPI_Status *st);
+/* The same for a receive the library posted itself and can post again: when the
+ * engine needs serving, the receive is cancelled and *st (never MPI_STATUS_IGNORE)
+ * says so; the caller serves (snap_progress) and receives again. */
+int snap_wait_recv(MPI_Request *r, MPI_Status *st);
 /* Wait-loop helper: call between polls of a pending operation. */
 static inline void snap_spin(unsigned *it)
 {

@@ -173,6 +173,25 @@ static void sync_delivered(int src_world, const wire_hdr *h)
     if (SNAP_UNLIKELY(h->seq & WIRE_SYNC)) snap_ctl_send(src_world, CTL_SACK, 0, h->seq, 0);
 }
 
+int wire_send_blocking(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, const char *op)
+{
+    snap_comm *c = snap_comm_get(comm);
+    const snap_dtinfo *d = snap_dtinfo_get(dt);
+    uint64_t n = (uint64_t)count * (uint64_t)d->size;
+    if (SNAP_UNLIKELY(!c || (unsigned)dest >= (unsigned)c->size || count < 0 || !d->contig ||
+                      n > (uint64_t)snap_g.cfg.small_msg || n > (uint64_t)INT_MAX - WIRE_H))
+        return wire_send(buf, count, dt, dest, tag, comm, 0, NULL, op);
+    int wdest = c->world[dest];
+    wire_hdr h = {snap_g.rec_epoch, (uint32_t)snap_g.app_sent[wdest]++ & ~WIRE_SYNC};
+    uint8_t *s = grow(&sbuf, &sbuf_cap, WIRE_H + n);
+    memcpy(s, &h, WIRE_H);
+    memcpy(s + WIRE_H, (const char *)buf + d->true_lb, n);
+    MPI_Request r;
+    int rc = PMPI_Isend(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
+    if (rc != MPI_SUCCESS) return rc;
+    return completed_at_once(r) ? MPI_SUCCESS : snap_wait(&r, MPI_STATUS_IGNORE);
+}
+
 int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
               MPI_Request *req, const char *op)
 {
@@ -295,13 +314,66 @@ static int serve_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_St
     return MPI_SUCCESS;
 }
 
+/* Blocking small receives start a persistent request kept per (communicator, source,
+ * tag, size), each on its own scratch: starting one costs a fifth of posting a new
+ * receive (MPI_Irecv allocates and initialises a request every time). */
+enum { PCACHE = 4, PCACHE_MAX = 4096 };
+static struct {
+    MPI_Comm comm;
+    int src, tag, bytes;
+    MPI_Request r;
+    uint8_t *buf;
+} pcache[PCACHE];
+static unsigned pcache_next;
+
+static int start_cached(snap_req *e, int bytes, MPI_Request *r)
+{
+    int k;
+    for (k = 0; k < PCACHE; k++)
+        if (pcache[k].bytes == bytes && pcache[k].tag == e->tag && pcache[k].src == e->peer &&
+            pcache[k].comm == e->comm && pcache[k].buf)
+            goto start;
+    k = pcache_next++ % PCACHE;
+    if (pcache[k].buf) {
+        PMPI_Request_free(&pcache[k].r);
+        free(pcache[k].buf);
+        pcache[k].buf = NULL;
+    }
+    uint8_t *b = snap_xmalloc((size_t)bytes);
+    int rc = PMPI_Recv_init(b, bytes, MPI_PACKED, e->peer, e->tag, e->comm, &pcache[k].r);
+    if (rc != MPI_SUCCESS) {
+        free(b);
+        return rc;
+    }
+    pcache[k].comm = e->comm, pcache[k].src = e->peer, pcache[k].tag = e->tag, pcache[k].bytes = bytes;
+    pcache[k].buf = b;
+start:
+    e->scratch = pcache[k].buf;
+    *r = pcache[k].r;
+    return PMPI_Start(r);
+}
+
+void wire_comm_forget(MPI_Comm comm)
+{
+    for (int k = 0; k < PCACHE; k++)
+        if (pcache[k].buf && (pcache[k].comm == comm || comm == MPI_COMM_NULL)) {
+            PMPI_Request_free(&pcache[k].r);
+            free(pcache[k].buf);
+            pcache[k].buf = NULL;
+        }
+}
+
 /* Post the wire receive for entry e (arguments filled). Blocking entries use the
- * shared scratch; the others own theirs. */
+ * shared scratch or a cached persistent request; the others own theirs. */
 static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
 {
     const snap_dtinfo *d = e->dti = snap_dtinfo_get(e->dt);
     uint64_t cap = (uint64_t)e->count * (uint64_t)d->size;
     int rc;
+    if (!owned && !msg && cap <= PCACHE_MAX && cap <= (uint64_t)snap_g.cfg.small_msg) {
+        e->cap = WIRE_H + cap;
+        return start_cached(e, (int)(WIRE_H + cap), r);
+    }
     if (cap <= (uint64_t)snap_g.cfg.small_msg) {
         uint8_t *s = owned ? (e->scratch = snap_xmalloc(WIRE_H + cap)) : grow(&rbuf, &rbuf_cap, WIRE_H + cap);
         e->cap = WIRE_H + cap;
@@ -319,42 +391,84 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
     return rc;
 }
 
+/* A blocking receive was cancelled to serve the engine: serve it, then receive again. */
+enum { WOKEN = -1 };
+
 /* Complete a blocking receive posted on the stack entry e. The common case, a small
  * contiguous payload of an epoch this rank has recorded while no snapshot is in
  * progress, is handed over straight from the scratch; everything else goes through
  * the general classification and delivery. */
-static int finish_blocking(snap_req *e, MPI_Request *r, MPI_Status *st)
+static inline int deliver_fast(const uint8_t *scratch, const MPI_Status *pst, const snap_comm *c, void *buf,
+                               const snap_dtinfo *d, MPI_Status *st)
+{
+    MPI_Count got = st_bytes(pst);
+    if (SNAP_UNLIKELY(!d->contig || snap_g.active || got < WIRE_H || pst->MPI_SOURCE < 0)) return 0;
+    wire_hdr h;
+    memcpy(&h, scratch, WIRE_H);
+    if (SNAP_UNLIKELY(h.epoch > snap_g.rec_epoch || (h.seq & WIRE_SYNC))) return 0;
+    int sw = c->world[pst->MPI_SOURCE];
+    uint64_t n = (uint64_t)got - WIRE_H;
+    snap_g.seen_total[sw]++;
+    memcpy((char *)buf + d->true_lb, scratch + WIRE_H, n);
+    snap_g.app_recvd[sw]++;
+    if (st != MPI_STATUS_IGNORE) {
+        *st = *pst;
+        st_set_bytes(st, (MPI_Count)n);
+    }
+    return 1;
+}
+
+/* Everything else: classify, record if the message belongs to a snapshot, deliver. */
+static int deliver_blocking(snap_req *e, const MPI_Status *pst, MPI_Status *st)
+{
+    snap_before_deliver(wire_req_seen(e, pst));
+    int rc = wire_req_deliver(e, st);
+    return rc == MPI_SUCCESS ? rc : snap_error(e->comm, rc);
+}
+
+static int finish_blocking(snap_req *e, MPI_Request *r, MPI_Status *st, int probed)
 {
     MPI_Status pst;
-    int rc = snap_wait(r, &pst);
+    int rc = probed ? snap_wait(r, &pst) : snap_wait_recv(r, &pst);
     if (rc != MPI_SUCCESS) return rc;
+    if (!probed && st_cancelled(&pst)) return WOKEN;
     if (e->large) e->hdr = blk_rhdr;
-    MPI_Count got = st_bytes(&pst);
-    if (SNAP_LIKELY(!e->large && e->dti->dt == e->dt && e->dti->contig && !snap_g.active && got >= WIRE_H && pst.MPI_SOURCE >= 0 &&
-                    !st_cancelled(&pst))) {
-        wire_hdr h;
-        memcpy(&h, e->scratch, WIRE_H);
-        if (SNAP_LIKELY(h.epoch <= snap_g.rec_epoch && !(h.seq & WIRE_SYNC))) {
-            int sw = e->c->world[pst.MPI_SOURCE];
-            uint64_t n = (uint64_t)got - WIRE_H;
-            snap_g.seen_total[sw]++;
-            memcpy((char *)e->buf + e->dti->true_lb, e->scratch + WIRE_H, n);
-            snap_g.app_recvd[sw]++;
-            if (st != MPI_STATUS_IGNORE) {
-                *st = pst;
-                st_set_bytes(st, (MPI_Count)n);
-            }
-            return MPI_SUCCESS;
-        }
+    else if (!st_cancelled(&pst) && e->dti->dt == e->dt && deliver_fast(e->scratch, &pst, e->c, e->buf, e->dti, st))
+        return MPI_SUCCESS;
+    return deliver_blocking(e, &pst, st);
+}
+
+int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st)
+{
+    snap_comm *c = snap_comm_get(comm);
+    const snap_dtinfo *d = snap_dtinfo_get(dt);
+    uint64_t cap = (uint64_t)count * (uint64_t)d->size;
+    if (SNAP_UNLIKELY(!c || src == MPI_PROC_NULL || count < 0 || wire_held.len || !d->contig || cap > PCACHE_MAX ||
+                      cap > (uint64_t)snap_g.cfg.small_msg))
+        return wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
+    snap_req local; /* only filled for the general path */
+    local.peer = src, local.tag = tag, local.comm = comm;
+    MPI_Request r;
+    int rc = start_cached(&local, (int)(WIRE_H + cap), &r);
+    if (rc != MPI_SUCCESS) return rc;
+    MPI_Status pst;
+    rc = snap_wait_recv(&r, &pst);
+    if (rc != MPI_SUCCESS) return rc;
+    if (SNAP_UNLIKELY(st_cancelled(&pst))) { /* woken: serve, then the general path */
+        snap_progress();
+        return wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
     }
-    snap_before_deliver(wire_req_seen(e, &pst));
-    rc = wire_req_deliver(e, st);
-    return rc == MPI_SUCCESS ? rc : snap_error(e->comm, rc);
+    /* (d->dt: serving snapshots while waiting may have reused d's cache slot) */
+    if (SNAP_LIKELY(d->dt == dt && deliver_fast(local.scratch, &pst, c, buf, d, st))) return MPI_SUCCESS;
+    local.held = NULL, local.large = 0, local.state = RS_POSTED, local.persistent = 0, local.wtype = MPI_DATATYPE_NULL;
+    local.kind = RQ_RECV, local.op = "Recv", local.dti = d, local.cap = WIRE_H + cap;
+    local.buf = buf, local.count = count, local.dt = dt, local.c = c;
+    return deliver_blocking(&local, &pst, st);
 }
 
 /* Receive an application message from MPI (a source and tag, or a probed message):
  * blocking into the shared scratch when req is NULL, else through a new request entry. */
-static int recv_wire(void *buf, int count, MPI_Datatype dt, int src, int tag, snap_comm *c, MPI_Message *msg,
+static inline __attribute__((always_inline)) int recv_wire(void *buf, int count, MPI_Datatype dt, int src, int tag, snap_comm *c, MPI_Message *msg,
                      MPI_Status *st, MPI_Request *req, const char *op)
 {
     snap_req local, *e = req ? reqs_new() : &local;
@@ -366,7 +480,7 @@ static int recv_wire(void *buf, int count, MPI_Datatype dt, int src, int tag, sn
     e->buf = buf, e->count = count, e->dt = dt, e->peer = src, e->tag = tag, e->comm = c->comm, e->c = c;
     MPI_Request r;
     int rc = post_recv(e, req != NULL, &r, msg);
-    if (!req) return rc != MPI_SUCCESS ? rc : finish_blocking(e, &r, st);
+    if (!req) return rc != MPI_SUCCESS ? rc : finish_blocking(e, &r, st, msg != NULL);
     if (rc != MPI_SUCCESS) {
         reqs_del(e);
         return rc;
@@ -386,11 +500,15 @@ int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm 
     snap_comm *c = snap_comm_get(comm);
     if (!c) return unknown_comm(comm, op);
     if (count < 0) return snap_error(comm, MPI_ERR_COUNT);
-    if (wire_held.len) {
-        snap_msg *m = chan_match(&wire_held, src, tag, comm, 1);
-        if (m) return serve_held(m, buf, count, dt, st, req, op);
+    for (;;) {
+        if (wire_held.len) { /* (again after serving: the drain may have taken the message) */
+            snap_msg *m = chan_match(&wire_held, src, tag, comm, 1);
+            if (m) return serve_held(m, buf, count, dt, st, req, op);
+        }
+        int rc = recv_wire(buf, count, dt, src, tag, c, NULL, st, req, op);
+        if (rc != WOKEN) return rc;
+        snap_progress();
     }
-    return recv_wire(buf, count, dt, src, tag, c, NULL, st, req, op);
 }
 
 static probed *probed_take(MPI_Message m)

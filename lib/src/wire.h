@@ -21,10 +21,16 @@
  * handle the application gets. Counts the message as sent. Returns an MPI error code. */
 int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
               MPI_Request *req, const char *op);
+/* The same for a blocking standard send: the common case (a small contiguous payload)
+ * without the general path's branches, anything else through wire_send. */
+int wire_send_blocking(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, const char *op);
 /* Post an application receive; held (drained) messages are matched first. With req ==
  * NULL the call completes it and fills *st (may be MPI_STATUS_IGNORE). */
 int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st,
               MPI_Request *req, const char *op);
+/* The same for a blocking receive: the common case (a small contiguous payload, nothing
+ * held) without the general path's layers, anything else through wire_recv. */
+int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st);
 /* Receive a message the application obtained with MPI_Mprobe/Improbe. */
 int wire_mrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Status *st, MPI_Request *req);
 /* Probes: held messages first, then MPI; the status is the application's view. */
@@ -67,6 +73,9 @@ int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n,
 void wire_sync_ack(int from, uint32_t seq);
 void wire_sync_poll(void);
 
+
+/* MPI_Comm_free of comm (MPI_COMM_NULL: MPI_Finalize): drop the library's requests on it. */
+void wire_comm_forget(MPI_Comm comm);
 
 /* MPI_Type_free of dt: drop the library's types built on it. */
 void wire_type_forget(MPI_Datatype dt);

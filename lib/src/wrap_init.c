@@ -4,6 +4,7 @@
  */
 #include "engine.h"
 #include "record.h"
+#include "wire.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -178,6 +179,7 @@ SNAP_API int MPI_Finalize(void)
     snap_sp_unreachable("finalizing");
     snap_quiesce(); /* every snapshot in progress completes before anyone leaves */
     snap_engine_fini();
+    wire_comm_forget(MPI_COMM_NULL);
     record_forget_all();
     PMPI_Comm_free(&snap_g.ctl);
     PMPI_Comm_free(&snap_g.coll);

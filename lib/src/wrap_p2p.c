@@ -26,7 +26,8 @@ static int blocking_send(const void *buf, int count, MPI_Datatype dt, int dest, 
                          const char *op)
 {
     snap_enter(op, dest, tag, comm, count, dt);
-    int rc = wire_send(buf, count, dt, dest, tag, comm, mode, NULL, op);
+    int rc = mode == 0 ? wire_send_blocking(buf, count, dt, dest, tag, comm, op)
+                       : wire_send(buf, count, dt, dest, tag, comm, mode, NULL, op);
     snap_leave(); /* complete: a record here must not show the rank in the send */
     snap_poll();  /* posted and counted: a record point */
     return rc;
@@ -94,7 +95,7 @@ SNAP_API int MPI_Recv(void *buf, int count, MPI_Datatype dt, int src, int tag, M
 {
     PASS(PMPI_Recv(buf, count, dt, src, tag, comm, st));
     snap_enter("Recv", src, tag, comm, count, dt);
-    int rc = wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
+    int rc = wire_recv_blocking(buf, count, dt, src, tag, comm, st);
     snap_leave();
     return rc;
 }
