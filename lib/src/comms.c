@@ -19,7 +19,8 @@
 static snap_comm **comms;
 static int ncomms, capcomms;
 static int32_t next_id = 2;
-static snap_comm *last_hit;
+static snap_comm no_comm = {.comm = MPI_COMM_NULL};
+snap_comm *snap_comm_last = &no_comm; /* the last one found (snap.h, snap_comm_get) */
 
 static snap_comm *add(MPI_Comm c, int32_t id)
 {
@@ -52,11 +53,11 @@ void snap_comms_init(void)
     add(MPI_COMM_SELF, 1);
 }
 
-snap_comm *snap_comm_get(MPI_Comm c)
+snap_comm *snap_comm_find(MPI_Comm c)
 {
-    if (SNAP_LIKELY(last_hit && last_hit->comm == c)) return last_hit;
+    if (c == MPI_COMM_NULL) return NULL;
     for (int i = 0; i < ncomms; i++)
-        if (comms[i]->comm == c) return last_hit = comms[i];
+        if (comms[i]->comm == c) return snap_comm_last = comms[i];
     return NULL;
 }
 
@@ -85,7 +86,7 @@ void snap_comm_forget(MPI_Comm c)
         if (comms[i]->comm != c) continue;
         comms[i]->comm = MPI_COMM_NULL; /* kept for requests still pointing at it */
         comms[i] = comms[--ncomms];
-        last_hit = NULL;
+        snap_comm_last = &no_comm;
         return;
     }
 }

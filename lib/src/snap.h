@@ -119,7 +119,13 @@ typedef struct snap_comm {
     uint64_t colls;        /* collectives this rank has entered on it (wait-for graphs) */
 } snap_comm;
 void snap_comms_init(void);
-snap_comm *snap_comm_get(MPI_Comm comm);     /* NULL if not known */
+snap_comm *snap_comm_find(MPI_Comm comm);    /* NULL if not known */
+static inline snap_comm *snap_comm_get(MPI_Comm comm) /* the same, the last one found at once */
+{
+    extern snap_comm *snap_comm_last;
+    if (SNAP_LIKELY(snap_comm_last->comm == comm && comm != MPI_COMM_NULL)) return snap_comm_last;
+    return snap_comm_find(comm);
+}
 int snap_comm_register(MPI_Comm comm);       /* collective over comm; MPI error code */
 void snap_comm_forget(MPI_Comm comm);
 /* Iterate known communicators: returns the i-th or NULL past the end. */

@@ -324,11 +324,14 @@ static struct {
     MPI_Request r;
     uint8_t *buf;
 } pcache[PCACHE];
-static unsigned pcache_next;
+static unsigned pcache_next, pcache_last;
 
 static int start_cached(snap_req *e, int bytes, MPI_Request *r)
 {
-    int k;
+    unsigned k = pcache_last; /* a loop receives the same way again and again */
+    if (SNAP_LIKELY(pcache[k].bytes == bytes && pcache[k].tag == e->tag && pcache[k].src == e->peer &&
+                    pcache[k].comm == e->comm && pcache[k].buf))
+        goto start;
     for (k = 0; k < PCACHE; k++)
         if (pcache[k].bytes == bytes && pcache[k].tag == e->tag && pcache[k].src == e->peer &&
             pcache[k].comm == e->comm && pcache[k].buf)
@@ -348,6 +351,7 @@ static int start_cached(snap_req *e, int bytes, MPI_Request *r)
     pcache[k].comm = e->comm, pcache[k].src = e->peer, pcache[k].tag = e->tag, pcache[k].bytes = bytes;
     pcache[k].buf = b;
 start:
+    pcache_last = k;
     e->scratch = pcache[k].buf;
     *r = pcache[k].r;
     return PMPI_Start(r);
