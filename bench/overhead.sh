@@ -6,7 +6,7 @@
 set -euo pipefail
 build=${1:-build} rounds=${2:-7}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-run() { mpirun -np 2 --bind-to core "$@" "$build/bin/pingpong" --iters 20000 --reps 5; }
+run() { mpirun -np 2 --bind-to core -x MPISNAP_DIR="$tmp/snaps" "$@" "$build/bin/pingpong" --iters 20000 --reps 5; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for r in $(seq "$rounds"); do
   run >"$tmp/plain.$r"

@@ -73,7 +73,9 @@ int snap_comm_register(MPI_Comm c)
     int rc = PMPI_Allreduce(MPI_IN_PLACE, &id, 1, MPI_INT32_T, MPI_MAX, c);
     if (rc != MPI_SUCCESS) return rc;
     next_id = id + 1;
-    wire_comm_forget(c); /* a handle MPI reuses: nothing of a freed communicator may stay */
+    /* defensive: MPI_Comm_free drops the cached receives first, but a communicator freed
+     * while the library passes calls through (snap_passthrough) is not seen */
+    wire_comm_forget(c);
     add(c, id);
     snap_restart_comm(id, c); /* in-transit messages of a restart waiting for it */
     return MPI_SUCCESS;

@@ -565,6 +565,8 @@ int snap_wait(MPI_Request *r, MPI_Status *st)
     }
 }
 
+/* Known limit: an error handler that leaves MPI_Wait without returning (longjmp, a C++
+ * exception) leaves the callback armed on a receive that no longer exists. */
 int snap_wait_recv(MPI_Request *r, MPI_Status *st)
 {
     if (!idle()) return snap_wait(r, st);

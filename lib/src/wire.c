@@ -176,16 +176,17 @@ static void sync_delivered(int src_world, const wire_hdr *h)
 int wire_send_blocking(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, const char *op)
 {
     snap_comm *c = snap_comm_get(comm);
+    if (SNAP_UNLIKELY(!c || (unsigned)dest >= (unsigned)c->size || count < 0)) /* MPI_PROC_NULL, errors */
+        return wire_send(buf, count, dt, dest, tag, comm, 0, NULL, op);
     const snap_dtinfo *d = snap_dtinfo_get(dt);
     uint64_t n = (uint64_t)count * (uint64_t)d->size;
-    if (SNAP_UNLIKELY(!c || (unsigned)dest >= (unsigned)c->size || count < 0 || !d->contig ||
-                      n > (uint64_t)snap_g.cfg.small_msg || n > (uint64_t)INT_MAX - WIRE_H))
+    if (SNAP_UNLIKELY(!d->contig || n > (uint64_t)snap_g.cfg.small_msg || n > (uint64_t)INT_MAX - WIRE_H))
         return wire_send(buf, count, dt, dest, tag, comm, 0, NULL, op);
     int wdest = c->world[dest];
     wire_hdr h = {snap_g.rec_epoch, (uint32_t)snap_g.app_sent[wdest]++ & ~WIRE_SYNC};
     uint8_t *s = grow(&sbuf, &sbuf_cap, WIRE_H + n);
     memcpy(s, &h, WIRE_H);
-    memcpy(s + WIRE_H, (const char *)buf + d->true_lb, n);
+    if (n) memcpy(s + WIRE_H, (const char *)buf + d->true_lb, n);
     MPI_Request r;
     int rc = PMPI_Isend(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
     if (rc != MPI_SUCCESS) return rc;
@@ -314,70 +315,75 @@ static int serve_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_St
     return MPI_SUCCESS;
 }
 
-/* Blocking small receives start a persistent request kept per (communicator, source,
- * tag, size), each on its own scratch: starting one costs a fifth of posting a new
- * receive (MPI_Irecv allocates and initialises a request every time). */
-enum { PCACHE = 4, PCACHE_MAX = 4096 };
-static struct {
+/* Blocking receives of small contiguous payloads (wire_recv_blocking) start a
+ * persistent request kept per (communicator, source, tag, size), each on its own
+ * scratch: starting one costs a fifth of posting a new receive (MPI_Irecv allocates and
+ * initialises a request every time). The cache keeps the first PCACHE ways a program
+ * receives; a miss when it is full takes the general path (a new receive), and only
+ * every PCACHE_TURN-th such miss replaces an entry, so a program that changes the way
+ * it receives gets its new ways cached soon while one that cycles through more ways
+ * than the cache holds does not pay to rebuild requests on every receive. */
+enum { PCACHE = 16, PCACHE_MAX = 4096, PCACHE_TURN = 64 };
+typedef struct pentry {
     MPI_Comm comm;
     int src, tag, bytes;
     MPI_Request r;
-    uint8_t *buf;
-} pcache[PCACHE];
-static unsigned pcache_next, pcache_last;
+    uint8_t *buf; /* NULL: the entry is free */
+} pentry;
+static pentry pcache[PCACHE];
+static unsigned pcache_used, pcache_next, pcache_misses;
+static pentry *pcache_last = &pcache[0];
 
-static int start_cached(snap_req *e, int bytes, MPI_Request *r)
+static void pcache_drop(pentry *p)
 {
-    unsigned k = pcache_last; /* a loop receives the same way again and again */
-    if (SNAP_LIKELY(pcache[k].bytes == bytes && pcache[k].tag == e->tag && pcache[k].src == e->peer &&
-                    pcache[k].comm == e->comm && pcache[k].buf))
-        goto start;
-    for (k = 0; k < PCACHE; k++)
-        if (pcache[k].bytes == bytes && pcache[k].tag == e->tag && pcache[k].src == e->peer &&
-            pcache[k].comm == e->comm && pcache[k].buf)
-            goto start;
-    k = pcache_next++ % PCACHE;
-    if (pcache[k].buf) {
-        PMPI_Request_free(&pcache[k].r);
-        free(pcache[k].buf);
-        pcache[k].buf = NULL;
+    if (p->r != MPI_REQUEST_NULL) PMPI_Request_free(&p->r);
+    free(p->buf);
+    p->buf = NULL;
+}
+
+static inline int pcache_is(const pentry *p, MPI_Comm comm, int src, int tag, int bytes)
+{
+    return p->bytes == bytes && p->tag == tag && p->src == src && p->comm == comm && p->buf;
+}
+
+/* The entry for this way of receiving, or NULL (take the general path). */
+static pentry *pcache_get(MPI_Comm comm, int src, int tag, int bytes)
+{
+    if (SNAP_LIKELY(pcache_is(pcache_last, comm, src, tag, bytes))) return pcache_last; /* a loop receives alike */
+    pentry *p = NULL;
+    for (unsigned k = 0; k < pcache_used; k++)
+        if (pcache_is(&pcache[k], comm, src, tag, bytes)) return pcache_last = &pcache[k];
+    for (unsigned k = 0; k < pcache_used && !p; k++)
+        if (!pcache[k].buf) p = &pcache[k]; /* freed with its communicator */
+    if (!p && pcache_used < PCACHE) p = &pcache[pcache_used++];
+    if (!p) {
+        if (++pcache_misses % PCACHE_TURN) return NULL;
+        p = &pcache[pcache_next++ % PCACHE];
+        pcache_drop(p);
     }
-    uint8_t *b = snap_xmalloc((size_t)bytes);
-    int rc = PMPI_Recv_init(b, bytes, MPI_PACKED, e->peer, e->tag, e->comm, &pcache[k].r);
-    if (rc != MPI_SUCCESS) {
-        free(b);
-        return rc;
+    p->buf = snap_xmalloc((size_t)bytes);
+    if (PMPI_Recv_init(p->buf, bytes, MPI_PACKED, src, tag, comm, &p->r) != MPI_SUCCESS) {
+        p->r = MPI_REQUEST_NULL;
+        pcache_drop(p);
+        return NULL;
     }
-    pcache[k].comm = e->comm, pcache[k].src = e->peer, pcache[k].tag = e->tag, pcache[k].bytes = bytes;
-    pcache[k].buf = b;
-start:
-    pcache_last = k;
-    e->scratch = pcache[k].buf;
-    *r = pcache[k].r;
-    return PMPI_Start(r);
+    p->comm = comm, p->src = src, p->tag = tag, p->bytes = bytes;
+    return pcache_last = p;
 }
 
 void wire_comm_forget(MPI_Comm comm)
 {
-    for (int k = 0; k < PCACHE; k++)
-        if (pcache[k].buf && (pcache[k].comm == comm || comm == MPI_COMM_NULL)) {
-            PMPI_Request_free(&pcache[k].r);
-            free(pcache[k].buf);
-            pcache[k].buf = NULL;
-        }
+    for (unsigned k = 0; k < pcache_used; k++)
+        if (pcache[k].buf && (pcache[k].comm == comm || comm == MPI_COMM_NULL)) pcache_drop(&pcache[k]);
 }
 
 /* Post the wire receive for entry e (arguments filled). Blocking entries use the
- * shared scratch or a cached persistent request; the others own theirs. */
+ * shared scratch; the others own theirs. */
 static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
 {
     const snap_dtinfo *d = e->dti = snap_dtinfo_get(e->dt);
     uint64_t cap = (uint64_t)e->count * (uint64_t)d->size;
     int rc;
-    if (!owned && !msg && cap <= PCACHE_MAX && cap <= (uint64_t)snap_g.cfg.small_msg) {
-        e->cap = WIRE_H + cap;
-        return start_cached(e, (int)(WIRE_H + cap), r);
-    }
     if (cap <= (uint64_t)snap_g.cfg.small_msg) {
         uint8_t *s = owned ? (e->scratch = snap_xmalloc(WIRE_H + cap)) : grow(&rbuf, &rbuf_cap, WIRE_H + cap);
         e->cap = WIRE_H + cap;
@@ -395,13 +401,14 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
     return rc;
 }
 
-/* A blocking receive was cancelled to serve the engine: serve it, then receive again. */
+/* A blocking receive was cancelled to serve the engine: serve the engine, then receive
+ * again (held messages first). */
 enum { WOKEN = -1 };
 
-/* Complete a blocking receive posted on the stack entry e. The common case, a small
- * contiguous payload of an epoch this rank has recorded while no snapshot is in
- * progress, is handed over straight from the scratch; everything else goes through
- * the general classification and delivery. */
+/* The common case of a completed blocking receive into scratch: a small contiguous
+ * payload of an epoch this rank has recorded, no synchronous send to acknowledge, no
+ * snapshot in progress: counted and handed over straight from the scratch. 0: take
+ * the general classification and delivery (deliver_blocking). */
 static inline int deliver_fast(const uint8_t *scratch, const MPI_Status *pst, const snap_comm *c, void *buf,
                                const snap_dtinfo *d, MPI_Status *st)
 {
@@ -413,7 +420,7 @@ static inline int deliver_fast(const uint8_t *scratch, const MPI_Status *pst, co
     int sw = c->world[pst->MPI_SOURCE];
     uint64_t n = (uint64_t)got - WIRE_H;
     snap_g.seen_total[sw]++;
-    memcpy((char *)buf + d->true_lb, scratch + WIRE_H, n);
+    if (n) memcpy((char *)buf + d->true_lb, scratch + WIRE_H, n);
     snap_g.app_recvd[sw]++;
     if (st != MPI_STATUS_IGNORE) {
         *st = *pst;
@@ -422,52 +429,74 @@ static inline int deliver_fast(const uint8_t *scratch, const MPI_Status *pst, co
     return 1;
 }
 
-/* Everything else: classify, record if the message belongs to a snapshot, deliver. */
-static int deliver_blocking(snap_req *e, const MPI_Status *pst, MPI_Status *st)
+/* Everything else: classify, record if the message belongs to a snapshot, deliver. A
+ * truncated message (the error handler has already run, and returned) is counted and
+ * delivered as far as it fits, like any other: its channel must close. */
+static int deliver_blocking(snap_req *e, MPI_Status *pst, MPI_Status *st, int rc)
 {
+    if (rc == MPI_ERR_TRUNCATE) pst->MPI_ERROR = MPI_ERR_TRUNCATE; /* single-request waits leave it */
     snap_before_deliver(wire_req_seen(e, pst));
-    int rc = wire_req_deliver(e, st);
-    return rc == MPI_SUCCESS ? rc : snap_error(e->comm, rc);
+    int drc = wire_req_deliver(e, st);
+    if (rc != MPI_SUCCESS) return rc;
+    return drc == MPI_SUCCESS ? drc : snap_error(e->comm, drc);
 }
 
+/* Complete a blocking receive posted on the stack entry e; `probed`: an Mrecv, which
+ * cannot be cancelled, so it is never woken (WOKEN). */
 static int finish_blocking(snap_req *e, MPI_Request *r, MPI_Status *st, int probed)
 {
     MPI_Status pst;
     int rc = probed ? snap_wait(r, &pst) : snap_wait_recv(r, &pst);
-    if (rc != MPI_SUCCESS) return rc;
+    if (rc != MPI_SUCCESS && rc != MPI_ERR_TRUNCATE) return rc;
     if (!probed && st_cancelled(&pst)) return WOKEN;
     if (e->large) e->hdr = blk_rhdr;
-    else if (!st_cancelled(&pst) && e->dti->dt == e->dt && deliver_fast(e->scratch, &pst, e->c, e->buf, e->dti, st))
+    else if (rc == MPI_SUCCESS && e->dti->dt == e->dt && deliver_fast(e->scratch, &pst, e->c, e->buf, e->dti, st))
         return MPI_SUCCESS;
-    return deliver_blocking(e, &pst, st);
+    return deliver_blocking(e, &pst, st, rc);
 }
 
 int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st)
 {
     snap_comm *c = snap_comm_get(comm);
+    if (SNAP_UNLIKELY(!c || src == MPI_PROC_NULL || count < 0 || wire_held.len))
+        return wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
     const snap_dtinfo *d = snap_dtinfo_get(dt);
     uint64_t cap = (uint64_t)count * (uint64_t)d->size;
-    if (SNAP_UNLIKELY(!c || src == MPI_PROC_NULL || count < 0 || wire_held.len || !d->contig || cap > PCACHE_MAX ||
-                      cap > (uint64_t)snap_g.cfg.small_msg))
+    pentry *p;
+    if (SNAP_UNLIKELY(!d->contig || cap > PCACHE_MAX || cap > (uint64_t)snap_g.cfg.small_msg ||
+                      !(p = pcache_get(comm, src, tag, (int)(WIRE_H + cap)))))
         return wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
-    snap_req local; /* only filled for the general path */
-    local.peer = src, local.tag = tag, local.comm = comm;
-    MPI_Request r;
-    int rc = start_cached(&local, (int)(WIRE_H + cap), &r);
-    if (rc != MPI_SUCCESS) return rc;
+    /* p stays valid: only this function and MPI_Comm_free change the cache, and no
+     * application call runs until it returns */
+    int rc = PMPI_Start(&p->r);
     MPI_Status pst;
-    rc = snap_wait_recv(&r, &pst);
-    if (rc != MPI_SUCCESS) return rc;
+    if (rc == MPI_SUCCESS) rc = snap_wait_recv(&p->r, &pst);
+    uint8_t *scratch = p->buf, *orphaned = NULL;
+    if (SNAP_UNLIKELY(p->r == MPI_REQUEST_NULL || (rc != MPI_SUCCESS && rc != MPI_ERR_TRUNCATE))) {
+        /* MPI frees a request that failed when the error handler returns: the entry goes,
+         * its scratch with this receive (a truncated message is still delivered) */
+        orphaned = p->buf;
+        p->buf = NULL;
+        pcache_drop(p);
+        if (rc != MPI_ERR_TRUNCATE) {
+            free(orphaned);
+            return rc;
+        }
+    }
     if (SNAP_UNLIKELY(st_cancelled(&pst))) { /* woken: serve, then the general path */
         snap_progress();
         return wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
     }
     /* (d->dt: serving snapshots while waiting may have reused d's cache slot) */
-    if (SNAP_LIKELY(d->dt == dt && deliver_fast(local.scratch, &pst, c, buf, d, st))) return MPI_SUCCESS;
+    if (SNAP_LIKELY(rc == MPI_SUCCESS && d->dt == dt && deliver_fast(scratch, &pst, c, buf, d, st)))
+        return MPI_SUCCESS;
+    snap_req local;
     local.held = NULL, local.large = 0, local.state = RS_POSTED, local.persistent = 0, local.wtype = MPI_DATATYPE_NULL;
-    local.kind = RQ_RECV, local.op = "Recv", local.dti = d, local.cap = WIRE_H + cap;
-    local.buf = buf, local.count = count, local.dt = dt, local.c = c;
-    return deliver_blocking(&local, &pst, st);
+    local.kind = RQ_RECV, local.op = "Recv", local.dti = d, local.cap = WIRE_H + cap, local.scratch = scratch;
+    local.buf = buf, local.count = count, local.dt = dt, local.peer = src, local.tag = tag, local.comm = comm, local.c = c;
+    rc = deliver_blocking(&local, &pst, st, rc);
+    free(orphaned);
+    return rc;
 }
 
 /* Receive an application message from MPI (a source and tag, or a probed message):

@@ -74,7 +74,8 @@ void wire_sync_ack(int from, uint32_t seq);
 void wire_sync_poll(void);
 
 
-/* MPI_Comm_free of comm (MPI_COMM_NULL: MPI_Finalize): drop the library's requests on it. */
+/* MPI_Comm_free of comm (MPI_COMM_NULL: MPI_Finalize): drop the cached persistent
+ * requests of blocking receives on it. */
 void wire_comm_forget(MPI_Comm comm);
 
 /* MPI_Type_free of dt: drop the library's types built on it. */

@@ -95,6 +95,7 @@ SNAP_API int MPI_Recv(void *buf, int count, MPI_Datatype dt, int src, int tag, M
 {
     PASS(PMPI_Recv(buf, count, dt, src, tag, comm, st));
     snap_enter("Recv", src, tag, comm, count, dt);
+    snap_poll(); /* a receive that never waits would otherwise never serve snapshots */
     int rc = wire_recv_blocking(buf, count, dt, src, tag, comm, st);
     snap_leave();
     return rc;
