@@ -4,7 +4,7 @@
 # floor interposers of bench/floor.c (interposition alone; + counters and the call in
 # progress; + an interruptible receive; + an 8-byte epoch header), and under mpisnap in
 # cl and ly modes, alternating all of them ROUNDS times in one run; prints the median
-# one-way latency of each and its ratio to plain MPI.
+# one-way latency of each and the median of its per-round ratios to plain MPI.
 # With --instr, instead counts with callgrind the instructions of one 8-byte send and
 # receive to self (bench/selfpair.c) under each: deterministic, where time is noisy.
 set -euo pipefail
@@ -51,10 +51,11 @@ import sys, statistics as st
 d, n, variants = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 what = {"plain": "plain MPI", "floor1": "interposition alone", "floor2": "+ counters, call in progress",
         "floor3": "+ interruptible receive", "floor4": "+ 8-byte epoch header", "cl": "mpisnap cl", "ly": "mpisnap ly"}
-med = {(v, s): st.median(float(open(f"{d}/{v}.{s}.{r}").read().split()[1]) for r in range(1, n + 1))
-       for v in variants for s in (8, 1024)}
-print(f"{'variant':<8} {'':<30} {'8 B us':>8} {'ratio':>6} {'1 KiB us':>9} {'ratio':>6}   (one-way, median of {n} alternated rounds)")
+t = {(v, s, r): float(open(f"{d}/{v}.{s}.{r}").read().split()[1]) for v in variants for s in (8, 1024)
+     for r in range(1, n + 1)}
+med = lambda v, s: st.median(t[v, s, r] for r in range(1, n + 1))
+ratio = lambda v, s: st.median(t[v, s, r] / t["plain", s, r] for r in range(1, n + 1)) # within each round
+print(f"{'variant':<8} {'':<30} {'8 B us':>8} {'ratio':>6} {'1 KiB us':>9} {'ratio':>6}   (one-way, median of {n} alternated rounds; ratios: median of per-round ratios)")
 for v in variants:
-    a, b = med[v, 8], med[v, 1024]
-    print(f"{v:<8} {what[v]:<30} {a:8.4f} {a / med['plain', 8]:6.3f} {b:9.4f} {b / med['plain', 1024]:6.3f}")
+    print(f"{v:<8} {what[v]:<30} {med(v, 8):8.4f} {ratio(v, 8):6.3f} {med(v, 1024):9.4f} {ratio(v, 1024):6.3f}")
 PY

@@ -18,15 +18,18 @@ for r in $(seq "$rounds"); do
 done
 # NetPIPE output: bytes, Mbps, seconds; the time column has 10 ns resolution, so the
 # one-way time is derived from the throughput column instead: bytes*8 / (Mbps*1e6).
-awk -v n="$rounds" '
-  FNR == 1 { nparts = split(FILENAME, fp, "/"); split(fp[nparts], q, "."); kind = q[1] }
-  { t[kind, $1] = t[kind, $1] " " ($1 * 8 / ($2 * 1e6)); sizes[$1] = 1 }
-  function med(s,   a, k, i, j, x) { k = split(s, a, " "); for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j+1] = a[j]; a[j+1] = x } return a[int((k + 1) / 2)] }
-  END {
-    printf "%9s %11s %11s %11s %9s %9s   (one-way us, median of %d alternated rounds)\n", "bytes", "plain", "cl", "ly", "cl/plain", "ly/plain", n
-    for (s in sizes) order[++m] = s + 0
-    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (order[j] < order[i]) { x = order[i]; order[i] = order[j]; order[j] = x }
-    for (i = 1; i <= m; i++) { s = order[i]; if (s != 8 && s != 1024 && s != 65536 && s != 1048576) continue
-      pl = med(t["plain", s]); c = med(t["cl", s]); l = med(t["ly", s])
-      printf "%9d %11.3f %11.3f %11.3f %9.3f %9.3f\n", s, pl * 1e6, c * 1e6, l * 1e6, c / pl, l / pl }
-  }' "$tmp"/plain.* "$tmp"/cl.* "$tmp"/ly.*
+# A ratio is the median over rounds of (variant / plain) within the round.
+python3 - "$tmp" "$rounds" <<'PY'
+import sys, statistics as st
+d, n = sys.argv[1], int(sys.argv[2])
+def load(kind, r):
+    return {int(f[0]): int(f[0]) * 8 / (float(f[1]) * 1e6) for f in (l.split() for l in open(f"{d}/{kind}.{r}")) if f}
+t = {(k, r): load(k, r) for k in ("plain", "cl", "ly") for r in range(1, n + 1)}
+print(f"{'bytes':>9} {'plain':>11} {'cl':>11} {'ly':>11} {'cl/plain':>9} {'ly/plain':>9}   (one-way us, median of {n} alternated rounds; ratios: median of per-round ratios)")
+for s in (8, 1024, 65536, 1048576):
+    if s not in t["plain", 1]:
+        continue
+    med = {k: st.median(t[k, r][s] for r in range(1, n + 1)) for k in ("plain", "cl", "ly")}
+    ratio = {k: st.median(t[k, r][s] / t["plain", r][s] for r in range(1, n + 1)) for k in ("cl", "ly")}
+    print(f"{s:>9} {med['plain'] * 1e6:11.3f} {med['cl'] * 1e6:11.3f} {med['ly'] * 1e6:11.3f} {ratio['cl']:9.3f} {ratio['ly']:9.3f}")
+PY

@@ -2,7 +2,8 @@
 # overhead.sh [BUILD_DIR] [ROUNDS] - cost of mpisnap when no snapshot is running.
 # Runs the same plain-MPI ping-pong (bench/pingpong.c, 2 ranks) without mpisnap, with
 # mpisnap preloaded in cl mode, and in ly mode, alternating the three ROUNDS times in
-# one run, and prints per message size the median over rounds of each and the ratios.
+# one run, and prints per message size the median over rounds of each and the median of
+# the per-round ratios to plain.
 set -euo pipefail
 build=${1:-build} rounds=${2:-7}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
@@ -24,8 +25,12 @@ def load(kind):
             rows.setdefault(int(size), []).append((float(us), float(mbs)))
     return rows
 p, c, l = load("plain"), load("cl"), load("ly")
-print(f"{'size':>8} {'plain us':>9} {'cl us':>9} {'ly us':>9} {'cl/plain':>9} {'ly/plain':>9}   (one-way latency, median of {n} alternated rounds)")
+# A ratio is the median over rounds of (variant / plain) within the round: runs next to
+# each other in time share the machine's state, which drifts by more than the effect.
+print(f"{'size':>8} {'plain us':>9} {'cl us':>9} {'ly us':>9} {'cl/plain':>9} {'ly/plain':>9}   (one-way latency, median of {n} alternated rounds; ratios: median of per-round ratios)")
 for s in sorted(p):
     mp, mc, ml = (st.median(x[0] for x in v[s]) for v in (p, c, l))
-    print(f"{s:>8} {mp:9.3f} {mc:9.3f} {ml:9.3f} {mc/mp:9.3f} {ml/mp:9.3f}")
+    rc = st.median(c[s][r][0] / p[s][r][0] for r in range(n))
+    rl = st.median(l[s][r][0] / p[s][r][0] for r in range(n))
+    print(f"{s:>8} {mp:9.3f} {mc:9.3f} {ml:9.3f} {rc:9.3f} {rl:9.3f}")
 PY

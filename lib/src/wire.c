@@ -317,8 +317,8 @@ static int serve_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_St
 
 /* Blocking receives of small contiguous payloads (wire_recv_blocking) start a
  * persistent request kept per (communicator, source, tag, size), each on its own
- * scratch: starting one costs a fifth of posting a new receive (MPI_Irecv allocates and
- * initialises a request every time). The cache keeps the first PCACHE ways a program
+ * scratch: starting one costs about 110 instructions less than posting a new receive
+ * (MPI_Irecv allocates and initialises a request every time). The cache keeps the first PCACHE ways a program
  * receives; a miss when it is full takes the general path (a new receive), and only
  * every PCACHE_TURN-th such miss replaces an entry, so a program that changes the way
  * it receives gets its new ways cached soon while one that cycles through more ways
