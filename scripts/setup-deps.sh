@@ -2,11 +2,20 @@
 # Install the Debian packages mpisnap needs (build, tests, tools). Idempotent.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libcunit1-dev libxxhash-dev xxhash procps netpipe-openmpi hpcc graphviz valgrind)
-missing=()
+# a real application the tests run unmodified; its documentation and examples (what
+# apt would add as recommended, 50 MB) are not needed
+pkgs_bare=(lammps)
+missing=() missing_bare=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
+for p in "${pkgs_bare[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_bare+=("$p"); done
+if [ $((${#missing[@]} + ${#missing_bare[@]})) -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-  echo "installed: ${missing[*]}"
+  if [ ${#missing[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if [ ${#missing_bare[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing_bare[@]}" >/dev/null
+  fi
+  echo "installed: ${missing[*]} ${missing_bare[*]}"
 fi
