@@ -5,9 +5,11 @@ pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libhdf5-openmp
 # a real application the tests run unmodified; its documentation and examples (what
 # apt would add as recommended, 50 MB) are not needed
 pkgs_bare=(lammps)
+# installed, not merely known to dpkg (a removed package keeps its configuration files)
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 missing=() missing_bare=()
-for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-for p in "${pkgs_bare[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_bare+=("$p"); done
+for p in "${pkgs[@]}"; do installed "$p" || missing+=("$p"); done
+for p in "${pkgs_bare[@]}"; do installed "$p" || missing_bare+=("$p"); done
 if [ $((${#missing[@]} + ${#missing_bare[@]})) -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq

@@ -318,11 +318,12 @@ static int serve_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_St
 /* Blocking receives of small contiguous payloads (wire_recv_blocking) start a
  * persistent request kept per (communicator, source, tag, size), each on its own
  * scratch: starting one costs about 110 instructions less than posting a new receive
- * (MPI_Irecv allocates and initialises a request every time). The cache keeps the first PCACHE ways a program
- * receives; a miss when it is full takes the general path (a new receive), and only
- * every PCACHE_TURN-th such miss replaces an entry, so a program that changes the way
- * it receives gets its new ways cached soon while one that cycles through more ways
- * than the cache holds does not pay to rebuild requests on every receive. */
+ * (MPI_Irecv allocates and initialises a request every time). The cache keeps the
+ * first PCACHE ways a program receives; a miss when it is full takes the general path
+ * (a new receive), and only every PCACHE_TURN-th such miss replaces an entry, so a
+ * program that changes the way it receives gets its new ways cached soon while one
+ * that cycles through more ways than the cache holds does not pay to rebuild requests
+ * on every receive. */
 enum { PCACHE = 16, PCACHE_MAX = 4096, PCACHE_TURN = 64 };
 typedef struct pentry {
     MPI_Comm comm;
@@ -493,7 +494,8 @@ int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, 
     snap_req local;
     local.held = NULL, local.large = 0, local.state = RS_POSTED, local.persistent = 0, local.wtype = MPI_DATATYPE_NULL;
     local.kind = RQ_RECV, local.op = "Recv", local.dti = d, local.cap = WIRE_H + cap, local.scratch = scratch;
-    local.buf = buf, local.count = count, local.dt = dt, local.peer = src, local.tag = tag, local.comm = comm, local.c = c;
+    local.buf = buf, local.count = count, local.dt = dt;
+    local.peer = src, local.tag = tag, local.comm = comm, local.c = c;
     rc = deliver_blocking(&local, &pst, st, rc);
     free(orphaned);
     return rc;
@@ -501,8 +503,9 @@ int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, 
 
 /* Receive an application message from MPI (a source and tag, or a probed message):
  * blocking into the shared scratch when req is NULL, else through a new request entry. */
-static inline __attribute__((always_inline)) int recv_wire(void *buf, int count, MPI_Datatype dt, int src, int tag, snap_comm *c, MPI_Message *msg,
-                     MPI_Status *st, MPI_Request *req, const char *op)
+static inline __attribute__((always_inline)) int recv_wire(void *buf, int count, MPI_Datatype dt, int src,
+                                                           int tag, snap_comm *c, MPI_Message *msg,
+                                                           MPI_Status *st, MPI_Request *req, const char *op)
 {
     snap_req local, *e = req ? reqs_new() : &local;
     if (!req) { /* only the fields the receive path reads */
