@@ -5,6 +5,8 @@
  *   wrap_*.c   thin PMPI wrappers: translate an MPI call into wire/engine terms and back.
  *   wire.c     the data path: every application message travels as [header|payload];
  *              the header carries the sender's snapshot epoch and per-channel sequence.
+ *   wire_blocking.c the fast paths of small blocking sends and receives (cached
+ *              persistent receives, cancelled when the engine needs serving).
  *   wire_sync.c synchronous sends, acknowledged by the receiver at delivery.
  *   reqs.c     side table for application requests (scratch buffers, receive results).
  *   chan.c     the drain queue: messages the library took out of MPI before the

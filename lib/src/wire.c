@@ -2,7 +2,7 @@
  * wire.c - application messages on the wire (see wire.h for the format and why).
  * Synchronous sends, which the receiver acknowledges, are in wire_sync.c.
  */
-#include "wire.h"
+#include "wire_int.h"
 #include "engine.h"
 
 #include <dlfcn.h>
@@ -34,64 +34,19 @@ typedef struct probed {
 } probed;
 static probed *probed_list;
 
-/* Status fields without MPI calls on the per-message path: Open MPI's status carries
- * the received byte count and the cancelled flag in plain fields; other MPIs go
- * through the standard calls. */
-static inline MPI_Count st_bytes(const MPI_Status *st)
-{
-#ifdef OPEN_MPI
-    return (MPI_Count)st->_ucount;
-#else
-    MPI_Count n = 0;
-    PMPI_Get_elements_x(st, MPI_BYTE, &n);
-    return n;
-#endif
-}
+MPI_Request wire_req_empty;
+int wire_req_empty_known;
 
-static inline void st_set_bytes(MPI_Status *st, MPI_Count n)
+int wire_sent_at_once_slow(MPI_Request r)
 {
-#ifdef OPEN_MPI
-    st->_ucount = (size_t)n;
-#else
-    PMPI_Status_set_elements_x(st, MPI_BYTE, n);
-#endif
-}
-
-static inline int st_cancelled(const MPI_Status *st)
-{
-#ifdef OPEN_MPI
-    return st->_cancelled;
-#else
-    int flag = 0;
-    PMPI_Test_cancelled(st, &flag);
-    return flag;
-#endif
-}
-
-/* Open MPI hands out one shared, static request for sends it completed inline, so a
- * request handle is not unique: such a send must not get a side-table entry. */
-static MPI_Request req_empty;
-static int req_empty_known;
-
-static int completed_at_once(MPI_Request r)
-{
-    if (!req_empty_known) {
-        req_empty = (MPI_Request)dlsym(RTLD_DEFAULT, "ompi_request_empty");
-        req_empty_known = 1;
+    if (!wire_req_empty_known) {
+        wire_req_empty = (MPI_Request)dlsym(RTLD_DEFAULT, "ompi_request_empty");
+        wire_req_empty_known = 1;
     }
-    if (req_empty) return r == req_empty;
+    if (wire_req_empty) return r == wire_req_empty;
     int flag = 0;
     PMPI_Request_get_status(r, &flag, MPI_STATUS_IGNORE);
     return flag;
-}
-
-static uint8_t *grow(uint8_t **b, size_t *cap, size_t need)
-{
-    if (need > *cap) {
-        *cap = need < 4096 ? 4096 : need;
-        *b = snap_xrealloc(*b, *cap);
-    }
-    return *b;
 }
 
 static int unknown_comm(MPI_Comm comm, const char *op)
@@ -173,26 +128,6 @@ static void sync_delivered(int src_world, const wire_hdr *h)
     if (SNAP_UNLIKELY(h->seq & WIRE_SYNC)) snap_ctl_send(src_world, CTL_SACK, 0, h->seq, 0);
 }
 
-int wire_send_blocking(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, const char *op)
-{
-    snap_comm *c = snap_comm_get(comm);
-    if (SNAP_UNLIKELY(!c || (unsigned)dest >= (unsigned)c->size || count < 0)) /* MPI_PROC_NULL, errors */
-        return wire_send(buf, count, dt, dest, tag, comm, 0, NULL, op);
-    const snap_dtinfo *d = snap_dtinfo_get(dt);
-    uint64_t n = (uint64_t)count * (uint64_t)d->size;
-    if (SNAP_UNLIKELY(!d->contig || n > (uint64_t)snap_g.cfg.small_msg || n > (uint64_t)INT_MAX - WIRE_H))
-        return wire_send(buf, count, dt, dest, tag, comm, 0, NULL, op);
-    int wdest = c->world[dest];
-    wire_hdr h = {snap_g.rec_epoch, (uint32_t)snap_g.app_sent[wdest]++ & ~WIRE_SYNC};
-    uint8_t *s = grow(&sbuf, &sbuf_cap, WIRE_H + n);
-    memcpy(s, &h, WIRE_H);
-    if (n) memcpy(s + WIRE_H, (const char *)buf + d->true_lb, n);
-    MPI_Request r;
-    int rc = PMPI_Isend(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
-    if (rc != MPI_SUCCESS) return rc;
-    return completed_at_once(r) ? MPI_SUCCESS : snap_wait(&r, MPI_STATUS_IGNORE);
-}
-
 int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
               MPI_Request *req, const char *op)
 {
@@ -217,7 +152,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     int rc;
     if (copy) {
         int owned = req || mode == 2;
-        uint8_t *s = owned ? snap_xmalloc(WIRE_H + n) : grow(&sbuf, &sbuf_cap, WIRE_H + n);
+        uint8_t *s = owned ? snap_xmalloc(WIRE_H + n) : wire_grow(&sbuf, &sbuf_cap, WIRE_H + n);
         memcpy(s, &h, WIRE_H);
         if (n) snap_dt_pack_d(d, buf, count, n, s + WIRE_H);
         rc = PMPI_Isend(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
@@ -225,8 +160,8 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
             if (owned) free(s);
             return rc;
         }
-        if (!owned) return completed_at_once(r) ? MPI_SUCCESS : snap_wait(&r, MPI_STATUS_IGNORE);
-        if (req && mode != 2 && completed_at_once(r)) {
+        if (!owned) return wire_sent_at_once(r) ? MPI_SUCCESS : snap_wait(&r, MPI_STATUS_IGNORE);
+        if (req && mode != 2 && wire_sent_at_once(r)) {
             free(s);
             *req = r;
             return MPI_SUCCESS;
@@ -257,7 +192,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     MPI_Datatype t = wire_hdr_type(&e->hdr, buf, count, dt);
     rc = PMPI_Isend(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
     PMPI_Type_free(&t);
-    if (rc != MPI_SUCCESS || completed_at_once(r)) {
+    if (rc != MPI_SUCCESS || wire_sent_at_once(r)) {
         reqs_del(e);
         *req = r;
         return rc;
@@ -315,69 +250,6 @@ static int serve_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_St
     return MPI_SUCCESS;
 }
 
-/* Blocking receives of small contiguous payloads (wire_recv_blocking) start a
- * persistent request kept per (communicator, source, tag, size), each on its own
- * scratch: starting one costs about 110 instructions less than posting a new receive
- * (MPI_Irecv allocates and initialises a request every time). The cache keeps the
- * first PCACHE ways a program receives; a miss when it is full takes the general path
- * (a new receive), and only every PCACHE_TURN-th such miss replaces an entry, so a
- * program that changes the way it receives gets its new ways cached soon while one
- * that cycles through more ways than the cache holds does not pay to rebuild requests
- * on every receive. */
-enum { PCACHE = 16, PCACHE_MAX = 4096, PCACHE_TURN = 64 };
-typedef struct pentry {
-    MPI_Comm comm;
-    int src, tag, bytes;
-    MPI_Request r;
-    uint8_t *buf; /* NULL: the entry is free */
-} pentry;
-static pentry pcache[PCACHE];
-static unsigned pcache_used, pcache_next, pcache_misses;
-static pentry *pcache_last = &pcache[0];
-
-static void pcache_drop(pentry *p)
-{
-    if (p->r != MPI_REQUEST_NULL) PMPI_Request_free(&p->r);
-    free(p->buf);
-    p->buf = NULL;
-}
-
-static inline int pcache_is(const pentry *p, MPI_Comm comm, int src, int tag, int bytes)
-{
-    return p->bytes == bytes && p->tag == tag && p->src == src && p->comm == comm && p->buf;
-}
-
-/* The entry for this way of receiving, or NULL (take the general path). */
-static pentry *pcache_get(MPI_Comm comm, int src, int tag, int bytes)
-{
-    if (SNAP_LIKELY(pcache_is(pcache_last, comm, src, tag, bytes))) return pcache_last; /* a loop receives alike */
-    pentry *p = NULL;
-    for (unsigned k = 0; k < pcache_used; k++)
-        if (pcache_is(&pcache[k], comm, src, tag, bytes)) return pcache_last = &pcache[k];
-    for (unsigned k = 0; k < pcache_used && !p; k++)
-        if (!pcache[k].buf) p = &pcache[k]; /* freed with its communicator */
-    if (!p && pcache_used < PCACHE) p = &pcache[pcache_used++];
-    if (!p) {
-        if (++pcache_misses % PCACHE_TURN) return NULL;
-        p = &pcache[pcache_next++ % PCACHE];
-        pcache_drop(p);
-    }
-    p->buf = snap_xmalloc((size_t)bytes);
-    if (PMPI_Recv_init(p->buf, bytes, MPI_PACKED, src, tag, comm, &p->r) != MPI_SUCCESS) {
-        p->r = MPI_REQUEST_NULL;
-        pcache_drop(p);
-        return NULL;
-    }
-    p->comm = comm, p->src = src, p->tag = tag, p->bytes = bytes;
-    return pcache_last = p;
-}
-
-void wire_comm_forget(MPI_Comm comm)
-{
-    for (unsigned k = 0; k < pcache_used; k++)
-        if (pcache[k].buf && (pcache[k].comm == comm || comm == MPI_COMM_NULL)) pcache_drop(&pcache[k]);
-}
-
 /* Post the wire receive for entry e (arguments filled). Blocking entries use the
  * shared scratch; the others own theirs. */
 static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
@@ -386,7 +258,7 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
     uint64_t cap = (uint64_t)e->count * (uint64_t)d->size;
     int rc;
     if (cap <= (uint64_t)snap_g.cfg.small_msg) {
-        uint8_t *s = owned ? (e->scratch = snap_xmalloc(WIRE_H + cap)) : grow(&rbuf, &rbuf_cap, WIRE_H + cap);
+        uint8_t *s = owned ? (e->scratch = snap_xmalloc(WIRE_H + cap)) : wire_grow(&rbuf, &rbuf_cap, WIRE_H + cap);
         e->cap = WIRE_H + cap;
         if (!owned) e->scratch = s;
         if (msg) rc = PMPI_Imrecv(s, (int)(WIRE_H + cap), MPI_PACKED, msg, r);
@@ -402,46 +274,6 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
     return rc;
 }
 
-/* A blocking receive was cancelled to serve the engine: serve the engine, then receive
- * again (held messages first). */
-enum { WOKEN = -1 };
-
-/* The common case of a completed blocking receive into scratch: a small contiguous
- * payload of an epoch this rank has recorded, no synchronous send to acknowledge, no
- * snapshot in progress: counted and handed over straight from the scratch. 0: take
- * the general classification and delivery (deliver_blocking). */
-static inline int deliver_fast(const uint8_t *scratch, const MPI_Status *pst, const snap_comm *c, void *buf,
-                               const snap_dtinfo *d, MPI_Status *st)
-{
-    MPI_Count got = st_bytes(pst);
-    if (SNAP_UNLIKELY(!d->contig || snap_g.active || got < WIRE_H || pst->MPI_SOURCE < 0)) return 0;
-    wire_hdr h;
-    memcpy(&h, scratch, WIRE_H);
-    if (SNAP_UNLIKELY(h.epoch > snap_g.rec_epoch || (h.seq & WIRE_SYNC))) return 0;
-    int sw = c->world[pst->MPI_SOURCE];
-    uint64_t n = (uint64_t)got - WIRE_H;
-    snap_g.seen_total[sw]++;
-    if (n) memcpy((char *)buf + d->true_lb, scratch + WIRE_H, n);
-    snap_g.app_recvd[sw]++;
-    if (st != MPI_STATUS_IGNORE) {
-        *st = *pst;
-        st_set_bytes(st, (MPI_Count)n);
-    }
-    return 1;
-}
-
-/* Everything else: classify, record if the message belongs to a snapshot, deliver. A
- * truncated message (the error handler has already run, and returned) is counted and
- * delivered as far as it fits, like any other: its channel must close. */
-static int deliver_blocking(snap_req *e, MPI_Status *pst, MPI_Status *st, int rc)
-{
-    if (rc == MPI_ERR_TRUNCATE) pst->MPI_ERROR = MPI_ERR_TRUNCATE; /* single-request waits leave it */
-    snap_before_deliver(wire_req_seen(e, pst));
-    int drc = wire_req_deliver(e, st);
-    if (rc != MPI_SUCCESS) return rc;
-    return drc == MPI_SUCCESS ? drc : snap_error(e->comm, drc);
-}
-
 /* Complete a blocking receive posted on the stack entry e; `probed`: an Mrecv, which
  * cannot be cancelled, so it is never woken (WOKEN). */
 static int finish_blocking(snap_req *e, MPI_Request *r, MPI_Status *st, int probed)
@@ -451,54 +283,10 @@ static int finish_blocking(snap_req *e, MPI_Request *r, MPI_Status *st, int prob
     if (rc != MPI_SUCCESS && rc != MPI_ERR_TRUNCATE) return rc;
     if (!probed && st_cancelled(&pst)) return WOKEN;
     if (e->large) e->hdr = blk_rhdr;
-    else if (rc == MPI_SUCCESS && e->dti->dt == e->dt && deliver_fast(e->scratch, &pst, e->c, e->buf, e->dti, st))
+    else if (rc == MPI_SUCCESS && e->dti->dt == e->dt &&
+             wire_deliver_fast(e->scratch, &pst, e->c, e->buf, e->dti, st))
         return MPI_SUCCESS;
-    return deliver_blocking(e, &pst, st, rc);
-}
-
-int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st)
-{
-    snap_comm *c = snap_comm_get(comm);
-    if (SNAP_UNLIKELY(!c || src == MPI_PROC_NULL || count < 0 || wire_held.len))
-        return wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
-    const snap_dtinfo *d = snap_dtinfo_get(dt);
-    uint64_t cap = (uint64_t)count * (uint64_t)d->size;
-    pentry *p;
-    if (SNAP_UNLIKELY(!d->contig || cap > PCACHE_MAX || cap > (uint64_t)snap_g.cfg.small_msg ||
-                      !(p = pcache_get(comm, src, tag, (int)(WIRE_H + cap)))))
-        return wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
-    /* p stays valid: only this function and MPI_Comm_free change the cache, and no
-     * application call runs until it returns */
-    int rc = PMPI_Start(&p->r);
-    MPI_Status pst;
-    if (rc == MPI_SUCCESS) rc = snap_wait_recv(&p->r, &pst);
-    uint8_t *scratch = p->buf, *orphaned = NULL;
-    if (SNAP_UNLIKELY(p->r == MPI_REQUEST_NULL || (rc != MPI_SUCCESS && rc != MPI_ERR_TRUNCATE))) {
-        /* MPI frees a request that failed when the error handler returns: the entry goes,
-         * its scratch with this receive (a truncated message is still delivered) */
-        orphaned = p->buf;
-        p->buf = NULL;
-        pcache_drop(p);
-        if (rc != MPI_ERR_TRUNCATE) {
-            free(orphaned);
-            return rc;
-        }
-    }
-    if (SNAP_UNLIKELY(st_cancelled(&pst))) { /* woken: serve, then the general path */
-        snap_progress();
-        return wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
-    }
-    /* (d->dt: serving snapshots while waiting may have reused d's cache slot) */
-    if (SNAP_LIKELY(rc == MPI_SUCCESS && d->dt == dt && deliver_fast(scratch, &pst, c, buf, d, st)))
-        return MPI_SUCCESS;
-    snap_req local;
-    local.held = NULL, local.large = 0, local.state = RS_POSTED, local.persistent = 0, local.wtype = MPI_DATATYPE_NULL;
-    local.kind = RQ_RECV, local.op = "Recv", local.dti = d, local.cap = WIRE_H + cap, local.scratch = scratch;
-    local.buf = buf, local.count = count, local.dt = dt;
-    local.peer = src, local.tag = tag, local.comm = comm, local.c = c;
-    rc = deliver_blocking(&local, &pst, st, rc);
-    free(orphaned);
-    return rc;
+    return wire_deliver_blocking(e, &pst, st, rc);
 }
 
 /* Receive an application message from MPI (a source and tag, or a probed message):
@@ -508,12 +296,7 @@ static inline __attribute__((always_inline)) int recv_wire(void *buf, int count,
                                                            MPI_Status *st, MPI_Request *req, const char *op)
 {
     snap_req local, *e = req ? reqs_new() : &local;
-    if (!req) { /* only the fields the receive path reads */
-        local.held = NULL, local.large = 0, local.state = RS_POSTED, local.persistent = 0;
-        local.wtype = MPI_DATATYPE_NULL;
-    }
-    e->kind = RQ_RECV, e->op = op;
-    e->buf = buf, e->count = count, e->dt = dt, e->peer = src, e->tag = tag, e->comm = c->comm, e->c = c;
+    wire_recv_entry(e, !req, op, buf, count, dt, src, tag, c);
     MPI_Request r;
     int rc = post_recv(e, req != NULL, &r, msg);
     if (!req) return rc != MPI_SUCCESS ? rc : finish_blocking(e, &r, st, msg != NULL);
