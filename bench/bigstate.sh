@@ -10,6 +10,7 @@
 # in one run (the disk of a shared machine changes speed from minute to minute) and the
 # medians compared.
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^set -/{/^set -/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;; esac
 build=$(realpath "${1:-build}") total=${2:-1024} np=${3:-4} rounds=${4:-3}
 dir=${MPISNAP_BENCH_DIR:-$PWD/bench-bigstate}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1

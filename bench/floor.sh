@@ -8,6 +8,7 @@
 # With --instr, instead counts with callgrind the instructions of one 8-byte send and
 # receive to self (bench/selfpair.c) under each: deterministic, where time is noisy.
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^set -/{/^set -/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;; esac
 build=$(realpath "${1:-build}") rounds=${2:-9} mode=${3:-time}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 variants=(plain floor1 floor2 floor3 floor4 cl ly)

@@ -5,6 +5,7 @@
 # cl and ly modes, alternating ROUNDS times; prints LAMMPS's own loop time, median of
 # each, and the median of the per-round ratios to plain.
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^set -/{/^set -/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;; esac
 build=$(realpath "${1:-build}") rounds=${2:-5} np=${3:-2} steps=${4:-2000}
 here=$(cd "$(dirname "$0")/.." && pwd)
 command -v lmp >/dev/null || { echo "lammps.sh: lmp not found: apt-get install --no-install-recommends lammps" >&2; exit 2; }

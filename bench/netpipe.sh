@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # netpipe.sh [BUILD_DIR] [ROUNDS] - NetPIPE (Debian's netpipe-openmpi, an unmodified
 # public benchmark) plain and under mpisnap-run in cl and ly modes, alternating ROUNDS
-# times; prints per message size the median one-way time of each and the ratios.
+# times; prints per message size the median one-way time of each and the median of
+# the per-round ratios to plain.
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^set -/{/^set -/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;; esac
 build=$(realpath "${1:-build}") rounds=${2:-5}
 command -v NPopenmpi >/dev/null || { echo "netpipe.sh: NPopenmpi not found: apt-get install netpipe-openmpi" >&2; exit 2; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader

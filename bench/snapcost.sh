@@ -6,6 +6,7 @@
 # the library (markers, notices, parts, completion) and messages inside collectives
 # (Lai-Yang's MPI_Ireduce_scatter_block).
 set -euo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^set -/{/^set -/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;; esac
 build=$(realpath "${1:-build}"); shift || true
 sizes=${*:-2 4 8 16 32}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
