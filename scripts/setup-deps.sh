@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages mpisnap needs (build, tests, tools). Idempotent.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libcunit1-dev libxxhash-dev xxhash procps netpipe-openmpi hpcc graphviz valgrind)
+pkgs=(build-essential cmake pkg-config python3 gfortran libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libcunit1-dev libxxhash-dev xxhash procps netpipe-openmpi hpcc mumps-test graphviz valgrind)
 # a real application the tests run unmodified; its documentation and examples (what
 # apt would add as recommended, 50 MB) are not needed
 pkgs_bare=(lammps)

@@ -312,6 +312,17 @@ static inline void snap_leave(void) { snap_g.call = NULL; }
 
 /* True when a wrapper must pass straight through to PMPI. */
 static inline int snap_passthrough(void) { return !snap_g.initialized || snap_g.finalized || snap_g.in_lib; }
+/* A wrapper passes through: if mpisnap never saw MPI_Init but MPI is initialised, say
+ * so once (presence.c). */
+static inline void snap_check_unseen(void)
+{
+    extern void snap_unseen_slow(void);
+    if (SNAP_UNLIKELY(!snap_g.initialized)) snap_unseen_slow();
+}
+/* presence.c: SIGUSR1 asks for a snapshot; is this process world rank 0 (as the
+ * launcher says, before MPI_Init)? */
+void snap_signal_install(void);
+int snap_launcher_rank0(void);
 
 /* Report an unsupported call: one line naming it, then the communicator's error
  * handler with MPI_ERR_UNSUPPORTED_OPERATION (fatal by default). */

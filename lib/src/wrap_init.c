@@ -5,6 +5,7 @@
 #include "engine.h"
 #include "record.h"
 #include "wire.h"
+#include "wrap.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -16,13 +17,6 @@
 static pthread_t ticker_thread;
 static volatile int ticker_stop;
 static int ticker_running;
-
-static void on_sigusr1(int sig)
-{
-    (void)sig;
-    snap_g.sig_request = 1;
-    snap_g.attention = 1;
-}
 
 /* The ticker thread never calls MPI: it raises flags that the engine acts on inside
  * MPI calls (a blocked call is woken through snap_g.attention, engine.c). It drives
@@ -87,20 +81,11 @@ int snap_unsupported(const char *call, MPI_Comm comm, const char *why)
     return snap_error(comm, MPI_ERR_UNSUPPORTED_OPERATION);
 }
 
-/* Is this process world rank 0 (as the launcher says, before MPI_Init)? */
-static int launcher_rank0(void)
-{
-    const char *v = getenv("OMPI_COMM_WORLD_RANK");
-    if (!v) v = getenv("PMI_RANK");
-    if (!v) v = getenv("PMIX_RANK");
-    return !v || !strcmp(v, "0");
-}
-
 static void load_config_or_exit(void)
 {
     char err[600];
     if (snap_config_load(&snap_g.cfg, err, sizeof err) == 0) return;
-    if (launcher_rank0()) {
+    if (snap_launcher_rank0()) {
         fprintf(stderr, "%s\n", err);
         fflush(stderr);
     }
@@ -122,14 +107,7 @@ static void setup(void)
      * where it stopped (restart.c restores it with the application's regions) */
     record_protect("mpisnap.safepoints", &snap_g.sp_count, 1, MPI_INT64_T);
     snap_restart_load();
-    if (snap_g.cfg.signal) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_sigusr1;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGUSR1, &sa, NULL);
-    }
+    if (snap_g.cfg.signal) snap_signal_install();
     sigset_t all, old; /* signals go to the application's threads, not the ticker */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -140,7 +118,7 @@ static void setup(void)
                  snap_g.cfg.dir);
 }
 
-SNAP_API int MPI_Init(int *argc, char ***argv)
+int wrap_Init(int *argc, char ***argv)
 {
     load_config_or_exit();
     double t0 = snap_now();
@@ -152,7 +130,7 @@ SNAP_API int MPI_Init(int *argc, char ***argv)
     return rc;
 }
 
-SNAP_API int MPI_Init_thread(int *argc, char ***argv, int required, int *provided)
+int wrap_Init_thread(int *argc, char ***argv, int required, int *provided)
 {
     load_config_or_exit();
     int rc = PMPI_Init_thread(argc, argv, required, provided);
@@ -165,9 +143,8 @@ SNAP_API int MPI_Init_thread(int *argc, char ***argv, int required, int *provide
     return rc;
 }
 
-SNAP_API int MPI_Finalize(void)
+int wrap_Finalize(void)
 {
-    if (snap_passthrough()) return PMPI_Finalize();
     snap_comm_get(MPI_COMM_WORLD)->colls++; /* finalizing is collective over the job */
     snap_enter("Finalize", -2, -2, MPI_COMM_WORLD, 0, MPI_DATATYPE_NULL);
     snap_g.finalizing = 1;

@@ -13,14 +13,12 @@
  * handed is consistent at every point where a snapshot may record it.
  */
 #include "wire.h"
+#include "wrap.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 int snap_waitall_internal(int n, MPI_Request *reqs, MPI_Status *sts);
-
-#define PASS(call) \
-    if (snap_passthrough()) return call
 
 static int blocking_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
                          const char *op)
@@ -41,59 +39,50 @@ static int nonblocking_send(const void *buf, int count, MPI_Datatype dt, int des
     return rc;
 }
 
-SNAP_API int MPI_Send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
+int wrap_Send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
-    PASS(PMPI_Send(buf, count, dt, dest, tag, comm));
     return blocking_send(buf, count, dt, dest, tag, comm, 0, "Send");
 }
 
-SNAP_API int MPI_Ssend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
+int wrap_Ssend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
-    PASS(PMPI_Ssend(buf, count, dt, dest, tag, comm));
     return blocking_send(buf, count, dt, dest, tag, comm, 1, "Ssend");
 }
 
-SNAP_API int MPI_Rsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
+int wrap_Rsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
-    PASS(PMPI_Rsend(buf, count, dt, dest, tag, comm));
     return blocking_send(buf, count, dt, dest, tag, comm, 0, "Rsend");
 }
 
-SNAP_API int MPI_Bsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
+int wrap_Bsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
-    PASS(PMPI_Bsend(buf, count, dt, dest, tag, comm));
     int rc = wire_send(buf, count, dt, dest, tag, comm, 2, NULL, "Bsend");
     snap_poll();
     return rc;
 }
 
-SNAP_API int MPI_Isend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
+int wrap_Isend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    PASS(PMPI_Isend(buf, count, dt, dest, tag, comm, req));
     return nonblocking_send(buf, count, dt, dest, tag, comm, 0, req, "Isend");
 }
 
-SNAP_API int MPI_Issend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
+int wrap_Issend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    PASS(PMPI_Issend(buf, count, dt, dest, tag, comm, req));
     return nonblocking_send(buf, count, dt, dest, tag, comm, 1, req, "Issend");
 }
 
-SNAP_API int MPI_Irsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
+int wrap_Irsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    PASS(PMPI_Irsend(buf, count, dt, dest, tag, comm, req));
     return nonblocking_send(buf, count, dt, dest, tag, comm, 0, req, "Irsend");
 }
 
-SNAP_API int MPI_Ibsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
+int wrap_Ibsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    PASS(PMPI_Ibsend(buf, count, dt, dest, tag, comm, req));
     return nonblocking_send(buf, count, dt, dest, tag, comm, 2, req, "Ibsend");
 }
 
-SNAP_API int MPI_Recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st)
+int wrap_Recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st)
 {
-    PASS(PMPI_Recv(buf, count, dt, src, tag, comm, st));
     snap_enter("Recv", src, tag, comm, count, dt);
     snap_poll(); /* a receive that never waits would otherwise never serve snapshots */
     int rc = wire_recv_blocking(buf, count, dt, src, tag, comm, st);
@@ -101,18 +90,16 @@ SNAP_API int MPI_Recv(void *buf, int count, MPI_Datatype dt, int src, int tag, M
     return rc;
 }
 
-SNAP_API int MPI_Irecv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Request *req)
+int wrap_Irecv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    PASS(PMPI_Irecv(buf, count, dt, src, tag, comm, req));
     int rc = wire_recv(buf, count, dt, src, tag, comm, MPI_STATUS_IGNORE, req, "Irecv");
     snap_poll();
     return rc;
 }
 
-SNAP_API int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype sdt, int dest, int stag, void *rbuf, int rcount,
+int wrap_Sendrecv(const void *sbuf, int scount, MPI_Datatype sdt, int dest, int stag, void *rbuf, int rcount,
                           MPI_Datatype rdt, int src, int rtag, MPI_Comm comm, MPI_Status *st)
 {
-    PASS(PMPI_Sendrecv(sbuf, scount, sdt, dest, stag, rbuf, rcount, rdt, src, rtag, comm, st));
     snap_enter("Sendrecv", src, rtag, comm, rcount, rdt);
     MPI_Request r[2];
     MPI_Status sts[2];
@@ -125,10 +112,9 @@ SNAP_API int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype sdt, int de
     return rc;
 }
 
-SNAP_API int MPI_Sendrecv_replace(void *buf, int count, MPI_Datatype dt, int dest, int stag, int src, int rtag,
+int wrap_Sendrecv_replace(void *buf, int count, MPI_Datatype dt, int dest, int stag, int src, int rtag,
                                   MPI_Comm comm, MPI_Status *st)
 {
-    PASS(PMPI_Sendrecv_replace(buf, count, dt, dest, stag, src, rtag, comm, st));
     snap_enter("Sendrecv_replace", src, rtag, comm, count, dt);
     const snap_dtinfo *d = snap_dtinfo_get(dt);
     uint64_t n = count > 0 ? (uint64_t)count * (uint64_t)d->size : 0;
@@ -146,16 +132,14 @@ SNAP_API int MPI_Sendrecv_replace(void *buf, int count, MPI_Datatype dt, int des
     return rc;
 }
 
-SNAP_API int MPI_Iprobe(int src, int tag, MPI_Comm comm, int *flag, MPI_Status *st)
+int wrap_Iprobe(int src, int tag, MPI_Comm comm, int *flag, MPI_Status *st)
 {
-    PASS(PMPI_Iprobe(src, tag, comm, flag, st));
     snap_poll();
     return wire_iprobe(src, tag, comm, flag, st);
 }
 
-SNAP_API int MPI_Probe(int src, int tag, MPI_Comm comm, MPI_Status *st)
+int wrap_Probe(int src, int tag, MPI_Comm comm, MPI_Status *st)
 {
-    PASS(PMPI_Probe(src, tag, comm, st));
     snap_enter("Probe", src, tag, comm, 0, MPI_DATATYPE_NULL);
     int flag = 0, rc;
     unsigned it = 0;
@@ -164,16 +148,14 @@ SNAP_API int MPI_Probe(int src, int tag, MPI_Comm comm, MPI_Status *st)
     return rc;
 }
 
-SNAP_API int MPI_Improbe(int src, int tag, MPI_Comm comm, int *flag, MPI_Message *msg, MPI_Status *st)
+int wrap_Improbe(int src, int tag, MPI_Comm comm, int *flag, MPI_Message *msg, MPI_Status *st)
 {
-    PASS(PMPI_Improbe(src, tag, comm, flag, msg, st));
     snap_poll();
     return wire_improbe(src, tag, comm, flag, msg, st);
 }
 
-SNAP_API int MPI_Mprobe(int src, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Status *st)
+int wrap_Mprobe(int src, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Status *st)
 {
-    PASS(PMPI_Mprobe(src, tag, comm, msg, st));
     snap_enter("Mprobe", src, tag, comm, 0, MPI_DATATYPE_NULL);
     int flag = 0, rc;
     unsigned it = 0;
@@ -182,75 +164,60 @@ SNAP_API int MPI_Mprobe(int src, int tag, MPI_Comm comm, MPI_Message *msg, MPI_S
     return rc;
 }
 
-SNAP_API int MPI_Mrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Status *st)
+int wrap_Mrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Status *st)
 {
-    PASS(PMPI_Mrecv(buf, count, dt, msg, st));
     snap_enter("Mrecv", -2, -2, MPI_COMM_NULL, count, dt);
     int rc = wire_mrecv(buf, count, dt, msg, st, NULL);
     snap_leave();
     return rc;
 }
 
-SNAP_API int MPI_Imrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Request *req)
+int wrap_Imrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Request *req)
 {
-    PASS(PMPI_Imrecv(buf, count, dt, msg, req));
     int rc = wire_mrecv(buf, count, dt, msg, MPI_STATUS_IGNORE, req);
     snap_poll();
     return rc;
 }
 
-SNAP_API int MPI_Send_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
+int wrap_Send_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
                            MPI_Request *req)
 {
-    PASS(PMPI_Send_init(buf, count, dt, dest, tag, comm, req));
     return wire_send_init(buf, count, dt, dest, tag, comm, 0, req, "Send_init");
 }
 
-SNAP_API int MPI_Ssend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
+int wrap_Ssend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
                             MPI_Request *req)
 {
-    PASS(PMPI_Ssend_init(buf, count, dt, dest, tag, comm, req));
     return wire_send_init(buf, count, dt, dest, tag, comm, 1, req, "Ssend_init");
 }
 
-SNAP_API int MPI_Rsend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
+int wrap_Rsend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
                             MPI_Request *req)
 {
-    PASS(PMPI_Rsend_init(buf, count, dt, dest, tag, comm, req));
     return wire_send_init(buf, count, dt, dest, tag, comm, 0, req, "Rsend_init");
 }
 
-SNAP_API int MPI_Bsend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
-                            MPI_Request *req)
+int wrap_Recv_init(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    PASS(PMPI_Bsend_init(buf, count, dt, dest, tag, comm, req));
-    return snap_unsupported("Bsend_init", comm, "persistent buffered sends are not supported; use MPI_Send_init");
-}
-
-SNAP_API int MPI_Recv_init(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Request *req)
-{
-    PASS(PMPI_Recv_init(buf, count, dt, src, tag, comm, req));
     return wire_recv_init(buf, count, dt, src, tag, comm, req);
 }
 
-SNAP_API int MPI_Start(MPI_Request *req)
+int wrap_Start(MPI_Request *req)
 {
-    PASS(PMPI_Start(req));
     int rc = wire_start(req);
     snap_poll();
     return rc;
 }
 
-SNAP_API int MPI_Startall(int n, MPI_Request *reqs)
+int wrap_Startall(int n, MPI_Request *reqs)
 {
-    PASS(PMPI_Startall(n, reqs));
     int rc = MPI_SUCCESS;
     for (int i = 0; i < n && rc == MPI_SUCCESS; i++) rc = wire_start(&reqs[i]);
     snap_poll();
     return rc;
 }
 
-SNAP_API int MPI_Type_free(MPI_Datatype *dt)
+int wrap_Type_free(MPI_Datatype *dt)
 {
     snap_dtinfo_forget(*dt);
     wire_type_forget(*dt);

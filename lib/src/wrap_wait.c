@@ -9,6 +9,7 @@
  * message the application has not yet seen.
  */
 #include "wire.h"
+#include "wrap.h"
 
 #include <stdlib.h>
 
@@ -90,9 +91,8 @@ static int test_one(MPI_Request *req, int *flag, MPI_Status *st)
     return finish(1, &idx, &key, &pst, NULL, st);
 }
 
-SNAP_API int MPI_Test(MPI_Request *req, int *flag, MPI_Status *st)
+int wrap_Test(MPI_Request *req, int *flag, MPI_Status *st)
 {
-    if (snap_passthrough()) return PMPI_Test(req, flag, st);
     snap_poll();
     return test_one(req, flag, st);
 }
@@ -100,9 +100,8 @@ SNAP_API int MPI_Test(MPI_Request *req, int *flag, MPI_Status *st)
 /* One test first: a null, inactive or already complete request (and one the library
  * completed itself) is done at once. Otherwise the request is active and pending, and
  * snap_wait can block on it as MPI_Wait would. */
-SNAP_API int MPI_Wait(MPI_Request *req, MPI_Status *st)
+int wrap_Wait(MPI_Request *req, MPI_Status *st)
 {
-    if (snap_passthrough()) return PMPI_Wait(req, st);
     snap_enter_reqs("Wait", 1, req);
     MPI_Request key = *req;
     int flag = 0, rc = test_one(req, &flag, st);
@@ -133,16 +132,14 @@ static int testall(int n, MPI_Request *reqs, int *flag, MPI_Status *sts)
     return rc;
 }
 
-SNAP_API int MPI_Testall(int n, MPI_Request *reqs, int *flag, MPI_Status *sts)
+int wrap_Testall(int n, MPI_Request *reqs, int *flag, MPI_Status *sts)
 {
-    if (snap_passthrough()) return PMPI_Testall(n, reqs, flag, sts);
     snap_poll();
     return testall(n, reqs, flag, sts);
 }
 
-SNAP_API int MPI_Waitall(int n, MPI_Request *reqs, MPI_Status *sts)
+int wrap_Waitall(int n, MPI_Request *reqs, MPI_Status *sts)
 {
-    if (snap_passthrough()) return PMPI_Waitall(n, reqs, sts);
     snap_enter_reqs("Waitall", n, reqs);
     int flag = 0, rc;
     unsigned it = 0;
@@ -172,16 +169,14 @@ static int testany(int n, MPI_Request *reqs, int *index, int *flag, MPI_Status *
     return rc;
 }
 
-SNAP_API int MPI_Testany(int n, MPI_Request *reqs, int *index, int *flag, MPI_Status *st)
+int wrap_Testany(int n, MPI_Request *reqs, int *index, int *flag, MPI_Status *st)
 {
-    if (snap_passthrough()) return PMPI_Testany(n, reqs, index, flag, st);
     snap_poll();
     return testany(n, reqs, index, flag, st);
 }
 
-SNAP_API int MPI_Waitany(int n, MPI_Request *reqs, int *index, MPI_Status *st)
+int wrap_Waitany(int n, MPI_Request *reqs, int *index, MPI_Status *st)
 {
-    if (snap_passthrough()) return PMPI_Waitany(n, reqs, index, st);
     snap_enter_reqs("Waitany", n, reqs);
     int flag = 0, rc;
     unsigned it = 0;
@@ -216,16 +211,14 @@ static int testsome(int n, MPI_Request *reqs, int *outcount, int *idx, MPI_Statu
     return rc;
 }
 
-SNAP_API int MPI_Testsome(int n, MPI_Request *reqs, int *outcount, int *idx, MPI_Status *sts)
+int wrap_Testsome(int n, MPI_Request *reqs, int *outcount, int *idx, MPI_Status *sts)
 {
-    if (snap_passthrough()) return PMPI_Testsome(n, reqs, outcount, idx, sts);
     snap_poll();
     return testsome(n, reqs, outcount, idx, sts);
 }
 
-SNAP_API int MPI_Waitsome(int n, MPI_Request *reqs, int *outcount, int *idx, MPI_Status *sts)
+int wrap_Waitsome(int n, MPI_Request *reqs, int *outcount, int *idx, MPI_Status *sts)
 {
-    if (snap_passthrough()) return PMPI_Waitsome(n, reqs, outcount, idx, sts);
     snap_enter_reqs("Waitsome", n, reqs);
     int rc;
     unsigned it = 0;
@@ -234,22 +227,19 @@ SNAP_API int MPI_Waitsome(int n, MPI_Request *reqs, int *outcount, int *idx, MPI
     return rc;
 }
 
-SNAP_API int MPI_Request_get_status(MPI_Request req, int *flag, MPI_Status *st)
+int wrap_Request_get_status(MPI_Request req, int *flag, MPI_Status *st)
 {
-    if (snap_passthrough()) return PMPI_Request_get_status(req, flag, st);
     snap_poll();
     return wire_get_status(req, flag, st);
 }
 
-SNAP_API int MPI_Request_free(MPI_Request *req)
+int wrap_Request_free(MPI_Request *req)
 {
-    if (snap_passthrough()) return PMPI_Request_free(req);
     return wire_request_free(req);
 }
 
-SNAP_API int MPI_Cancel(MPI_Request *req)
+int wrap_Cancel(MPI_Request *req)
 {
-    if (snap_passthrough()) return PMPI_Cancel(req);
     snap_req *e = reqs_count ? reqs_find(*req) : NULL;
     if (e && e->kind == RQ_SEND)
         return snap_unsupported("Cancel", e->comm, "cancelling a send (deprecated in MPI-4.0) is not supported");

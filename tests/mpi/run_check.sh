@@ -14,12 +14,13 @@
 #     --messages FILE=TEXT  the in-transit messages of snapshot FILE (e.g. snap-000001.h5) must
 #                         be exactly TEXT: "src:0,dst:1,comm:0,tag:1,bytes:8,preview_hex:9210...|" per message
 #     --expect-fail TEXT  the job must exit non-zero and print TEXT on stderr (no check of files)
+#     --expect-stderr TEXT  the job must succeed and print TEXT on stderr exactly once
 #
 # It fails (exit 1, saying why) when the job fails, a file is missing or refused, a
 # snapshot is inconsistent, a ".part" file is left behind, or the library logged an
 # internal error.
 set -u
-same_re= inspect= dir= min=1 transit=0 same=() expect_fail= calls=() exactly= msgchecks=()
+same_re= inspect= dir= min=1 transit=0 same=() expect_fail= calls=() exactly= msgchecks=() expect_err=
 while [ $# -gt 0 ]; do
   case "$1" in
     --inspect) inspect=$2; shift 2 ;;
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
     --transit) transit=1; shift ;;
     --same-as) shift; while [ "$1" != "--end" ]; do same+=("$1"); shift; done; shift ;;
     --expect-fail) expect_fail=$2; shift 2 ;;
+    --expect-stderr) expect_err=$2; shift 2 ;;
     --expect-call) calls+=("$2"); shift 2 ;;
     --same-lines) same_re=$2; shift 2 ;;
     --exactly) exactly=$2; min=$2; shift 2 ;;
@@ -52,6 +54,11 @@ if [ -n "$expect_fail" ]; then
   exit 0
 fi
 [ $rc -eq 0 ] || { tail -n 20 "$err" >&2; fail "the job exited with $rc"; }
+if [ -n "$expect_err" ]; then
+  n=$(grep -cF -- "$expect_err" "$err")
+  [ "$n" -eq 1 ] || { cat "$err" >&2; fail "stderr says '$expect_err' $n times, expected once"; }
+  echo "said once: $(grep -F -- "$expect_err" "$err")"
+fi
 if grep -q "internal:" "$err"; then grep "internal:" "$err" >&2; fail "the library reported an internal error"; fi
 
 shopt -s nullglob
