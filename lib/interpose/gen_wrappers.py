@@ -68,6 +68,15 @@ CTYPE = {'comm': 'MPI_Comm', 'dtype': 'MPI_Datatype', 'req': 'MPI_Request', 'msg
          'win': 'MPI_Win'}
 NULL = {'comm': 'MPI_COMM_NULL', 'dtype': 'MPI_DATATYPE_NULL', 'req': 'MPI_REQUEST_NULL',
         'msg': 'MPI_MESSAGE_NULL', 'win': 'MPI_WIN_NULL'}
+# A message probed from mpisnap's held queue has a handle of mpisnap's own (wire.h).
+def f2c(h):
+    return 'wire_message_f2c' if h == 'msg' else f'PMPI_{HANDLE[h]}_f2c'
+
+
+def c2f(h):
+    return 'wire_message_c2f' if h == 'msg' else f'PMPI_{HANDLE[h]}_c2f'
+
+
 CLASSES = ('hand', 'always', 'coll', 'create', 'create0', 'refuse')
 # A Fortran choice buffer (or a string): Open MPI's mpi_f08 routes calls with one
 # through its mpif.h implementation (ompi_x_f); calls without one it may route through
@@ -201,15 +210,15 @@ def f_entry(c):
             cnt = c.first('iout')
             post.append(f'    if (rc == MPI_SUCCESS) snapf_one_based({n}, snapf_outcount(c_{cnt}));')
         elif k in HANDLE:
-            args.append(f'PMPI_{HANDLE[k]}_f2c(*{n})')
+            args.append(f'{f2c(k)}(*{n})')
         elif k.endswith('_o') or k.endswith('_io'):
             h = k.rsplit('_', 1)[0]
-            init = f'PMPI_{HANDLE[h]}_f2c(*{n})' if k.endswith('_io') else NULL[h]
+            init = f'{f2c(h)}(*{n})' if k.endswith('_io') else NULL[h]
             pre.append(f'    {CTYPE[h]} c_{n} = {init};')
             args.append(f'&c_{n}')
             # a request the call may have freed is written back even on error: the
             # Fortran handle must not go on naming a freed request
-            back = f'*{n} = PMPI_{HANDLE[h]}_c2f(c_{n});'
+            back = f'*{n} = {c2f(h)}(c_{n});'
             post.append(f'    {back}' if k == 'req_io' else f'    if (rc == MPI_SUCCESS) {back}')
         elif k == 'reqs':
             cnt = count_expr(c, a.count)
@@ -279,7 +288,7 @@ def main():
         for c in calls:
             f.write(c_entry(c) + '\n')
     with open(f'{out}/wrap_f.c', 'w') as f:
-        f.write(head + '#include "fortran.h"\n\n#include <stdlib.h>\n\n')
+        f.write(head + '#include "fortran.h"\n#include "wire.h"\n\n#include <stdlib.h>\n\n')
         for c in calls:
             if not c.nofortran:
                 f.write(f_entry(c) + '\n')

@@ -385,6 +385,7 @@ void snap_progress(void)
     if (snap_g.in_lib) return;
     snap_g.in_lib = 1;
     if (snap_g.attention) take_triggers();
+    int look = 0;
     for (int k = 0; k < 64; k++) { /* control messages */
         int flag = 0;
         if (!ctl_ready && (PMPI_Test(&ctl_req, &flag, &ctl_st) != MPI_SUCCESS || !flag)) break;
@@ -394,8 +395,13 @@ void snap_progress(void)
         ctl_post();
         if (m.type == CTL_DONE) snap_engine_done(m.epoch);
         else if (m.type == CTL_SACK) wire_sync_ack(src, (uint32_t)m.a);
+        else if (m.type == CTL_SPOLL) look = 1;
         else snap_g.proto->on_ctl(src, &m);
     }
+    /* a synchronous message MPI matched to a receive the application posted is
+     * acknowledged when the library sees it (wire_req_seen), even while the
+     * application is busy elsewhere (in its own MPI_Ssend, say) */
+    if (look && reqs_count) reqs_each(look_at_req, NULL);
     /* a restarted run takes no snapshot before its state is restored (first safe point) */
     if (want_trigger && snap_g.rec_epoch == snap_g.done_epoch && !snap_g.finalizing && snap_g.restarted != 1 &&
         !holding_newer) {

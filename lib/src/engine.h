@@ -12,7 +12,8 @@
 enum { CTL_MARKER = 1, CTL_DONE = 2, CTL_NOTICE = 3, /* safe points (safepoint.c): */
        CTL_RECORDED = 4, CTL_GO = 5, CTL_STUCK = 6, CTL_ABANDON = 7,
        CTL_STOP = 8, CTL_REACHED = 9, CTL_TARGET = 10,
-       CTL_SACK = 11 /* wire.c: a synchronous message was handed to the application */ };
+       CTL_SACK = 11, /* wire.c: a synchronous message was handed to the application */
+       CTL_SPOLL = 12 /* wire_sync.c: a synchronous sender still waits: look at your posted receives */ };
 enum { TAG_CTL = 1, /* collect.c: */ TAG_PART = 2, TAG_DATA = 3, TAG_PLACE = 4, TAG_WROTE = 5 };
 typedef struct ctl_msg {
     uint32_t type, epoch;

@@ -43,6 +43,7 @@ struct snap_req {
     MPI_Request wreq;
     int sync_dest;
     uint8_t sync_acked, sync_done, sync_greq;
+    unsigned sync_polls;      /* progress passes spent waiting for the acknowledgement */
     struct snap_req *sync_next;
 };
 

@@ -30,9 +30,11 @@ typedef struct probed {
     MPI_Message msg;
     snap_msg *held;
     snap_comm *c;
+    MPI_Fint fhandle; /* a held one's Fortran handle, once asked for (0: not yet) */
     struct probed *next;
 } probed;
 static probed *probed_list;
+static MPI_Fint next_fhandle = WIRE_FMSG_FIRST;
 
 MPI_Request wire_req_empty;
 int wire_req_empty_known;
@@ -122,10 +124,15 @@ static void completed_request(MPI_Request *req)
 }
 
 
-/* A message of a synchronous send reaches the application: tell its sender. */
-static void sync_delivered(int src_world, const wire_hdr *h)
+/* A receive of the application matched m (posted, started, probed with Mprobe or
+ * handed the message): that is what completes a synchronous send in MPI (MPI-3.1
+ * §3.4), so tell its sender, once; the sender may go on before the receive is waited
+ * for. A message the library drained is not matched until then (wire_sync.c). */
+static void sync_matched(snap_msg *m)
 {
-    if (SNAP_UNLIKELY(h->seq & WIRE_SYNC)) snap_ctl_send(src_world, CTL_SACK, 0, h->seq, 0);
+    if (SNAP_LIKELY(!(m->hdr.seq & WIRE_SYNC))) return;
+    snap_ctl_send(m->src_world, CTL_SACK, 0, m->hdr.seq, 0);
+    m->hdr.seq &= ~WIRE_SYNC;
 }
 
 int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
@@ -226,7 +233,7 @@ static int deliver_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_
     snap_before_deliver(m->hdr.epoch);
     if (n) snap_dt_unpack(m->data, n, buf, count, dt);
     snap_g.app_recvd[m->src_world]++;
-    sync_delivered(m->src_world, &m->hdr);
+    sync_matched(m);
     app_status(st, m->src, m->tag, n, rc);
     chan_free(m);
     return rc;
@@ -241,6 +248,7 @@ static int serve_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_St
         int rc = deliver_held(m, buf, count, dt, st);
         return rc == MPI_SUCCESS ? rc : snap_error(m->comm, rc);
     }
+    sync_matched(m);
     MPI_Request g;
     completed_request(&g);
     snap_req *e = reqs_add(g);
@@ -385,9 +393,30 @@ int wire_iprobe(int src, int tag, MPI_Comm comm, int *flag, MPI_Status *st)
 
 static void probed_add(MPI_Message msg, snap_msg *held, snap_comm *c)
 {
-    probed *p = snap_xmalloc(sizeof *p);
+    probed *p = snap_xcalloc(1, sizeof *p);
     p->msg = msg, p->held = held, p->c = c, p->next = probed_list;
     probed_list = p;
+}
+
+MPI_Fint wire_message_c2f(MPI_Message m)
+{
+    for (probed *p = probed_list; p; p = p->next) {
+        if (p->msg != m || !p->held) continue;
+        if (!p->fhandle) {
+            p->fhandle = next_fhandle;
+            next_fhandle = next_fhandle == INT32_MIN ? WIRE_FMSG_FIRST : next_fhandle - 1;
+        }
+        return p->fhandle;
+    }
+    return PMPI_Message_c2f(m);
+}
+
+MPI_Message wire_message_f2c(MPI_Fint f)
+{
+    if (f <= WIRE_FMSG_FIRST)
+        for (probed *p = probed_list; p; p = p->next)
+            if (p->fhandle == f) return p->msg;
+    return PMPI_Message_f2c(f);
 }
 
 int wire_improbe(int src, int tag, MPI_Comm comm, int *flag, MPI_Message *msg, MPI_Status *st)
@@ -398,6 +427,7 @@ int wire_improbe(int src, int tag, MPI_Comm comm, int *flag, MPI_Message *msg, M
     if (wire_held.len) {
         snap_msg *m = chan_match(&wire_held, src, tag, comm, 1);
         if (m) { /* the handle is the held message itself; only wire_mrecv reads it */
+            sync_matched(m);
             *flag = 1;
             *msg = (MPI_Message)(void *)m;
             probed_add(*msg, m, c);
@@ -487,6 +517,7 @@ int wire_start(MPI_Request *req)
     } else if (wire_held.len) {
         snap_msg *m = chan_match(&wire_held, e->peer, e->tag, e->comm, 1);
         if (m) { /* served from the held queue: the MPI request stays inactive */
+            sync_matched(m);
             e->held = m;
             e->state = RS_SEEN;
             wire_persist_held++;
@@ -520,6 +551,7 @@ uint32_t wire_req_seen(snap_req *r, const MPI_Status *st)
     m->src_world = r->c->world[st->MPI_SOURCE];
     m->src = st->MPI_SOURCE, m->tag = st->MPI_TAG, m->comm = r->comm, m->comm_id = r->c->id;
     m->hdr = h;
+    sync_matched(m); /* a receive the application posted */
     m->bytes = (uint64_t)got - WIRE_H;
     m->data = r->large ? NULL : r->scratch + WIRE_H;
     m->buf = r->buf, m->count = r->count, m->dt = r->dt;
@@ -549,7 +581,6 @@ int wire_req_deliver(snap_req *r, MPI_Status *st)
         else snap_dt_unpack(m->data, m->bytes, r->buf, r->count, r->dt); /* the cache slot moved on */
     }
     snap_g.app_recvd[m->src_world]++;
-    sync_delivered(m->src_world, &m->hdr);
     if (st != MPI_STATUS_IGNORE) {
         *st = r->st;
         st_set_bytes(st, (MPI_Count)m->bytes);

@@ -36,6 +36,13 @@ int wire_mrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Stat
 /* Probes: held messages first, then MPI; the status is the application's view. */
 int wire_iprobe(int src, int tag, MPI_Comm comm, int *flag, MPI_Status *st);
 int wire_improbe(int src, int tag, MPI_Comm comm, int *flag, MPI_Message *msg, MPI_Status *st);
+/* Fortran handles of messages (the Fortran entry points): a message Mprobe/Improbe
+ * served from the held queue has a handle of the library's own, which MPI_Message_c2f
+ * cannot translate; it gets a Fortran handle from WIRE_FMSG_FIRST down (MPI's own are
+ * indices from 0). Others are MPI's. */
+#define WIRE_FMSG_FIRST (-0x40000000)
+MPI_Fint wire_message_c2f(MPI_Message m);
+MPI_Message wire_message_f2c(MPI_Fint f);
 /* Persistent requests and their start. */
 int wire_send_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
                    MPI_Request *req, const char *op);

@@ -6,9 +6,13 @@
  * send on the wire would complete although the application never posted the receive —
  * a snapshot would change what the program does (a program deadlocked on MPI_Ssend
  * would move on). So a synchronous send travels as a standard send flagged WIRE_SYNC,
- * the receiver's library acknowledges it when it hands the message to the application
- * (CTL_SACK), and the sender's operation completes on both the acknowledgement and the
- * local completion of the wire send. Persistent synchronous sends (MPI_Ssend_init) keep
+ * the receiver's library acknowledges it (CTL_SACK) when the message reaches a receive
+ * the application posted (MPI's condition: the receive has started, wire_req_seen) or,
+ * for a message the library drained, when it hands it to the application; the sender's
+ * operation completes on both the acknowledgement and the local completion of the wire
+ * send. A receiver busy elsewhere (blocked in its own MPI_Ssend, say) looks at its
+ * posted receives when a waiting sender asks it to (CTL_SPOLL, every 16 progress
+ * passes), so Irecv; Ssend; Wait on every rank completes as in MPI. Persistent synchronous sends (MPI_Ssend_init) keep
  * MPI's own mode and that limitation (docs/DESIGN.md).
  */
 #include "wire.h"
@@ -26,6 +30,10 @@ void wire_sync_poll(void)
         int flag = 0;
         if (e->wreq != MPI_REQUEST_NULL) PMPI_Test(&e->wreq, &flag, MPI_STATUS_IGNORE);
         if (!e->sync_acked || e->wreq != MPI_REQUEST_NULL) {
+            /* the receiver acknowledges when it sees the message in a receive the
+             * application posted, but it looks at those only when asked (or when the
+             * application waits for them): ask now and then */
+            if (!e->sync_acked && (++e->sync_polls & 15u) == 0) snap_ctl_send(e->sync_dest, CTL_SPOLL, 0, 0, 0);
             p = &e->sync_next;
             continue;
         }
