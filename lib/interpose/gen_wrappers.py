@@ -198,8 +198,8 @@ def f_entry(c):
         elif k in ('iout', 'flag', 'idx'):
             pre.append(f'    int c_{n} = 0;')
             args.append(f'&c_{n}')
-            if k == 'iout':
-                post.append(f'    if (rc == MPI_SUCCESS) *{n} = c_{n};')
+            if k == 'iout':  # Waitsome/Testsome's outcount is valid with MPI_ERR_IN_STATUS too
+                post.append(f'    if (rc == MPI_SUCCESS || rc == MPI_ERR_IN_STATUS) *{n} = c_{n};')
             elif k == 'flag':
                 post.append(f'    if (rc == MPI_SUCCESS) *{n} = c_{n} ? SNAPF_TRUE : SNAPF_FALSE;')
             else:
@@ -208,7 +208,7 @@ def f_entry(c):
         elif k == 'idxs':
             args.append(f'(int *){n}')
             cnt = c.first('iout')
-            post.append(f'    if (rc == MPI_SUCCESS) snapf_one_based({n}, snapf_outcount(c_{cnt}));')
+            post.append(f'    if (rc == MPI_SUCCESS || rc == MPI_ERR_IN_STATUS) snapf_one_based({n}, snapf_outcount(c_{cnt}));')
         elif k in HANDLE:
             args.append(f'{f2c(k)}(*{n})')
         elif k.endswith('_o') or k.endswith('_io'):
@@ -227,6 +227,10 @@ def f_entry(c):
             post.append(f'    snapf_reqs_out({n}, c_{n}, {cnt}, c_{n}_small);')
         elif k == 'dtypes':
             cnt = f'snapf_comm_peers(PMPI_Comm_f2c(*{c.first("comm")}))'
+            # a send side given as MPI_IN_PLACE has no datatypes to read (Alltoallw)
+            before = [b for b in c.args[:c.args.index(a)] if b.kind in ('sbuf', 'rbuf')]
+            if before and before[-1].kind == 'sbuf':
+                cnt = f'(snapf_cbuf({before[-1].name}) == MPI_IN_PLACE ? 0 : {cnt})'
             pre.append(f'    MPI_Datatype c_{n}_small[16], *c_{n} = snapf_types_in({n}, {cnt}, c_{n}_small);')
             args.append(f'c_{n}')
             post.append(f'    if (c_{n} != c_{n}_small) free(c_{n});')

@@ -316,6 +316,50 @@ static uint64_t random64(void)
     return v | 1;
 }
 
+/* A snapshot's file could not be written: one line per cause. A full disk fails every
+ * snapshot until space returns; the first failure says so, the next ones of the same
+ * cause only in the debug log, and the first snapshot written again says how many
+ * failed in between. The job goes on either way. */
+static char fail_cause[160];
+static unsigned fail_repeats;
+
+/* The cause in a writer's message: "... (No space left on device)" or "...: No space
+ * left on device" (the system's words). */
+static void cause_of(const char *err, char *out, size_t len)
+{
+    size_t n = strlen(err);
+    const char *open = strrchr(err, '('), *colon = strrchr(err, ':');
+    if (n && err[n - 1] == ')' && open)
+        snprintf(out, len, "%.*s", (int)(err + n - 1 - open - 1), open + 1);
+    else
+        snprintf(out, len, "%s", colon && colon[1] == ' ' ? colon + 2 : err);
+}
+
+static void file_failed(uint32_t epoch, const char *err)
+{
+    char cause[sizeof fail_cause];
+    cause_of(err, cause, sizeof cause);
+    col.failed = 1;
+    if (fail_cause[0] && !strcmp(cause, fail_cause)) {
+        fail_repeats++;
+        snap_log(SNAP_LOG_DEBUG, "snapshot %u: %s", epoch, err);
+        return;
+    }
+    snprintf(fail_cause, sizeof fail_cause, "%s", cause);
+    fail_repeats = 0;
+    snap_log(SNAP_LOG_ERROR, "snapshot %u: %s; the job goes on, later snapshots are tried (and fail silently for the "
+                             "same cause)", epoch, err);
+}
+
+static void file_written(uint32_t epoch)
+{
+    if (fail_cause[0])
+        snap_log(SNAP_LOG_INFO, "snapshot %u: files are written again (%u more snapshots failed: %s)", epoch,
+                 fail_repeats, fail_cause);
+    fail_cause[0] = 0;
+    fail_repeats = 0;
+}
+
 static void start_file(uint32_t epoch)
 {
     memset(&col, 0, sizeof col);
@@ -337,10 +381,7 @@ static void start_file(uint32_t epoch)
     snprintf(job.job_key, sizeof job.job_key, "%.40s:%d", snap_g.host, (int)snap_g.nranks);
     char err[512];
     col.w = sf_create(col.path, &job, err, sizeof err);
-    if (!col.w) {
-        snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", epoch, err);
-        col.failed = 1;
-    }
+    if (!col.w) file_failed(epoch, err);
 }
 
 static void forget_file(void)
@@ -381,7 +422,7 @@ static void finish_file(void)
     int ok = !col.failed;
     double t0 = snap_now();
     if (ok && sf_commit(col.w, col.initiators, col.ninitiators, snap_now(), err, sizeof err)) {
-        snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", col.epoch, err);
+        file_failed(col.epoch, err);
         ok = 0;
     } else if (!ok && col.w) {
         sf_abort(col.w);
@@ -392,7 +433,10 @@ static void finish_file(void)
         snap_log(SNAP_LOG_INFO, "snapshot %u complete: %s, %llu in-transit messages (%llu bytes), %.1f ms", col.epoch,
                  col.path, (unsigned long long)col.msgs, (unsigned long long)col.bytes,
                  1e3 * (snap_now() - col.t_first));
-    if (ok) keep_newest(col.path, col.epoch);
+    if (ok) {
+        file_written(col.epoch);
+        keep_newest(col.path, col.epoch);
+    }
     for (int j = 0; j < snap_g.nranks; j++)
         if (j != snap_g.rank) snap_ctl_send(j, CTL_DONE, col.epoch, (uint64_t)ok, 0);
     uint32_t e = col.epoch;
@@ -436,10 +480,7 @@ static void take_part(const part *p, uint64_t **offs)
     char err[512];
     double t0 = snap_now();
     uint64_t *o = p->direct ? snap_xcalloc(p->r.nregions ? p->r.nregions : 1, sizeof *o) : NULL;
-    if (!col.failed && sf_place_rank(col.w, &p->r, o, err, sizeof err)) {
-        snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", col.epoch, err);
-        col.failed = 1;
-    }
+    if (!col.failed && sf_place_rank(col.w, &p->r, o, err, sizeof err)) file_failed(col.epoch, err);
     snap_log(SNAP_LOG_DEBUG, "snapshot %u: part of rank %d written in %.1f ms%s", col.epoch, p->r.rank,
              1e3 * (snap_now() - t0), o ? " (its regions placed, for it to write)" : "");
     col.got++;
@@ -571,10 +612,8 @@ static void take_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const
     if (mine) {
         char err[512];
         for (uint32_t i = 0; i < wm->n && !col.failed; i++)
-            if (col.offs[src][i] != UINT64_MAX && sf_region_done(col.w, src, i, sums[i], err, sizeof err)) {
-                snap_log(SNAP_LOG_ERROR, "snapshot %u: %s", wm->epoch, err);
-                col.failed = 1;
-            }
+            if (col.offs[src][i] != UINT64_MAX && sf_region_done(col.w, src, i, sums[i], err, sizeof err))
+                file_failed(wm->epoch, err);
         free(col.offs[src]);
         col.offs[src] = NULL;
         col.owed--;

@@ -44,6 +44,7 @@ struct snap_req {
     int sync_dest;
     uint8_t sync_acked, sync_done, sync_greq;
     unsigned sync_polls;      /* progress passes spent waiting for the acknowledgement */
+    unsigned sync_spoll_at;   /* ... at which to ask the receiver again (CTL_SPOLL) */
     struct snap_req *sync_next;
 };
 

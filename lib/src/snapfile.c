@@ -7,7 +7,7 @@
  * "<path>.part", flushed after every rank, and makes it visible under <path> only after
  * the completion mark, an fsync and a rename: a file under its final name is complete.
  */
-#define _GNU_SOURCE /* sync_file_range */
+#define _GNU_SOURCE /* sync_file_range, memfd_create, SEEK_DATA */
 
 #include "snapfile_int.h"
 
@@ -15,6 +15,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* A region placed in the file whose bytes someone else writes (sf_place_rank). */
@@ -23,10 +25,13 @@ struct placed {
     uint32_t i;
     char name[SF_NAME_MAX];
     int done;
+    uint64_t at, bytes; /* where in the file: its bytes come from the rank, not from HDF5 */
 };
 
 struct sf_writer {
     hid_t file, ranks;
+    int mem;          /* the anonymous memory file HDF5 writes (see copy_out) */
+    int disk;         /* the .part on disk, which only copy_out writes (and ranks' regions) */
     char *path, *part;
     sf_job job;
     uint8_t *written; /* written[r] once rank r's group exists */
@@ -159,19 +164,105 @@ static int write_rank_attrs(hid_t g, const sf_rank *r)
                : 0;
 }
 
+/* ---- a full disk never breaks HDF5 ----
+ *
+ * This HDF5 (1.10) cannot close a file once a flush of its metadata has failed ("slist
+ * already enabled?"): the file stays open whatever H5Fclose returns, and HDF5 crashes
+ * closing itself at MPI_Finalize (SIGSEGV in H5F__close_cb). A snapshot that met a full
+ * disk, a quota, a file size limit, a read-only or removed folder or an I/O error killed
+ * the job that way, after it had computed its answer. So HDF5 never writes the disk: it
+ * writes the file into an anonymous memory file (memfd), where writes do not fail, and
+ * copy_out copies what HDF5 wrote, byte range for byte range, into the .part on disk
+ * with mpisnap's own writes, whose errors mpisnap reports. The large regions ranks write
+ * into the .part themselves are holes in the memory file (HDF5 allocates them, never
+ * fills them), so copying never touches them; the memory file holds the metadata and
+ * the parts' small data and payloads, which the collector holds in memory anyway. */
+
+/* Write [at, at+n) of buf to the .part, but not over the bytes of a placed region (a
+ * small one may share a page with what HDF5 wrote around it). */
+static int put_range(sf_writer *w, const uint8_t *buf, size_t n, off_t at)
+{
+    uint64_t a = (uint64_t)at, b = a + n;
+    for (uint32_t k = 0; k < w->nplaced; k++) {
+        uint64_t pa = w->placed[k].at, pb = pa + w->placed[k].bytes;
+        if (pb <= a || pa >= b || pa == pb)
+            continue;
+        if (pa > a && put_range(w, buf, (size_t)(pa - a), at) < 0)
+            return -1;
+        return pb < b ? put_range(w, buf + (pb - a), (size_t)(b - pb), (off_t)pb) : 0;
+    }
+    for (size_t put = 0; put < n;) {
+        ssize_t m = pwrite(w->disk, buf + put, n - put, at + (off_t)put);
+        if (m < 0)
+            return -1;
+        put += (size_t)m;
+    }
+    return 0;
+}
+
+/* Copy the byte ranges HDF5 wrote since the file began (the memory file's data, not its
+ * holes) to the same offsets of the .part; the .part grows to the memory file's size
+ * (never shrinks: a region written by a rank may end past it until the file is final).
+ * 0, or -1 with errno. */
+static int copy_out(sf_writer *w)
+{
+    off_t end = lseek(w->mem, 0, SEEK_END), pos = 0;
+    static uint8_t buf[1 << 20];
+    while (end >= 0 && pos < end) {
+        off_t data = lseek(w->mem, pos, SEEK_DATA);
+        if (data < 0 && errno == ENXIO)
+            break; /* the rest is a hole: allocated, not written */
+        if (data < 0)
+            return -1;
+        off_t hole = lseek(w->mem, data, SEEK_HOLE);
+        if (hole < 0)
+            return -1;
+        for (off_t at = data; at < hole;) {
+            size_t k = hole - at < (off_t)sizeof buf ? (size_t)(hole - at) : sizeof buf;
+            ssize_t got = pread(w->mem, buf, k, at);
+            if (got <= 0)
+                return got < 0 ? -1 : (errno = EIO, -1);
+            if (put_range(w, buf, (size_t)got, at) < 0)
+                return -1;
+            at += got;
+        }
+        pos = hole;
+    }
+    struct stat st;
+    if (end < 0 || fstat(w->disk, &st) < 0)
+        return -1;
+    return st.st_size < end ? ftruncate(w->disk, end) : 0;
+}
+
+/* The file is final (closed in memory): copy its last bytes, give the .part exactly its
+ * size. */
+static int copy_out_final(sf_writer *w)
+{
+    off_t end = lseek(w->mem, 0, SEEK_END);
+    return end < 0 || copy_out(w) < 0 || ftruncate(w->disk, end) < 0 ? -1 : 0;
+}
+
+static void close_fds(sf_writer *w)
+{
+    if (w->mem >= 0)
+        close(w->mem);
+    if (w->disk >= 0)
+        close(w->disk);
+    w->mem = w->disk = -1;
+}
+
 /* Have the OS start writing the file's dirty pages to disk now, without waiting, so the
  * disk works while the rest of the snapshot is produced: the fsync of the commit then
  * waits only for the tail. (The OS would otherwise start only at its dirty-memory
  * threshold, often gigabytes: the whole file would be written during the fsync.) */
-static void start_writeback(hid_t file)
+static int start_writeback(sf_writer *w)
 {
+    if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 || copy_out(w) < 0)
+        return -1;
 #ifdef SYNC_FILE_RANGE_WRITE
-    int *fd = NULL;
-    if (H5Fflush(file, H5F_SCOPE_LOCAL) >= 0 && H5Fget_vfd_handle(file, H5P_DEFAULT, (void **)&fd) >= 0 && fd)
-        sync_file_range(*fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#else
-    (void)file;
+    sync_file_range(w->disk, 0, 0, SYNC_FILE_RANGE_WRITE);
 #endif
+    return 0;
 }
 
 /* Write count bytes from buf at element `start` of the 1-D byte dataset d. */
@@ -192,13 +283,13 @@ static int write_bytes_at(hid_t d, hsize_t start, const uint8_t *buf, hsize_t co
 
 /* A region's bytes, in slabs of SF_SLAB_BYTES, writeback started after each. */
 enum { SF_SLAB_BYTES = 32 << 20 };
-static int write_region_data(hid_t file, hid_t d, const uint8_t *data, uint64_t bytes)
+static int write_region_data(sf_writer *w, hid_t d, const uint8_t *data, uint64_t bytes)
 {
     int rc = 0;
     for (uint64_t pos = 0; rc == 0 && pos < bytes; pos += SF_SLAB_BYTES) {
         rc = write_bytes_at(d, pos, data + pos, bytes - pos < SF_SLAB_BYTES ? bytes - pos : SF_SLAB_BYTES);
         if (rc == 0 && bytes > SF_SLAB_BYTES)
-            start_writeback(file);
+            rc = start_writeback(w);
     }
     return rc;
 }
@@ -220,7 +311,7 @@ static hid_t make_region(hid_t loc, const char *name, hsize_t n)
     return d;
 }
 
-static int add_placed(sf_writer *w, int32_t rank, uint32_t i, const char *name)
+static int add_placed(sf_writer *w, int32_t rank, uint32_t i, const char *name, uint64_t at, uint64_t bytes)
 {
     if (w->nplaced == w->capplaced) {
         uint32_t cap = w->capplaced ? 2 * w->capplaced : 16;
@@ -230,7 +321,7 @@ static int add_placed(sf_writer *w, int32_t rank, uint32_t i, const char *name)
         w->placed = p, w->capplaced = cap;
     }
     struct placed *p = &w->placed[w->nplaced++];
-    p->rank = rank, p->i = i, p->done = 0;
+    p->rank = rank, p->i = i, p->done = 0, p->at = at, p->bytes = bytes;
     snprintf(p->name, sizeof p->name, "%s", name);
     return 0;
 }
@@ -252,13 +343,13 @@ static int write_regions(sf_writer *w, hid_t g, const sf_rank *r, uint64_t *offs
         if (rc == 0 && (reg->data || !reg->bytes)) {
             if (offsets)
                 offsets[i] = UINT64_MAX;
-            rc = write_region_data(w->file, d, reg->data, reg->bytes) ||
+            rc = write_region_data(w, d, reg->data, reg->bytes) ||
                          put_u64(d, "checksum", sf_sum_bytes(reg->data, reg->bytes))
                      ? -1
                      : 0;
         } else if (rc == 0) {
             haddr_t at = H5Dget_offset(d);
-            rc = at == HADDR_UNDEF || add_placed(w, r->rank, i, reg->name) ? -1 : 0;
+            rc = at == HADDR_UNDEF || add_placed(w, r->rank, i, reg->name, at, reg->bytes) ? -1 : 0;
             offsets[i] = (uint64_t)at;
         }
         if (d >= 0 && H5Dclose(d) < 0)
@@ -428,8 +519,9 @@ static int write_job_attrs(hid_t file, const sf_job *job)
     return rc ? -1 : 0;
 }
 
-/* Close whatever HDF5 objects w still holds (errors ignored: the file is being given
- * up, or its close already failed). Call with HDF5 errors quiet. */
+/* Close whatever HDF5 objects and files w still holds (errors ignored: the file is
+ * being given up). HDF5 wrote only memory, so it lets go of the file. Call with HDF5
+ * errors quiet. */
 static void close_file(sf_writer *w)
 {
     if (w->ranks >= 0)
@@ -437,6 +529,7 @@ static void close_file(sf_writer *w)
     if (w->file >= 0)
         H5Fclose(w->file);
     w->ranks = w->file = -1;
+    close_fds(w);
 }
 
 static void writer_free(sf_writer *w)
@@ -454,6 +547,7 @@ static sf_writer *writer_new(const char *path, const sf_job *job)
     if (!w)
         return NULL;
     w->file = w->ranks = -1;
+    w->mem = w->disk = -1;
     w->job = *job;
     w->path = strdup(path);
     w->part = malloc(strlen(path) + sizeof ".part");
@@ -467,27 +561,63 @@ static sf_writer *writer_new(const char *path, const sf_job *job)
     return w;
 }
 
-/* Creates the .part (replacing a stale one) with the job attributes and /ranks. */
+/* HDF5 has just created the file (its first bytes, the superblock, are written at once,
+ * and HDF5 takes no path but a real file's): from now on its descriptor is the memory
+ * file, holding what it wrote so far. */
+static int move_to_memory(sf_writer *w)
+{
+    int *fd = NULL;
+    if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, (void **)&fd) < 0 || !fd || *fd < 0)
+        return errno = EINVAL, -1;
+    uint8_t buf[4096];
+    ssize_t n;
+    for (off_t at = 0; (n = pread(*fd, buf, sizeof buf, at)) > 0; at += n)
+        if (pwrite(w->mem, buf, (size_t)n, at) != n)
+            return -1;
+    return n < 0 || dup2(w->mem, *fd) < 0 ? -1 : 0;
+}
+
+/* Creates the .part (replacing a stale one) and the HDF5 file, in memory (copy_out),
+ * with the job attributes and /ranks, copied out. */
 static int create_file(sf_writer *w, char *err, size_t errlen)
 {
+    w->disk = open(w->part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (w->disk < 0)
+        return sfi_werr(err, errlen, w->part, "cannot create (%s)", strerror(errno));
+    w->mem = memfd_create("mpisnap-snapshot", MFD_CLOEXEC);
+    if (w->mem < 0) {
+        sfi_werr(err, errlen, w->part, "cannot create (a memory file: %s)", strerror(errno));
+        close_fds(w);
+        unlink(w->part);
+        return -1;
+    }
     sfi_quiet q;
     sfi_quiet_on(&q);
     hid_t fapl = sfi_fapl();
-    if (fapl >= 0)
+    /* created in /dev/shm (memory, never full in practice), where a failing first write
+     * cannot leave HDF5 with a file it cannot close, else on the .part itself */
+    char scratch[128];
+    snprintf(scratch, sizeof scratch, "/dev/shm/mpisnap-%d-%llu.h5", (int)getpid(), (unsigned long long)w->job.id);
+    if (fapl >= 0 && (w->file = H5Fcreate(scratch, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)) >= 0)
+        unlink(scratch);
+    else if (fapl >= 0)
         w->file = H5Fcreate(w->part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (w->file >= 0)
+    int rc = w->file >= 0 ? 0 : sfi_werr(err, errlen, w->part, "cannot create (%s)", sfi_quiet_reason(&q));
+    if (rc == 0 && move_to_memory(w) < 0)
+        rc = sfi_werr(err, errlen, w->part, "cannot create (%s)", strerror(errno));
+    if (rc == 0) {
         w->ranks = H5Gcreate2(w->file, "ranks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = w->ranks >= 0 && write_job_attrs(w->file, &w->job) == 0 &&
-                     H5Fflush(w->file, H5F_SCOPE_LOCAL) >= 0
-                 ? 0
-                 : sfi_werr(err, errlen, w->part, "cannot create (%s)", sfi_quiet_reason(&q));
-    int created = w->file >= 0;
+        if (w->ranks < 0 || write_job_attrs(w->file, &w->job) < 0 || H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
+            rc = sfi_werr(err, errlen, w->part, "cannot create (%s)", sfi_quiet_reason(&q));
+    }
+    if (rc == 0 && copy_out(w) < 0)
+        rc = sfi_werr(err, errlen, w->part, "cannot create (%s)", strerror(errno));
     if (rc < 0)
         close_file(w);
     if (fapl >= 0)
         H5Pclose(fapl);
     sfi_quiet_off(&q);
-    if (rc < 0 && created)
+    if (rc < 0)
         unlink(w->part);
     return rc;
 }
@@ -522,12 +652,15 @@ int sf_place_rank(sf_writer *w, const sf_rank *r, uint64_t *offsets, char *err, 
     int rc = g < 0 ? -1 : write_rank_group(w, g, r, offsets);
     if (g >= 0 && H5Gclose(g) < 0)
         rc = -1;
-    /* Flushed per rank: the .part a dead job leaves holds every rank written so far,
-     * for a post-mortem (after `h5clear -s`; mpisnap itself refuses it as incomplete). */
+    /* Flushed and copied out per rank: the .part a dead job leaves holds every rank
+     * written so far, for a post-mortem (after `h5clear -s`; mpisnap itself refuses it
+     * as incomplete). */
     if (rc == 0 && H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
         rc = -1;
     if (rc < 0)
         sfi_werr(err, errlen, w->part, "cannot write /ranks/%d (%s)", r->rank, sfi_quiet_reason(&q));
+    else if (copy_out(w) < 0)
+        rc = sfi_werr(err, errlen, w->part, "cannot write /ranks/%d (%s)", r->rank, strerror(errno));
     sfi_quiet_off(&q);
     if (rc < 0) {
         w->broken = 1;
@@ -611,11 +744,16 @@ static int finish_file(sf_writer *w, const int32_t *ini, uint32_t nini, double t
                  ? -1
                  : 0;
     if (H5Fclose(w->file) < 0)
-        rc = -1;
-    w->file = -1;
+        rc = -1; /* still open in HDF5: close_file gives it up */
+    else
+        w->file = -1;
     if (rc < 0)
         sfi_werr(err, errlen, w->part, "cannot finish the file (%s)", sfi_quiet_reason(&q));
+    else if (copy_out_final(w) < 0 || fsync(w->disk) < 0)
+        rc = sfi_werr(err, errlen, w->part, "cannot finish the file (%s)", strerror(errno));
     sfi_quiet_off(&q);
+    if (rc == 0)
+        close_fds(w);
     return rc;
 }
 
@@ -633,12 +771,11 @@ static int fsync_path(const char *path, int flags)
     return rc;
 }
 
-/* Make the finished .part durable, then visible under its final name, then make the
- * rename durable. A failure of that last step leaves the complete file in place. */
+/* Make the finished .part (made durable by finish_file) visible under its final name,
+ * then make the rename durable. A failure of that last step leaves the complete file in
+ * place. */
 static int publish(const sf_writer *w, char *err, size_t errlen)
 {
-    if (fsync_path(w->part, O_RDONLY) < 0)
-        return sfi_werr(err, errlen, w->part, "fsync: %s", strerror(errno));
     if (rename(w->part, w->path) < 0)
         return sfi_werr(err, errlen, w->part, "rename to %s: %s", w->path, strerror(errno));
     char *dir = strdup(w->path);

@@ -78,6 +78,7 @@ void wire_req_done(snap_req *r);
 int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n, int dest, int tag, snap_comm *c,
                    wire_hdr h, MPI_Request *req, const char *op);
 void wire_sync_ack(int from, uint32_t seq);
+
 void wire_sync_poll(void);
 
 

@@ -11,8 +11,10 @@
  * for a message the library drained, when it hands it to the application; the sender's
  * operation completes on both the acknowledgement and the local completion of the wire
  * send. A receiver busy elsewhere (blocked in its own MPI_Ssend, say) looks at its
- * posted receives when a waiting sender asks it to (CTL_SPOLL, every 16 progress
- * passes), so Irecv; Ssend; Wait on every rank completes as in MPI. Persistent synchronous sends (MPI_Ssend_init) keep
+ * posted receives when a waiting sender asks it to (CTL_SPOLL, after 16, 32, 64, ...
+ * progress passes: a sender asking at a fixed rate flooded a slow receiver, the collector
+ * above all, whose backlog of requests then buried the acknowledgement it waited for), so
+ * Irecv; Ssend; Wait on every rank completes as in MPI. Persistent synchronous sends (MPI_Ssend_init) keep
  * MPI's own mode and that limitation (docs/DESIGN.md).
  */
 #include "wire.h"
@@ -33,7 +35,10 @@ void wire_sync_poll(void)
             /* the receiver acknowledges when it sees the message in a receive the
              * application posted, but it looks at those only when asked (or when the
              * application waits for them): ask now and then */
-            if (!e->sync_acked && (++e->sync_polls & 15u) == 0) snap_ctl_send(e->sync_dest, CTL_SPOLL, 0, 0, 0);
+            if (!e->sync_acked && ++e->sync_polls == e->sync_spoll_at) {
+                snap_ctl_send(e->sync_dest, CTL_SPOLL, 0, 0, 0);
+                e->sync_spoll_at = e->sync_spoll_at < (1u << 20) ? 2 * e->sync_spoll_at : e->sync_spoll_at + (1u << 20);
+            }
             p = &e->sync_next;
             continue;
         }
@@ -62,6 +67,7 @@ int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n,
     e->hdr.seq |= WIRE_SYNC;
     e->buf = (void *)buf, e->count = count, e->dt = d->dt, e->peer = dest, e->tag = tag, e->comm = c->comm, e->c = c;
     e->sync_dest = c->world[dest];
+    e->sync_spoll_at = 16;
     int rc;
     if (n <= (uint64_t)snap_g.cfg.small_msg) {
         e->scratch = snap_xmalloc(WIRE_H + n);

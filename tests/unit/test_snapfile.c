@@ -12,6 +12,7 @@
 #include <CUnit/Basic.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -462,6 +463,33 @@ static int check_fixture(const char *name, char *out, size_t outlen)
     return problems;
 }
 
+/* A disk that takes no byte (the .part is /dev/full, whose writes fail with ENOSPC, as
+ * a full disk's do): the file is given up with one message, no .part is left, and HDF5
+ * holds no file open, so closing HDF5 (MPI_Finalize does, in a job) is sound. Then the
+ * same file on a good disk is written. (tests/mpi/faults.sh fills a real file system.) */
+static void test_full_disk(void)
+{
+    fixture_init();
+    char path[4096], part[4200], err[512] = "";
+    path_of(path, sizeof path, "full.h5");
+    snprintf(part, sizeof part, "%s.part", path);
+    CU_ASSERT_FATAL(symlink("/dev/full", part) == 0);
+    int rc = write_job(&fx.job, fx.ranks, fx.initiators, 2, path, err, sizeof err);
+    CU_ASSERT_EQUAL(rc, -1);
+    CU_ASSERT(has(err, "No space left on device"));
+    CU_ASSERT(!exists(part) && !exists(path));
+    CU_ASSERT_EQUAL(H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE), 0);
+    CU_ASSERT(H5close() >= 0); /* what MPI_Finalize does to HDF5 */
+    err[0] = 0;
+    CU_ASSERT_EQUAL(write_job(&fx.job, fx.ranks, fx.initiators, 2, path, err, sizeof err), 0);
+    sf_file *f = sf_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(f);
+    if (f) {
+        CU_ASSERT_EQUAL(sf_check(f, NULL), 0);
+        sf_close(f);
+    }
+}
+
 static void test_check_consistent(void)
 {
     char out[4096] = "", path[4200], err[512] = "";
@@ -551,6 +579,7 @@ int main(void)
         {"writer", ".part before commit, final name after", test_part_then_rename},
         {"writer", "a region placed, written by another, checksummed", test_placed_region},
         {"writer", "refuses bad ranks and incomplete commits", test_writer_refusals},
+        {"writer", "gives up a file on a full disk, HDF5 sound", test_full_disk},
         {"reader", "refuses an incomplete file", test_refuse_incomplete},
         {"reader", "refuses what a killed writer left", test_refuse_killed_writer},
         {"reader", "refuses text, missing files, directories", test_refuse_not_hdf5},
