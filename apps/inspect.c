@@ -68,7 +68,8 @@ static void usage(FILE *out)
           "            sent - received == messages in transit, no message received that was\n"
           "            not sent, every in-transit envelope addressed right, and the conserved\n"
           "            quantity balances; prints 'FILE: consistent (...)' or each problem and\n"
-          "            'FILE: INCONSISTENT (n problems)'\n"
+          "            'FILE: INCONSISTENT (n problems)'; warns on stderr about a file\n"
+          "            anybody may read\n"
           "  messages  the messages in transit, one per line in each receiver's delivery\n"
           "            order: source -> destination, communicator, tag, size, sender's epoch,\n"
           "            receive order, and the first bytes of the payload in hex\n"
@@ -253,6 +254,17 @@ static uint64_t count_messages(sf_file *f)
     return n;
 }
 
+/* A snapshot holds message payloads and application memory: say so when anybody may
+ * read it (mpisnap writes them 0600, or 0640 with MPISNAP_SHARE=group). On stderr, so
+ * the report and the exit status stay as they are. */
+static void warn_readable(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+        fprintf(stderr, "mpisnap-inspect: warning: %s is readable by others (mode %04o): it holds message payloads "
+                        "and application memory; chmod o-r it\n", path, (unsigned)(st.st_mode & 07777));
+}
+
 /* Runs sf_check; its report (one problem per line) is printed with the file name in
  * front, or listed in the JSON object. Returns the exit status for this file. */
 static int run_check(const char *path, sf_file *f, json *j)
@@ -266,6 +278,7 @@ static int run_check(const char *path, sf_file *f, json *j)
     }
     int problems = sf_check(f, mem);
     fclose(mem);
+    warn_readable(path);
     int32_t n = sf_job_info(f)->nranks;
     uint64_t channels = (uint64_t)n * (uint64_t)n, nmsgs = count_messages(f);
     if (j) {

@@ -264,6 +264,14 @@ static void program_name(char *buf, size_t len)
     buf[n] = 0;
 }
 
+/* Folders mpisnap creates are private (0700), or the group's to read (0750,
+ * MPISNAP_SHARE=group), whatever the umask; existing ones are left as they are. */
+static void make_dir(const char *path)
+{
+    mode_t mode = snap_g.cfg.share ? 0750 : 0700;
+    if (mkdir(path, mode) == 0) chmod(path, mode);
+}
+
 static void mkdirs(const char *dir)
 {
     char tmp[4096];
@@ -271,11 +279,13 @@ static void mkdirs(const char *dir)
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
             *p = 0;
-            mkdir(tmp, 0777);
+            make_dir(tmp);
             *p = '/';
         }
-    if (mkdir(tmp, 0777) && errno != EEXIST)
-        snap_log(SNAP_LOG_ERROR, "cannot create MPISNAP_DIR '%s': %s", dir, strerror(errno));
+    make_dir(tmp);
+    struct stat st;
+    if (stat(tmp, &st) || !S_ISDIR(st.st_mode))
+        snap_log(SNAP_LOG_ERROR, "cannot create MPISNAP_DIR '%s': %s", dir, strerror(errno ? errno : ENOTDIR));
 }
 
 /* Snapshot files already in the directory a new (not restarted) job writes into: its
@@ -378,6 +388,7 @@ static void start_file(uint32_t epoch)
     program_name(job.program, sizeof job.program);
     snprintf(job.library_version, sizeof job.library_version, "%s", MPISNAP_VERSION_STRING);
     job.t_start = snap_now();
+    job.file_mode = snap_g.cfg.share ? 0640 : 0600;
     snprintf(job.job_key, sizeof job.job_key, "%.40s:%d", snap_g.host, (int)snap_g.nranks);
     char err[512];
     col.w = sf_create(col.path, &job, err, sizeof err);

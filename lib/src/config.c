@@ -39,6 +39,7 @@ static const cfg_row cfg_table[] = {
     {"MPISNAP_RESTART", CT_OPTSTRING, "", "latest, or a snapshot file", "resume the job from a snapshot taken at safe points (latest: the newest complete one in MPISNAP_DIR)", OFF(restart)},
     {"MPISNAP_SAFEPOINT_TIMEOUT", CT_SECONDS, "10", "seconds >= 0 (0 = wait forever)", "how long a restartable snapshot waits for every rank to reach a safe point before it is abandoned", OFF(sp_timeout)},
     {"MPISNAP_KEEP", CT_COUNT, "0", "a count, 0..1000000 (0 = keep all)", "keep only this job's newest K snapshots: an older one is deleted once a newer one is complete", OFF(keep)},
+    {"MPISNAP_SHARE", CT_ENUM, "private", "private|group", "who may read the snapshot files (they hold message payloads and application memory): private (files 0600, folders mpisnap creates 0700) or group (0640, 0750), whatever the umask", OFF(share)},
     {"MPISNAP_SMALL_MSG", CT_BYTES, "4096", "bytes, 0..16777216", "payloads up to this size travel copied with the header, larger ones through a derived datatype", OFF(small_msg)},
 };
 #define CFG_ROWS (sizeof cfg_table / sizeof cfg_table[0])
@@ -66,7 +67,7 @@ static int parse_row(const cfg_row *r, const char *v, snap_config *cfg, char *er
     case CT_ENUM: {
         int i = enum_index(r->accepted, v);
         if (i < 0) goto bad;
-        if (r->offset == OFF(log_level)) *(int *)base = i;
+        if (r->offset == OFF(log_level) || r->offset == OFF(share)) *(int *)base = i;
         else snprintf(base, sizeof cfg->algo, "%s", v);
         return 0;
     }

@@ -43,6 +43,7 @@ typedef struct snap_config {
     int stack;             /* record call stacks */
     long small_msg;        /* payloads up to this many bytes are copied, larger ones are not */
     long keep;             /* keep the newest this many snapshots of this job, 0 = all */
+    int share;             /* 0: files 0600, folders 0700; 1: group may read (0640, 0750) */
 } snap_config;
 
 /* Fill `cfg` from the environment. On a bad value writes a one-line message naming the

@@ -581,9 +581,17 @@ static int move_to_memory(sf_writer *w)
  * with the job attributes and /ranks, copied out. */
 static int create_file(sf_writer *w, char *err, size_t errlen)
 {
-    w->disk = open(w->part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    /* private by default: it holds message payloads and application memory */
+    mode_t mode = w->job.file_mode ? (mode_t)w->job.file_mode : 0600;
+    w->disk = open(w->part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (w->disk < 0)
         return sfi_werr(err, errlen, w->part, "cannot create (%s)", strerror(errno));
+    if (fchmod(w->disk, mode) < 0) { /* a stale .part kept its mode; the umask may take bits */
+        sfi_werr(err, errlen, w->part, "cannot set its permissions (%s)", strerror(errno));
+        close_fds(w);
+        unlink(w->part);
+        return -1;
+    }
     w->mem = memfd_create("mpisnap-snapshot", MFD_CLOEXEC);
     if (w->mem < 0) {
         sfi_werr(err, errlen, w->part, "cannot create (a memory file: %s)", strerror(errno));

@@ -108,6 +108,8 @@ typedef struct sf_job {
     char conserve_region[SF_NAME_MAX];
     int64_t conserve_total;
     int32_t conserve_offset;
+    /* writer only: the file's permissions, whatever the umask (0: 0600, private) */
+    uint32_t file_mode;
 } sf_job;
 
 typedef struct sf_writer sf_writer;

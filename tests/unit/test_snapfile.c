@@ -470,7 +470,7 @@ static int check_fixture(const char *name, char *out, size_t outlen)
 static void test_full_disk(void)
 {
     fixture_init();
-    char path[4096], part[4200], err[512] = "";
+    char path[4200], part[4300], err[512] = "";
     path_of(path, sizeof path, "full.h5");
     snprintf(part, sizeof part, "%s.part", path);
     CU_ASSERT_FATAL(symlink("/dev/full", part) == 0);
