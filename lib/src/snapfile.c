@@ -7,7 +7,7 @@
  * "<path>.part", flushed after every rank, and makes it visible under <path> only after
  * the completion mark, an fsync and a rename: a file under its final name is complete.
  */
-#define _GNU_SOURCE /* sync_file_range, memfd_create, SEEK_DATA */
+#define _GNU_SOURCE /* sync_file_range, memfd_create */
 
 #include "snapfile_int.h"
 
@@ -18,27 +18,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* A region placed in the file whose bytes someone else writes (sf_place_rank). */
-struct placed {
-    int32_t rank;
-    uint32_t i;
-    char name[SF_NAME_MAX];
-    int done;
-    uint64_t at, bytes; /* where in the file: its bytes come from the rank, not from HDF5 */
-};
-
-struct sf_writer {
-    hid_t file, ranks;
-    int mem;          /* the anonymous memory file HDF5 writes (see copy_out) */
-    int disk;         /* the .part on disk, which only copy_out writes (and ranks' regions) */
-    char *path, *part;
-    sf_job job;
-    uint8_t *written; /* written[r] once rank r's group exists */
-    int broken;       /* a write failed half way: the file can only be abandoned */
-    struct placed *placed;
-    uint32_t nplaced, capplaced;
-};
 
 static int put_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, hid_t space,
                     const void *v)
@@ -164,100 +143,13 @@ static int write_rank_attrs(hid_t g, const sf_rank *r)
                : 0;
 }
 
-/* ---- a full disk never breaks HDF5 ----
- *
- * This HDF5 (1.10) cannot close a file once a flush of its metadata has failed ("slist
- * already enabled?"): the file stays open whatever H5Fclose returns, and HDF5 crashes
- * closing itself at MPI_Finalize (SIGSEGV in H5F__close_cb). A snapshot that met a full
- * disk, a quota, a file size limit, a read-only or removed folder or an I/O error killed
- * the job that way, after it had computed its answer. So HDF5 never writes the disk: it
- * writes the file into an anonymous memory file (memfd), where writes do not fail, and
- * copy_out copies what HDF5 wrote, byte range for byte range, into the .part on disk
- * with mpisnap's own writes, whose errors mpisnap reports. The large regions ranks write
- * into the .part themselves are holes in the memory file (HDF5 allocates them, never
- * fills them), so copying never touches them; the memory file holds the metadata and
- * the parts' small data and payloads, which the collector holds in memory anyway. */
-
-/* Write [at, at+n) of buf to the .part, but not over the bytes of a placed region (a
- * small one may share a page with what HDF5 wrote around it). */
-static int put_range(sf_writer *w, const uint8_t *buf, size_t n, off_t at)
-{
-    uint64_t a = (uint64_t)at, b = a + n;
-    for (uint32_t k = 0; k < w->nplaced; k++) {
-        uint64_t pa = w->placed[k].at, pb = pa + w->placed[k].bytes;
-        if (pb <= a || pa >= b || pa == pb)
-            continue;
-        if (pa > a && put_range(w, buf, (size_t)(pa - a), at) < 0)
-            return -1;
-        return pb < b ? put_range(w, buf + (pb - a), (size_t)(b - pb), (off_t)pb) : 0;
-    }
-    for (size_t put = 0; put < n;) {
-        ssize_t m = pwrite(w->disk, buf + put, n - put, at + (off_t)put);
-        if (m < 0)
-            return -1;
-        put += (size_t)m;
-    }
-    return 0;
-}
-
-/* Copy the byte ranges HDF5 wrote since the file began (the memory file's data, not its
- * holes) to the same offsets of the .part; the .part grows to the memory file's size
- * (never shrinks: a region written by a rank may end past it until the file is final).
- * 0, or -1 with errno. */
-static int copy_out(sf_writer *w)
-{
-    off_t end = lseek(w->mem, 0, SEEK_END), pos = 0;
-    static uint8_t buf[1 << 20];
-    while (end >= 0 && pos < end) {
-        off_t data = lseek(w->mem, pos, SEEK_DATA);
-        if (data < 0 && errno == ENXIO)
-            break; /* the rest is a hole: allocated, not written */
-        if (data < 0)
-            return -1;
-        off_t hole = lseek(w->mem, data, SEEK_HOLE);
-        if (hole < 0)
-            return -1;
-        for (off_t at = data; at < hole;) {
-            size_t k = hole - at < (off_t)sizeof buf ? (size_t)(hole - at) : sizeof buf;
-            ssize_t got = pread(w->mem, buf, k, at);
-            if (got <= 0)
-                return got < 0 ? -1 : (errno = EIO, -1);
-            if (put_range(w, buf, (size_t)got, at) < 0)
-                return -1;
-            at += got;
-        }
-        pos = hole;
-    }
-    struct stat st;
-    if (end < 0 || fstat(w->disk, &st) < 0)
-        return -1;
-    return st.st_size < end ? ftruncate(w->disk, end) : 0;
-}
-
-/* The file is final (closed in memory): copy its last bytes, give the .part exactly its
- * size. */
-static int copy_out_final(sf_writer *w)
-{
-    off_t end = lseek(w->mem, 0, SEEK_END);
-    return end < 0 || copy_out(w) < 0 || ftruncate(w->disk, end) < 0 ? -1 : 0;
-}
-
-static void close_fds(sf_writer *w)
-{
-    if (w->mem >= 0)
-        close(w->mem);
-    if (w->disk >= 0)
-        close(w->disk);
-    w->mem = w->disk = -1;
-}
-
 /* Have the OS start writing the file's dirty pages to disk now, without waiting, so the
  * disk works while the rest of the snapshot is produced: the fsync of the commit then
  * waits only for the tail. (The OS would otherwise start only at its dirty-memory
  * threshold, often gigabytes: the whole file would be written during the fsync.) */
 static int start_writeback(sf_writer *w)
 {
-    if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 || copy_out(w) < 0)
+    if (H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0 || sfi_copy_out(w) < 0)
         return -1;
 #ifdef SYNC_FILE_RANGE_WRITE
     sync_file_range(w->disk, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -529,7 +421,7 @@ static void close_file(sf_writer *w)
     if (w->file >= 0)
         H5Fclose(w->file);
     w->ranks = w->file = -1;
-    close_fds(w);
+    sfi_close_fds(w);
 }
 
 static void writer_free(sf_writer *w)
@@ -561,22 +453,6 @@ static sf_writer *writer_new(const char *path, const sf_job *job)
     return w;
 }
 
-/* HDF5 has just created the file (its first bytes, the superblock, are written at once,
- * and HDF5 takes no path but a real file's): from now on its descriptor is the memory
- * file, holding what it wrote so far. */
-static int move_to_memory(sf_writer *w)
-{
-    int *fd = NULL;
-    if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, (void **)&fd) < 0 || !fd || *fd < 0)
-        return errno = EINVAL, -1;
-    uint8_t buf[4096];
-    ssize_t n;
-    for (off_t at = 0; (n = pread(*fd, buf, sizeof buf, at)) > 0; at += n)
-        if (pwrite(w->mem, buf, (size_t)n, at) != n)
-            return -1;
-    return n < 0 || dup2(w->mem, *fd) < 0 ? -1 : 0;
-}
-
 /* Creates the .part (replacing a stale one) and the HDF5 file, in memory (copy_out),
  * with the job attributes and /ranks, copied out. */
 static int create_file(sf_writer *w, char *err, size_t errlen)
@@ -588,14 +464,14 @@ static int create_file(sf_writer *w, char *err, size_t errlen)
         return sfi_werr(err, errlen, w->part, "cannot create (%s)", strerror(errno));
     if (fchmod(w->disk, mode) < 0) { /* a stale .part kept its mode; the umask may take bits */
         sfi_werr(err, errlen, w->part, "cannot set its permissions (%s)", strerror(errno));
-        close_fds(w);
+        sfi_close_fds(w);
         unlink(w->part);
         return -1;
     }
     w->mem = memfd_create("mpisnap-snapshot", MFD_CLOEXEC);
     if (w->mem < 0) {
         sfi_werr(err, errlen, w->part, "cannot create (a memory file: %s)", strerror(errno));
-        close_fds(w);
+        sfi_close_fds(w);
         unlink(w->part);
         return -1;
     }
@@ -611,14 +487,14 @@ static int create_file(sf_writer *w, char *err, size_t errlen)
     else if (fapl >= 0)
         w->file = H5Fcreate(w->part, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     int rc = w->file >= 0 ? 0 : sfi_werr(err, errlen, w->part, "cannot create (%s)", sfi_quiet_reason(&q));
-    if (rc == 0 && move_to_memory(w) < 0)
+    if (rc == 0 && sfi_move_to_memory(w) < 0)
         rc = sfi_werr(err, errlen, w->part, "cannot create (%s)", strerror(errno));
     if (rc == 0) {
         w->ranks = H5Gcreate2(w->file, "ranks", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         if (w->ranks < 0 || write_job_attrs(w->file, &w->job) < 0 || H5Fflush(w->file, H5F_SCOPE_LOCAL) < 0)
             rc = sfi_werr(err, errlen, w->part, "cannot create (%s)", sfi_quiet_reason(&q));
     }
-    if (rc == 0 && copy_out(w) < 0)
+    if (rc == 0 && sfi_copy_out(w) < 0)
         rc = sfi_werr(err, errlen, w->part, "cannot create (%s)", strerror(errno));
     if (rc < 0)
         close_file(w);
@@ -667,7 +543,7 @@ int sf_place_rank(sf_writer *w, const sf_rank *r, uint64_t *offsets, char *err, 
         rc = -1;
     if (rc < 0)
         sfi_werr(err, errlen, w->part, "cannot write /ranks/%d (%s)", r->rank, sfi_quiet_reason(&q));
-    else if (copy_out(w) < 0)
+    else if (sfi_copy_out(w) < 0)
         rc = sfi_werr(err, errlen, w->part, "cannot write /ranks/%d (%s)", r->rank, strerror(errno));
     sfi_quiet_off(&q);
     if (rc < 0) {
@@ -757,11 +633,11 @@ static int finish_file(sf_writer *w, const int32_t *ini, uint32_t nini, double t
         w->file = -1;
     if (rc < 0)
         sfi_werr(err, errlen, w->part, "cannot finish the file (%s)", sfi_quiet_reason(&q));
-    else if (copy_out_final(w) < 0 || fsync(w->disk) < 0)
+    else if (sfi_copy_out_final(w) < 0 || fsync(w->disk) < 0)
         rc = sfi_werr(err, errlen, w->part, "cannot finish the file (%s)", strerror(errno));
     sfi_quiet_off(&q);
     if (rc == 0)
-        close_fds(w);
+        sfi_close_fds(w);
     return rc;
 }
 

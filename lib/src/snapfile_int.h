@@ -88,4 +88,35 @@ SFI_HIDDEN extern const sfi_record sfi_comm_rec;     /* struct sfi_comm */
  * file layout when in_file. The caller closes it. */
 SFI_HIDDEN hid_t sfi_compound_type(const sfi_record *rec, int in_file);
 
+/* ---- the writer (snapfile.c), whose file lives in memory (snapfile_mem.c) ---- */
+
+/* A region placed in the file whose bytes someone else writes (sf_place_rank). */
+struct placed {
+    int32_t rank;
+    uint32_t i;
+    char name[SF_NAME_MAX];
+    int done;
+    uint64_t at, bytes; /* where in the file: its bytes come from the rank, not from HDF5 */
+};
+
+struct sf_writer {
+    hid_t file, ranks;
+    int mem;          /* the anonymous memory file HDF5 writes (snapfile_mem.c) */
+    int disk;         /* the .part on disk, which only sfi_copy_out writes (and ranks' regions) */
+    char *path, *part;
+    sf_job job;
+    uint8_t *written; /* written[r] once rank r's group exists */
+    int broken;       /* a write failed half way: the file can only be abandoned */
+    struct placed *placed;
+    uint32_t nplaced, capplaced;
+};
+
+/* Copy what HDF5 wrote to the .part, which grows to the memory file's size; the last
+ * copy, once the file is final, gives the .part exactly that size. 0, or -1 with errno. */
+SFI_HIDDEN int sfi_copy_out(sf_writer *w);
+SFI_HIDDEN int sfi_copy_out_final(sf_writer *w);
+/* HDF5 has just created w's file: move it into the memory file (0, or -1 with errno). */
+SFI_HIDDEN int sfi_move_to_memory(sf_writer *w);
+SFI_HIDDEN void sfi_close_fds(sf_writer *w);
+
 #endif
