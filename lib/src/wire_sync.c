@@ -12,8 +12,9 @@
  * operation completes on both the acknowledgement and the local completion of the wire
  * send. A receiver busy elsewhere (blocked in its own MPI_Ssend, say) looks at its
  * posted receives when a waiting sender asks it to (CTL_SPOLL, after 16, 32, 64, ...
- * progress passes: a sender asking at a fixed rate flooded a slow receiver, the collector
- * above all, whose backlog of requests then buried the acknowledgement it waited for), so
+ * progress passes, then every 1024: a sender asking every 16 flooded a slow receiver, the
+ * collector above all, whose backlog of requests then buried the acknowledgement it
+ * waited for; one backing off without bound waited for seconds under load), so
  * Irecv; Ssend; Wait on every rank completes as in MPI. Persistent synchronous sends (MPI_Ssend_init) keep
  * MPI's own mode and that limitation (docs/DESIGN.md).
  */
@@ -23,6 +24,11 @@
 #include <string.h>
 
 static snap_req *sync_list; /* synchronous sends not yet complete */
+
+/* A waiting sender asks again after 16, 32, 64, ... progress passes, then every
+ * SPOLL_MAX: often enough that an acknowledgement is never far behind a receive the
+ * receiver posted while busy elsewhere, rarely enough that senders do not flood it. */
+enum { SPOLL_MAX = 1024 };
 
 /* Complete the synchronous sends that are acknowledged and locally done. */
 void wire_sync_poll(void)
@@ -37,7 +43,7 @@ void wire_sync_poll(void)
              * application waits for them): ask now and then */
             if (!e->sync_acked && ++e->sync_polls == e->sync_spoll_at) {
                 snap_ctl_send(e->sync_dest, CTL_SPOLL, 0, 0, 0);
-                e->sync_spoll_at = e->sync_spoll_at < (1u << 20) ? 2 * e->sync_spoll_at : e->sync_spoll_at + (1u << 20);
+                e->sync_spoll_at += e->sync_spoll_at < SPOLL_MAX ? e->sync_spoll_at : SPOLL_MAX;
             }
             p = &e->sync_next;
             continue;
