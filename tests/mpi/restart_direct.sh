@@ -40,7 +40,7 @@ check_all() { # dir what
 
 # directly
 d=$work/direct
-MPISNAP_DIR=$d MPISNAP_LOG=debug "$mpiexec" "$npflag" 4 "$jacobi" "${args[@]}" --crash-at 65 >"$d.1.out" 2>&1 &&
+MPISNAP_DIR=$d MPISNAP_LOG=debug "$mpiexec" "$npflag" 4 "$jacobi" "${args[@]}" --crash-at 85 >"$d.1.out" 2>&1 &&
   fail "the run meant to crash did not"
 check_all "$d" "written by the ranks"
 for r in 1 2 3; do
@@ -94,7 +94,7 @@ restart_newest() { # dir what
   restarted_ok "$1.restart.out" "$2"
   echo "$2, restarted from $(basename "$newest"): $want"
 }
-mpmd --crash-at 65 >"$work/wdir.out" 2>&1 && fail "the run meant to crash did not (ranks in another directory)"
+mpmd --crash-at 85 >"$work/wdir.out" 2>&1 && fail "the run meant to crash did not (ranks in another directory)"
 check_all "$work/a/snaps" "ranks in another directory"
 grep -q "sending the regions to the collector" "$work/wdir.out" && fail "a rank in another directory fell back"
 restart_newest "$work/a/snaps" "ranks in another directory"
@@ -110,9 +110,9 @@ for kind in empty stale; do
   if [ $kind = stale ]; then
     for i in 1 2 3 4 5 6; do head -c 8388608 /dev/zero >"$work/$kind/snap-00000$i.h5.part"; done
   fi
-  MPISNAP_DIR=snaps MPISNAP_LOG=debug "$mpiexec" "$npflag" 1 -wdir "$work/a" "$jacobi" "${args[@]}" --crash-at 65 : \
+  MPISNAP_DIR=snaps MPISNAP_LOG=debug "$mpiexec" "$npflag" 1 -wdir "$work/a" "$jacobi" "${args[@]}" --crash-at 85 : \
     "$npflag" 3 -wdir "$work/b" unshare -m sh -c \
-    "mount --bind '$work/$kind' '$work/a/snaps' && exec \"\$0\" \"\$@\"" "$jacobi" "${args[@]}" --crash-at 65 \
+    "mount --bind '$work/$kind' '$work/a/snaps' && exec \"\$0\" \"\$@\"" "$jacobi" "${args[@]}" --crash-at 85 \
     >"$work/$kind.out" 2>&1 && fail "$kind: the run meant to crash did not"
   check_all "$work/a/snaps" "$kind node-local directory"
   grep -q "sending the regions to the collector instead" "$work/$kind.out" || fail "$kind: no rank said it sent its regions"
