@@ -15,6 +15,7 @@
  *   record.c   what a rank records (counters, regions, call in progress, requests, stack).
  *   proto_cl.c the Chandy-Lamport rules (markers); other protocols plug in the same way.
  *   collect.c  ships each rank's part to the collector, which writes the HDF5 file.
+ *   snapdir.c  the folder the files go to: made private, retention, write failures.
  *   config.c   every MPISNAP_* setting, from one table.   log.c  rank@host log lines.
  */
 #ifndef MPISNAP_SNAP_H
