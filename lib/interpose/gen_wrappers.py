@@ -148,15 +148,15 @@ def c_entry(c):
     comm = c.first('comm') or 'MPI_COMM_NULL'
     if c.cls == 'coll':
         nb = 'I' + c.name[0].lower() + c.name[1:]
-        return (f'{sig}\n{{\n{passthrough}    MPI_Request r;\n    coll_enter("{c.name}", {comm});\n'
+        return (f'{sig}\n{{\n{passthrough}    MPI_Request r;\n    snap_enter_collective("{c.name}", {comm});\n'
                 f'    return coll_wait(PMPI_{nb}({names}, &r), &r);\n}}\n')
     if c.cls in ('create', 'create0'):
         new = c.first('comm_o')
         if c.cls == 'create':
             enter = f'    gate({comm}, "{c.name}");\n'
         else:
-            tag = 'tag' if any(a.name == 'tag' for a in c.args) else '-2'
-            enter = f'    snap_enter("{c.name}", -2, {tag}, {comm}, 0, MPI_DATATYPE_NULL);\n'
+            tag = 'tag' if any(a.name == 'tag' for a in c.args) else 'SNAP_NONE'
+            enter = f'    snap_enter("{c.name}", SNAP_NONE, {tag}, {comm}, 0, MPI_DATATYPE_NULL);\n'
         return f'{sig}\n{{\n{passthrough}{enter}    return registered(PMPI_{c.name}({names}), {new});\n}}\n'
     return f'{sig}\n{{\n{passthrough}    return snap_unsupported("{c.name}", {comm}, "{c.msg}");\n}}\n'
 

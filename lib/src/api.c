@@ -1,8 +1,13 @@
 /*
  * api.c - the public API of mpisnap.h.
  */
+#include "call.h"
+#include "collect.h"
 #include "engine.h"
+#include "pump.h"
 #include "record.h"
+#include "restart.h"
+#include "safepoint.h"
 
 #include <mpisnap.h>
 #include <stdio.h>
@@ -20,13 +25,13 @@ SNAP_API const char *mpisnap_strerror(int err)
     return "mpisnap: unknown error code";
 }
 
-static int live(void) { return snap_g.initialized && !snap_g.finalized; }
+static int live(void) { return snap_job.initialized && !snap_job.finalized; }
 
 SNAP_API int mpisnap_request(void)
 {
     if (!live()) return MPISNAP_ESTATE;
-    snap_g.api_request = 1;
-    snap_g.attention = 1;
+    snap_async.api = 1;
+    snap_async.attention = 1;
     snap_progress(); /* records here and now unless a snapshot is in progress */
     return MPISNAP_OK;
 }
@@ -56,24 +61,23 @@ SNAP_API int mpisnap_conserve(const char *region, int64_t total, int payload_off
 SNAP_API int mpisnap_safepoint(void)
 {
     if (!live()) return MPISNAP_ESTATE;
-    if (snap_g.restarted == 1) { /* the first safe point of a restarted run */
+    if (snap_engine_restarting()) { /* the first safe point of a restarted run */
         snap_restart_restore();
-        snap_g.restarted = 2;
+        snap_engine_restored();
     }
     snap_safepoint();
     return MPISNAP_OK;
 }
 
-SNAP_API int mpisnap_restarted(void) { return snap_g.restarted != 0; }
+SNAP_API int mpisnap_restarted(void) { return snap_engine_is_restart(); }
 
-SNAP_API long mpisnap_last_snapshot(void) { return (long)snap_g.done_epoch; }
+SNAP_API long mpisnap_last_snapshot(void) { return (long)snap_engine_completed(); }
 
 SNAP_API long mpisnap_wait_all(void)
 {
     if (!live()) return MPISNAP_ESTATE;
-    snap_comm_get(MPI_COMM_WORLD)->colls++; /* collective over the job */
-    snap_enter("mpisnap_wait_all", -2, -2, MPI_COMM_WORLD, 0, MPI_DATATYPE_NULL);
+    snap_enter_collective("mpisnap_wait_all", MPI_COMM_WORLD); /* collective over the job */
     snap_quiesce();
     snap_leave();
-    return (long)snap_g.done_epoch;
+    return (long)snap_engine_completed();
 }

@@ -2,6 +2,7 @@
  * chan.c - the drain queue (see chan.h for why queue-first matching is MPI's order).
  */
 #include "chan.h"
+#include "dtype.h"
 
 #include <stdlib.h>
 #include <string.h>

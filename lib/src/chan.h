@@ -16,6 +16,7 @@
 
 #include "snap.h"
 
+typedef struct snap_msg snap_msg;
 struct snap_msg {
     int src_world;         /* sender's world rank */
     int src;               /* sender's rank in comm (MPI_SOURCE) */

@@ -19,8 +19,10 @@
  * answer when it asks for one, even from a collector that drops it (its snapshot was
  * abandoned), so no rank waits forever. The messages are private to this file.
  */
+#include "collect.h"
 #include "dump.h"
 #include "engine.h"
+#include "pump.h"
 #include "snapdir.h"
 
 #include <errno.h>
@@ -124,7 +126,7 @@ static int get_part(reader *rd, part *o)
     GET(rd, o->direct);
     GET(rd, o->r);
     sf_rank *p = &o->r;
-    if (rd->bad || p->nranks != snap_g.nranks || p->rank < 0 || p->rank >= snap_g.nranks) return -1;
+    if (rd->bad || p->nranks != snap_job.nranks || p->rank < 0 || p->rank >= snap_job.nranks) return -1;
     p->sent = get(rd, (size_t)p->nranks * sizeof(uint64_t));
     p->recvd = get(rd, (size_t)p->nranks * sizeof(uint64_t));
     p->requests = get(rd, (size_t)p->nrequests * sizeof(sf_request));
@@ -158,7 +160,7 @@ static int get_part(reader *rd, part *o)
     o->comms = snap_xcalloc(p->ncomms, sizeof *o->comms);
     for (uint32_t i = 0; i < p->ncomms && !rd->bad; i++) {
         GET(rd, o->comms[i]);
-        if (o->comms[i].size < 0 || o->comms[i].size > snap_g.nranks) return -1;
+        if (o->comms[i].size < 0 || o->comms[i].size > snap_job.nranks) return -1;
         o->comms[i].world = get(rd, (size_t)o->comms[i].size * sizeof(int32_t));
     }
     p->comms = o->comms;
@@ -244,7 +246,14 @@ typedef struct place_send {
     struct place_send *next;
 } place_send;
 static place_send *places;
-int collect_pending; /* outs and PLACE sends not yet complete: the engine keeps polling */
+static int pending; /* outs and PLACE sends not yet complete: WORK_COLLECT while any */
+static void pend(int delta)
+{
+    pending += delta;
+    pump_set(WORK_COLLECT, pending > 0);
+}
+static void (*done_cb)(uint32_t epoch); /* the engine: a snapshot is complete */
+static uint32_t over;                   /* newest snapshot finished or abandoned here */
 static char abs_dir[4096]; /* MPISNAP_DIR made absolute: ranks in other directories find the file */
 
 static void add_req(out *o, MPI_Request r)
@@ -264,12 +273,18 @@ static void program_name(char *buf, size_t len)
     buf[n] = 0;
 }
 
-void collect_init(void)
+static void poll(void);
+static int peek(void);
+static const pump_client client = {"collect", poll, peek};
+
+void collect_init(void (*done)(uint32_t epoch))
 {
-    if (snap_g.rank != COLLECTOR) return;
-    snapdir_make(snap_g.cfg.dir);
-    char *r = realpath(snap_g.cfg.dir, NULL);
-    snprintf(abs_dir, sizeof abs_dir, "%s", r ? r : snap_g.cfg.dir);
+    done_cb = done;
+    pump_register(&client);
+    if (snap_job.rank != COLLECTOR) return;
+    snapdir_make(snap_job.cfg.dir);
+    char *r = realpath(snap_job.cfg.dir, NULL);
+    snprintf(abs_dir, sizeof abs_dir, "%s", r ? r : snap_job.cfg.dir);
     free(r);
     snapdir_warn_reused();
 }
@@ -293,22 +308,22 @@ static void start_file(uint32_t epoch)
 {
     memset(&col, 0, sizeof col);
     col.epoch = epoch;
-    col.initiators = snap_xcalloc((size_t)snap_g.nranks, sizeof(int32_t));
-    col.offs = snap_xcalloc((size_t)snap_g.nranks, sizeof *col.offs);
-    col.sizes = snap_xcalloc((size_t)snap_g.nranks, sizeof *col.sizes);
-    col.nregs = snap_xcalloc((size_t)snap_g.nranks, sizeof *col.nregs);
+    col.initiators = snap_xcalloc((size_t)snap_job.nranks, sizeof(int32_t));
+    col.offs = snap_xcalloc((size_t)snap_job.nranks, sizeof *col.offs);
+    col.sizes = snap_xcalloc((size_t)snap_job.nranks, sizeof *col.sizes);
+    col.nregs = snap_xcalloc((size_t)snap_job.nranks, sizeof *col.nregs);
     col.token = random64();
     snprintf(col.path, sizeof col.path, "%s/snap-%06u.h5", abs_dir, epoch);
     sf_job job;
     memset(&job, 0, sizeof job);
     job.id = epoch;
-    job.nranks = snap_g.nranks;
-    snprintf(job.algo, sizeof job.algo, "%s", snap_g.cfg.algo);
+    job.nranks = snap_job.nranks;
+    snprintf(job.algo, sizeof job.algo, "%s", snap_job.cfg.algo);
     program_name(job.program, sizeof job.program);
     snprintf(job.library_version, sizeof job.library_version, "%s", MPISNAP_VERSION_STRING);
     job.t_start = snap_now();
-    job.file_mode = snap_g.cfg.share ? 0640 : 0600;
-    snprintf(job.job_key, sizeof job.job_key, "%.40s:%d", snap_g.host, (int)snap_g.nranks);
+    job.file_mode = snap_job.cfg.share ? 0640 : 0600;
+    snprintf(job.job_key, sizeof job.job_key, "%.40s:%d", snap_job.host, (int)snap_job.nranks);
     char err[512];
     col.w = sf_create(col.path, &job, err, sizeof err);
     if (!col.w) file_failed(epoch, err);
@@ -316,7 +331,7 @@ static void start_file(uint32_t epoch)
 
 static void forget_file(void)
 {
-    for (int r = 0; col.offs && r < snap_g.nranks; r++) free(col.offs[r]), free(col.sizes[r]);
+    for (int r = 0; col.offs && r < snap_job.nranks; r++) free(col.offs[r]), free(col.sizes[r]);
     free(col.offs);
     free(col.sizes);
     free(col.nregs);
@@ -345,21 +360,23 @@ static void finish_file(void)
         snapdir_written(col.epoch);
         snapdir_keep_newest(col.path, col.epoch);
     }
-    for (int j = 0; j < snap_g.nranks; j++)
-        if (j != snap_g.rank) snap_ctl_send(j, CTL_DONE, col.epoch, (uint64_t)ok, 0);
+    for (int j = 0; j < snap_job.nranks; j++)
+        if (j != snap_job.rank) snap_ctl_send(j, CTL_DONE, col.epoch, (uint64_t)ok, 0);
     uint32_t e = col.epoch;
     forget_file();
-    snap_engine_done(e);
+    if (e > over) over = e;
+    done_cb(e);
 }
 
 static void maybe_finish(void)
 {
-    if (col.got == snap_g.nranks && col.owed == 0) finish_file();
+    if (col.got == snap_job.nranks && col.owed == 0) finish_file();
 }
 
 void collect_abandon(uint32_t epoch)
 {
-    if (snap_g.rank != COLLECTOR || col.epoch != epoch) return;
+    if (epoch > over) over = epoch;
+    if (snap_job.rank != COLLECTOR || col.epoch != epoch) return;
     if (col.w) sf_abort(col.w);
     forget_file();
 }
@@ -370,7 +387,7 @@ void collect_abandon(uint32_t epoch)
 static void take_part(const part *p, uint64_t **offs)
 {
     *offs = NULL;
-    if (col.epoch != p->epoch && p->epoch <= snap_g.done_epoch) {
+    if (col.epoch != p->epoch && p->epoch <= over) {
         snap_log(SNAP_LOG_DEBUG, "snapshot %u is over: the part of rank %d is dropped", p->epoch, p->r.rank);
         return;
     }
@@ -409,7 +426,7 @@ static void take_part(const part *p, uint64_t **offs)
 static void take_failed(uint32_t epoch, const char *why)
 {
     if (col.epoch != epoch) {
-        if (col.epoch || epoch <= snap_g.done_epoch) return;
+        if (col.epoch || epoch <= over) return;
         start_file(epoch);
     }
     snap_log(SNAP_LOG_ERROR, "snapshot %u: %s; the file is not written", epoch, why);
@@ -446,10 +463,10 @@ static void send_place(int src, uint32_t epoch, uint32_t n, const uint64_t *offs
         memcpy(pm + 1, offs, (size_t)n * sizeof(uint64_t));
         pm->token = col.token, pm->probe = put_token(src, n, offs);
     }
-    PMPI_Isend(pm, (int)len, MPI_BYTE, src, TAG_PLACE, snap_g.ctl, &po->req);
+    PMPI_Isend(pm, (int)len, MPI_BYTE, src, TAG_PLACE, snap_job.ctl, &po->req);
     po->next = places;
     places = po;
-    collect_pending++;
+    pend(1);
 }
 
 /* A part's blob arrived from rank src, or is the collector's own (src < 0, self its out). */
@@ -501,7 +518,7 @@ static void take_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const
             data[i] = snap_xmalloc_big(bytes[i] ? bytes[i] : 1);
             for (uint64_t off = 0; off < bytes[i]; off += PIECE)
                 PMPI_Recv(data[i] + off, (int)(bytes[i] - off < PIECE ? bytes[i] - off : PIECE), MPI_BYTE, src,
-                          TAG_DATA, snap_g.ctl, MPI_STATUS_IGNORE);
+                          TAG_DATA, snap_job.ctl, MPI_STATUS_IGNORE);
         }
         if (mine && !col.failed) {
             snprintf(j.path, sizeof j.path, "%s", sf_part_path(col.w));
@@ -582,7 +599,7 @@ static void wrote_out(out *o)
     else snap_log(SNAP_LOG_DEBUG, "snapshot %u: this rank's regions written in %.1f ms", o->epoch,
                   1e3 * (snap_now() - o->t_write));
     o->phase = OUT_SEND;
-    if (snap_g.rank == COLLECTOR) { /* its own: no messages; it cannot send itself the bytes */
+    if (snap_job.rank == COLLECTOR) { /* its own: no messages; it cannot send itself the bytes */
         if (j->err) {
             snap_log(SNAP_LOG_ERROR, "snapshot %u: writing this rank's regions: %s", o->epoch, wm.why);
             if (col.epoch == o->epoch) col.failed = 1;
@@ -596,7 +613,7 @@ static void wrote_out(out *o)
     put(&o->wrote, o->sums, (size_t)o->ndata * sizeof *o->sums);
     put(&o->wrote, o->bytes, (size_t)o->ndata * sizeof *o->bytes);
     MPI_Request r;
-    PMPI_Isend(o->wrote.p, (int)o->wrote.len, MPI_BYTE, COLLECTOR, TAG_WROTE, snap_g.ctl, &r);
+    PMPI_Isend(o->wrote.p, (int)o->wrote.len, MPI_BYTE, COLLECTOR, TAG_WROTE, snap_job.ctl, &r);
     add_req(o, r);
     if (!wm.sent) {
         drop_data(o);
@@ -607,7 +624,7 @@ static void wrote_out(out *o)
     for (uint32_t i = 0; i < o->ndata; i++)
         for (uint64_t off = 0; off < o->bytes[i]; off += PIECE) {
             uint64_t k = o->bytes[i] - off < PIECE ? o->bytes[i] - off : PIECE;
-            PMPI_Isend(o->data[i] + off, (int)k, MPI_BYTE, COLLECTOR, TAG_DATA, snap_g.ctl, &r);
+            PMPI_Isend(o->data[i] + off, (int)k, MPI_BYTE, COLLECTOR, TAG_DATA, snap_job.ctl, &r);
             add_req(o, r);
         }
 }
@@ -633,8 +650,8 @@ void collect_send_part(snap_cur *c)
     o->phase = direct ? OUT_PLACE : OUT_SEND;
     o->next = outs;
     outs = o;
-    collect_pending++;
-    if (snap_g.rank == COLLECTOR) {
+    pend(1);
+    if (snap_job.rank == COLLECTOR) {
         take_blob(o->b.p, o->b.len, -1, o);
         return;
     }
@@ -644,7 +661,7 @@ void collect_send_part(snap_cur *c)
         o->b.len = sizeof c->epoch + sizeof direct;
     }
     MPI_Request r;
-    PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, COLLECTOR, TAG_PART, snap_g.ctl, &r);
+    PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, COLLECTOR, TAG_PART, snap_job.ctl, &r);
     add_req(o, r);
 }
 
@@ -654,7 +671,7 @@ static uint8_t *take_msg(int src, int tag, int *from, size_t *len)
     int flag = 0, n = 0;
     MPI_Message msg;
     MPI_Status st;
-    PMPI_Improbe(src, tag, snap_g.ctl, &flag, &msg, &st);
+    PMPI_Improbe(src, tag, snap_job.ctl, &flag, &msg, &st);
     if (!flag) return NULL;
     PMPI_Get_count(&st, MPI_BYTE, &n);
     uint8_t *b = snap_xmalloc(n ? (size_t)n : 1);
@@ -663,13 +680,13 @@ static uint8_t *take_msg(int src, int tag, int *from, size_t *len)
     return b;
 }
 
-void collect_poll(void)
+static void collect_poll(void)
 {
     int src;
     size_t n;
-    for (uint8_t *b; snap_g.rank == COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_PART, &src, &n)); free(b))
+    for (uint8_t *b; snap_job.rank == COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_PART, &src, &n)); free(b))
         take_blob(b, n, src, NULL);
-    for (uint8_t *b; snap_g.rank == COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_WROTE, &src, &n)); free(b)) {
+    for (uint8_t *b; snap_job.rank == COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_WROTE, &src, &n)); free(b)) {
         const wrote_msg *wm = (const wrote_msg *)b;
         if (n < sizeof *wm || (n - sizeof *wm) / (2 * sizeof(uint64_t)) < wm->n ||
             n != sizeof *wm + 2 * (size_t)wm->n * sizeof(uint64_t)) {
@@ -679,7 +696,7 @@ void collect_poll(void)
         const uint64_t *sums = (const uint64_t *)(wm + 1);
         take_wrote(src, wm, sums, sums + wm->n);
     }
-    for (uint8_t *b; snap_g.rank != COLLECTOR && (b = take_msg(COLLECTOR, TAG_PLACE, &src, &n)); free(b)) {
+    for (uint8_t *b; snap_job.rank != COLLECTOR && (b = take_msg(COLLECTOR, TAG_PLACE, &src, &n)); free(b)) {
         const place_msg *pm = (const place_msg *)b;
         out *o = outs;
         int ok = n >= sizeof *pm && (n - sizeof *pm) / sizeof(uint64_t) >= pm->n &&
@@ -691,7 +708,7 @@ void collect_poll(void)
 }
 
 /* Outs move on: a finished write is reported; sends complete; then the out goes. */
-void collect_reap(void)
+static void collect_reap(void)
 {
     for (place_send **p = &places; *p;) {
         int flag = 0;
@@ -704,7 +721,7 @@ void collect_reap(void)
         *p = po->next;
         free(po->m);
         free(po);
-        collect_pending--;
+        pend(-1);
     }
     for (out **p = &outs; *p;) {
         out *o = *p;
@@ -717,6 +734,22 @@ void collect_reap(void)
         }
         *p = o->next;
         free_out(o);
-        collect_pending--;
+        pend(-1);
     }
 }
+
+static void poll(void)
+{
+    collect_poll();
+    collect_reap();
+}
+
+/* The collector looks for parts and reports between progress passes. */
+static int peek(void)
+{
+    int flag = 0;
+    if (snap_job.rank == COLLECTOR) PMPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, snap_job.ctl, &flag, MPI_STATUS_IGNORE);
+    return flag;
+}
+
+void collect_fini(void) { collect_reap(); }

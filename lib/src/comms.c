@@ -7,8 +7,7 @@
  * communicator). Ids are therefore unique among the communicators any one rank belongs
  * to, which is what naming a channel needs. MPI_COMM_WORLD is 0, MPI_COMM_SELF is 1.
  */
-#include "engine.h"
-#include "wire.h"
+#include "comms.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,22 @@ static int ncomms, capcomms;
 static int32_t next_id = 2;
 static snap_comm no_comm = {.comm = MPI_COMM_NULL};
 snap_comm *snap_comm_last = &no_comm; /* the last one found (snap.h, snap_comm_get) */
+
+enum { MAX_OBSERVERS = 4 };
+static const snap_comm_observer *observers[MAX_OBSERVERS];
+static int nobservers;
+
+void snap_comm_observe(const snap_comm_observer *o)
+{
+    if (nobservers < MAX_OBSERVERS) observers[nobservers++] = o;
+    else snap_log(SNAP_LOG_ERROR, "internal: too many communicator observers");
+}
+
+static void tell_freed(MPI_Comm c)
+{
+    for (int i = 0; i < nobservers; i++)
+        if (observers[i]->freed) observers[i]->freed(c);
+}
 
 static snap_comm *add(MPI_Comm c, int32_t id)
 {
@@ -73,17 +88,20 @@ int snap_comm_register(MPI_Comm c)
     int rc = PMPI_Allreduce(MPI_IN_PLACE, &id, 1, MPI_INT32_T, MPI_MAX, c);
     if (rc != MPI_SUCCESS) return rc;
     next_id = id + 1;
-    /* defensive: MPI_Comm_free drops the cached receives first, but a communicator freed
-     * while the library passes calls through (snap_passthrough) is not seen */
-    wire_comm_forget(c);
+    /* defensive: MPI_Comm_free tells the observers first, but a communicator freed while
+     * the library passes calls through (snap_passthrough) is not seen */
+    tell_freed(c);
     add(c, id);
-    snap_restart_comm(id, c); /* in-transit messages of a restart waiting for it */
+    for (int i = 0; i < nobservers; i++)
+        if (observers[i]->created) observers[i]->created(id, c);
     return MPI_SUCCESS;
 }
 
+void snap_comms_fini(void) { tell_freed(MPI_COMM_NULL); }
+
 void snap_comm_forget(MPI_Comm c)
 {
-    wire_comm_forget(c);
+    tell_freed(c);
     for (int i = 0; i < ncomms; i++) {
         if (comms[i]->comm != c) continue;
         comms[i]->comm = MPI_COMM_NULL; /* kept for requests still pointing at it */

@@ -16,6 +16,8 @@
 
 extern char **environ;
 
+snap_job_facts snap_job;
+
 typedef enum { CT_ENUM, CT_STRING, CT_OPTSTRING, CT_SECONDS, CT_BOOL, CT_BYTES, CT_COUNT } cfg_type;
 
 typedef struct cfg_row {

@@ -12,11 +12,12 @@
  * disk works while the next one is produced. An fdatasync at the end makes the bytes
  * durable before the collector is told, so the completion mark can never be on disk
  * before them. The thread touches no MPI and no library state but its job and
- * snap_g.attention.
+ * snap_async.attention.
  */
 #define _GNU_SOURCE /* sync_file_range */
 
 #include "dump.h"
+#include "pump.h"
 
 #include "snap.h"
 #include "snapfile.h"
@@ -139,7 +140,7 @@ static void *dump_main(void *arg)
     dump_job *j = arg;
     dump_run(j);
     __atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
-    snap_g.attention = 1;
+    snap_async.attention = 1;
     return NULL;
 }
 

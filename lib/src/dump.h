@@ -30,7 +30,7 @@ typedef struct dump_job {
 } dump_job;
 
 /* Start writing (in a thread; in the caller's when no thread can be created). The
- * thread raises snap_g.attention when it is done, so a blocked wait looks. */
+ * thread raises snap_async.attention when it is done, so a blocked wait looks. */
 void dump_start(dump_job *j);
 /* 1 once the job is over (the thread joined); its results are then valid. */
 int dump_done(dump_job *j);

@@ -15,8 +15,8 @@ void snap_log_impl(int level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (snap_g.initialized)
-        fprintf(stderr, "mpisnap[%d@%s]: %s%s\n", snap_g.rank, snap_g.host, names[level], line);
+    if (snap_job.initialized)
+        fprintf(stderr, "mpisnap[%d@%s]: %s%s\n", snap_job.rank, snap_job.host, names[level], line);
     else
         fprintf(stderr, "mpisnap: %s%s\n", names[level], line);
     fflush(stderr);

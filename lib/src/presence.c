@@ -8,9 +8,9 @@
  * snapshot, never kills a process mpisnap is loaded into.
  */
 #define _GNU_SOURCE
-#include "snap.h"
+#include "mpiseam.h"
+#include "pump.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +22,9 @@ static volatile sig_atomic_t early_signals; /* SIGUSR1 while mpisnap was not act
 static void on_sigusr1(int sig)
 {
     (void)sig;
-    snap_g.sig_request = 1; /* served at the next MPI call once active (MPI_Init included) */
-    snap_g.attention = 1;
-    if (!snap_g.initialized) early_signals++;
+    snap_async.sig = 1; /* served at the next MPI call once active (MPI_Init included) */
+    snap_async.attention = 1;
+    if (!snap_job.initialized) early_signals++;
     if (unseen) {
         static const char m[] = "mpisnap: SIGUSR1: no snapshot, mpisnap is not active in this process "
                                 "(MPI was initialised without it, see the line above)\n";
@@ -43,14 +43,6 @@ void snap_signal_install(void)
     sigaction(SIGUSR1, &sa, NULL);
 }
 
-int snap_launcher_rank0(void)
-{
-    const char *v = getenv("OMPI_COMM_WORLD_RANK");
-    if (!v) v = getenv("PMI_RANK");
-    if (!v) v = getenv("PMIX_RANK");
-    return !v || !strcmp(v, "0");
-}
-
 /* At load, before main: SIGUSR1 asks for a snapshot from now on (unless MPISNAP_SIGNAL=0),
  * instead of ending the process. A bad setting is reported by MPI_Init, not here. */
 __attribute__((constructor)) static void at_load(void)
@@ -60,24 +52,13 @@ __attribute__((constructor)) static void at_load(void)
     if (snap_config_load(&cfg, err, sizeof err) != 0 || cfg.signal) snap_signal_install();
 }
 
-/* Why MPI_Init did not reach mpisnap, as far as the process shows it. */
-static const char *why_unseen(void)
-{
-    if (dlopen("libmpi_mpifh.so.40", RTLD_NOW | RTLD_NOLOAD) && !dlsym(RTLD_DEFAULT, "ompi_init_f"))
-        return "this is a Fortran program and this libmpisnap was built without Fortran support "
-               "(cmake -DMPISNAP_FORTRAN=ON)";
-    return "MPI_Init was called through a path mpisnap does not interpose (PMPI_Init called directly, a language "
-           "binding it does not cover, or an MPI library loaded ahead of it); libmpisnap must come first: run the "
-           "program under mpisnap-run, or link it with -lmpisnap before the MPI libraries";
-}
-
 static void say_unseen(const char *when)
 {
     if (unseen) return;
     unseen = 1;
-    if (!snap_launcher_rank0()) return; /* one line per job, not one per rank */
+    if (!seam_launcher_rank0()) return; /* one line per job, not one per rank */
     fprintf(stderr, "mpisnap: error: %sMPI was initialised without mpisnap seeing MPI_Init, so this job takes no "
-                    "snapshot: %s\n", when, why_unseen());
+                    "snapshot: %s\n", when, seam_why_unseen());
     fflush(stderr);
 }
 
@@ -92,7 +73,7 @@ void snap_unseen_slow(void)
 __attribute__((destructor)) static void at_exit(void)
 {
     int up = 0, down = 0;
-    if (snap_g.initialized || unseen) return;
+    if (snap_job.initialized || unseen) return;
     PMPI_Initialized(&up);
     PMPI_Finalized(&down);
     if (!up && !down) return;

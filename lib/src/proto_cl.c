@@ -18,25 +18,17 @@
  */
 #include "engine.h"
 
-static void cl_on_record(uint32_t epoch)
+static void cl_on_record(const snap_cur *c)
 {
-    const snap_cur *c = snap_g.cur;
-    for (int j = 0; j < snap_g.nranks; j++)
-        if (j != snap_g.rank) snap_ctl_send(j, CTL_MARKER, epoch, c->sent[j], 0);
+    for (int j = 0; j < snap_job.nranks; j++)
+        if (j != snap_job.rank) snap_ctl_send(j, CTL_MARKER, c->epoch, c->sent[j], 0);
 }
 
-static void cl_on_ctl(int src, const void *msg)
-{
-    const ctl_msg *m = msg;
-    if (m->type == CTL_MARKER) snap_engine_marker(src, m->epoch, m->a);
-    else if (!snap_sp_ctl(src, m)) snap_log(SNAP_LOG_WARN, "cl: unexpected control message %u from rank %d", m->type, src);
-}
+static void cl_on_ctl(int src, const ctl_msg *m) { snap_engine_marker(src, m->epoch, m->a); }
 
-/* Markers of an abandoned snapshot are ignored on arrival (engine.c): nothing to undo. */
-static void cl_on_abandon(uint32_t epoch, int recorded) {}
-
-/* Markers are reaped with the engine's other control sends. */
-static int cl_busy(void) { return 0; }
+/* Markers of an abandoned snapshot are ignored on arrival (engine.c): nothing to undo;
+ * markers are reaped with the other control sends: nothing in flight of its own. */
+static void cl_on_abandon(uint32_t epoch, int recorded) { (void)epoch, (void)recorded; }
 static void cl_fini(void) {}
 
-const snap_proto snap_proto_cl = {"cl", cl_on_record, cl_on_ctl, NULL, cl_on_abandon, cl_busy, cl_fini};
+const snap_proto snap_proto_cl = {"cl", {CTL_MARKER}, cl_on_record, cl_on_ctl, NULL, cl_on_abandon, cl_fini};

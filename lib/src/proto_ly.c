@@ -15,69 +15,75 @@
  *   against N(N-1) markers for Chandy-Lamport, and needs no per-channel traffic.
  */
 #include "engine.h"
+#include "pump.h"
+#include "xport.h"
 
-static MPI_Request ly_req = MPI_REQUEST_NULL;
-static uint64_t ly_total;
-static uint32_t ly_epoch;
+static struct {
+    int busy;          /* a reduce-scatter in flight */
+    uint64_t total;
+    uint32_t epoch;
+    uint64_t *zeros;
+} ly;
+
+static void set_busy(int on)
+{
+    ly.busy = on;
+    pump_set(WORK_PROTO, on);
+}
 
 /* Complete the previous snapshot's reduce-scatter before starting another (it may
  * belong to an abandoned snapshot that no one polls any more). */
 static void ly_finish_previous(void)
 {
-    int flag = 0;
-    while (ly_req != MPI_REQUEST_NULL && PMPI_Test(&ly_req, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && !flag)
+    while (ly.busy && !xport_sum_test())
         ;
-    ly_req = MPI_REQUEST_NULL;
+    set_busy(0);
 }
 
-static void ly_on_record(uint32_t epoch)
+static void ly_on_record(const snap_cur *c)
 {
-    const snap_cur *c = snap_g.cur;
     ly_finish_previous();
     if (c->initiator)
-        for (int j = 0; j < snap_g.nranks; j++)
-            if (j != snap_g.rank) snap_ctl_send(j, CTL_NOTICE, epoch, 0, 0);
-    ly_epoch = epoch;
-    PMPI_Ireduce_scatter_block(c->sent, &ly_total, 1, MPI_UINT64_T, MPI_SUM, snap_g.pcomm, &ly_req);
+        for (int j = 0; j < snap_job.nranks; j++)
+            if (j != snap_job.rank) snap_ctl_send(j, CTL_NOTICE, c->epoch, 0, 0);
+    ly.epoch = c->epoch;
+    xport_sum_start(c->sent, &ly.total);
+    set_busy(1);
 }
 
-static void ly_on_ctl(int src, const void *msg)
+static void ly_on_ctl(int src, const ctl_msg *m)
 {
-    const ctl_msg *m = msg;
-    if (snap_sp_ctl(src, m)) return;
-    if (m->type != CTL_NOTICE) {
-        snap_log(SNAP_LOG_WARN, "ly: unexpected control message %u from rank %d", m->type, src);
-        return;
-    }
-    if (m->epoch > snap_g.rec_epoch) snap_trigger("notice", 0, 0);
+    (void)src;
+    if (m->epoch > snap_engine_recorded()) snap_trigger("notice", 0, 0);
 }
 
+/* A completion must reach the engine, not just be consumed. */
 static void ly_poll(void)
 {
-    int flag = 0;
-    if (ly_req == MPI_REQUEST_NULL) return;
-    PMPI_Test(&ly_req, &flag, MPI_STATUS_IGNORE);
-    if (flag) snap_engine_total(ly_epoch, ly_total);
+    if (!ly.busy || !xport_sum_test()) return;
+    set_busy(0);
+    snap_engine_total(ly.epoch, ly.total);
 }
 
 /* The reduce-scatter is collective: a rank that never recorded the abandoned snapshot
- * still contributes (zeros), so the others' operation completes. */
+ * still contributes (zeros), so the others' operation completes. A reduce-scatter still
+ * running (an abandoned snapshot's, which no one else polls) keeps WORK_PROTO set:
+ * MPI_Finalize waits, serving, until every rank has joined it. */
 static void ly_on_abandon(uint32_t epoch, int recorded)
 {
-    static uint64_t *zeros;
     if (recorded) return;
     ly_finish_previous();
-    if (!zeros) zeros = snap_xcalloc((size_t)snap_g.nranks, sizeof *zeros);
-    ly_epoch = epoch;
-    PMPI_Ireduce_scatter_block(zeros, &ly_total, 1, MPI_UINT64_T, MPI_SUM, snap_g.pcomm, &ly_req);
+    if (!ly.zeros) ly.zeros = snap_xcalloc((size_t)snap_job.nranks, sizeof *ly.zeros);
+    ly.epoch = epoch;
+    xport_sum_start(ly.zeros, &ly.total);
+    set_busy(1);
 }
 
-/* A reduce-scatter still running (an abandoned snapshot's, which no one else polls):
- * MPI_Finalize waits, serving, until every rank has joined it. */
-static int ly_busy(void)
+const snap_proto snap_proto_ly = {"ly", {CTL_NOTICE}, ly_on_record, ly_on_ctl, ly_poll, ly_on_abandon, ly_finish_previous};
+
+/* For the simulated network (tests/sim): the plug-in's state, one per simulated rank. */
+void *snap_proto_ly_state(size_t *size)
 {
-    ly_poll(); /* a completion must reach the engine, not just be consumed */
-    return ly_req != MPI_REQUEST_NULL;
+    *size = sizeof ly;
+    return &ly;
 }
-
-const snap_proto snap_proto_ly = {"ly", ly_on_record, ly_on_ctl, ly_poll, ly_on_abandon, ly_busy, ly_finish_previous};

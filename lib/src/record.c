@@ -6,6 +6,7 @@
  * may go on changing its memory while the snapshot completes.
  */
 #include "engine.h"
+#include "call.h"
 #include "record.h"
 #include "reqs.h"
 
@@ -151,8 +152,8 @@ static void add_request(snap_req *r, void *arg)
     o->comm = c ? c->id : -1;
     o->count = r->count;
     snap_dt_name(r->dt, o->datatype, sizeof o->datatype);
-    for (int i = 0; i < snap_g.call_nreqs && snap_g.call; i++)
-        if (snap_g.call_reqs[i] == r->key && r->key != MPI_REQUEST_NULL) o->awaited = 1;
+    for (int i = 0; i < snap_call.nreqs && snap_call.name; i++)
+        if (snap_call.reqs[i] == r->key && r->key != MPI_REQUEST_NULL) o->awaited = 1;
 }
 
 static void record_comms(snap_cur *c)
@@ -174,16 +175,16 @@ static void record_comms(snap_cur *c)
 static void record_call(snap_cur *c)
 {
     sf_rank *p = &c->part;
-    if (!snap_g.call) return;
-    int api = !strncmp(snap_g.call, "mpisnap_", 8); /* the library's own API, not MPI */
-    snprintf(p->call, sizeof p->call, "%s%s", api ? "" : "MPI_", snap_g.call);
+    if (!snap_call.name) return;
+    int api = !strncmp(snap_call.name, "mpisnap_", 8); /* the library's own API, not MPI */
+    snprintf(p->call, sizeof p->call, "%s%s", api ? "" : "MPI_", snap_call.name);
     char tname[SF_NAME_MAX] = "";
-    if (snap_g.call_dt != MPI_DATATYPE_NULL) snap_dt_name(snap_g.call_dt, tname, sizeof tname);
-    snap_comm *cm = snap_g.call_comm != MPI_COMM_NULL ? snap_comm_get(snap_g.call_comm) : NULL;
-    snprintf(p->call_args, sizeof p->call_args, "peer=%d tag=%d comm=%d count=%d datatype=%s", snap_g.call_peer,
-             snap_g.call_tag, cm ? cm->id : -1, snap_g.call_count, tname[0] ? tname : "none");
-    double t0 = snap_g.call_t0;
-    if (snap_g.seen_seq == snap_g.call_seq && (t0 < 0 || snap_g.seen_t < t0)) t0 = snap_g.seen_t;
+    if (snap_call.dt != MPI_DATATYPE_NULL) snap_dt_name(snap_call.dt, tname, sizeof tname);
+    snap_comm *cm = snap_call.comm != MPI_COMM_NULL ? snap_comm_get(snap_call.comm) : NULL;
+    snprintf(p->call_args, sizeof p->call_args, "peer=%d tag=%d comm=%d count=%d datatype=%s", snap_call.peer,
+             snap_call.tag, cm ? cm->id : -1, snap_call.count, tname[0] ? tname : "none");
+    double t0 = snap_call.t0;
+    if (snap_call.seen_seq == snap_call.seq && (t0 < 0 || snap_call.seen_t < t0)) t0 = snap_call.seen_t;
     p->call_seconds = t0 > 0 ? c->t_record - t0 : 0.0;
 }
 
@@ -204,21 +205,16 @@ static void record_stack(snap_cur *c)
 
 void record_local(snap_cur *c)
 {
-    int n = c->n;
     sf_rank *p = &c->part;
-    c->sent = snap_xmalloc((size_t)n * sizeof(uint64_t));
-    c->recvd = snap_xmalloc((size_t)n * sizeof(uint64_t));
-    memcpy(c->sent, snap_g.app_sent, (size_t)n * sizeof(uint64_t));
-    memcpy(c->recvd, snap_g.app_recvd, (size_t)n * sizeof(uint64_t));
-    p->rank = snap_g.rank;
+    p->rank = snap_job.rank;
     p->pid = (int32_t)getpid();
-    snprintf(p->host, sizeof p->host, "%s", snap_g.host);
+    snprintf(p->host, sizeof p->host, "%s", snap_job.host);
     p->initiator = c->initiator;
     p->t_record = c->t_record;
     snprintf(p->trigger, sizeof p->trigger, "%s", c->trigger);
     p->sent = c->sent;
     p->recvd = c->recvd;
-    p->nranks = n;
+    p->nranks = c->n;
     record_call(c);
     double t0 = snap_now();
     record_regions(c);
@@ -228,7 +224,7 @@ void record_local(snap_cur *c)
     c->requests = l.v;
     p->requests = l.v;
     p->nrequests = l.n;
-    if (snap_g.cfg.stack) record_stack(c);
+    if (snap_job.cfg.stack) record_stack(c);
     record_comms(c);
 }
 

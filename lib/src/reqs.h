@@ -12,6 +12,8 @@
 #define MPISNAP_REQS_H
 
 #include "chan.h"
+#include "comms.h"
+#include "dtype.h"
 
 typedef enum { RQ_SEND, RQ_RECV, RQ_HELD } rq_kind;
 typedef enum {
@@ -21,6 +23,7 @@ typedef enum {
     RS_INACTIVE   /* persistent request not started */
 } rq_state;
 
+typedef struct snap_req snap_req;
 struct snap_req {
     MPI_Request key;
     uint8_t kind, state, persistent, large;

@@ -21,8 +21,11 @@
  *    (no partial restore).
  * The snapshot ids continue after the one restarted from.
  */
+#include "count.h"
 #include "engine.h"
 #include "record.h"
+#include "restart.h"
+#include "safepoint.h"
 #include "wire.h"
 
 #include <dirent.h>
@@ -67,9 +70,9 @@ static int suitable(sf_file *f, const char *path, char *err, size_t errlen)
     const sf_job *j = sf_job_info(f);
     char prog[SF_TEXT_MAX];
     own_program(prog, sizeof prog);
-    if (j->nranks != snap_g.nranks) {
+    if (j->nranks != snap_job.nranks) {
         snprintf(err, errlen, "mpisnap: %s: snapshot of %d ranks, this job has %d; restart with mpirun -np %d", path,
-                 j->nranks, snap_g.nranks, j->nranks);
+                 j->nranks, snap_job.nranks, j->nranks);
         return -1;
     }
     if (strcmp(base_name(j->program), base_name(prog))) {
@@ -77,12 +80,12 @@ static int suitable(sf_file *f, const char *path, char *err, size_t errlen)
                  base_name(prog));
         return -1;
     }
-    const sf_rank *rk = sf_get_rank(f, snap_g.rank, err, errlen);
+    const sf_rank *rk = sf_get_rank(f, snap_job.rank, err, errlen);
     if (!rk) return -1;
     if (strcmp(rk->trigger, "safepoint")) {
         snprintf(err, errlen, "mpisnap: %s: rank %d was not recorded at a safe point (a debugging snapshot, "
                  "trigger '%s'): it cannot be restarted from; the program must call mpisnap_safepoint()",
-                 path, snap_g.rank, rk->trigger);
+                 path, snap_job.rank, rk->trigger);
         return -1;
     }
     return 0;
@@ -163,16 +166,16 @@ enum { WHY = 700 };
 static int agree(int bad, const char *why, char *err, size_t errlen)
 {
     int any = 0;
-    PMPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, snap_g.coll);
+    PMPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, snap_job.coll);
     if (!any) return 0;
     char mine[WHY];
     snprintf(mine, sizeof mine, "%s", bad ? why : "");
-    char *all = snap_g.rank == 0 ? snap_xcalloc((size_t)snap_g.nranks, WHY) : NULL;
-    PMPI_Gather(mine, WHY, MPI_CHAR, all, WHY, MPI_CHAR, 0, snap_g.coll);
-    if (snap_g.rank == 0) {
+    char *all = snap_job.rank == 0 ? snap_xcalloc((size_t)snap_job.nranks, WHY) : NULL;
+    PMPI_Gather(mine, WHY, MPI_CHAR, all, WHY, MPI_CHAR, 0, snap_job.coll);
+    if (snap_job.rank == 0) {
         int r = 0;
-        while (r < snap_g.nranks && !all[(size_t)r * WHY]) r++;
-        snprintf(err, errlen, "%s", r < snap_g.nranks ? all + (size_t)r * WHY : "mpisnap: cannot restart");
+        while (r < snap_job.nranks && !all[(size_t)r * WHY]) r++;
+        snprintf(err, errlen, "%s", r < snap_job.nranks ? all + (size_t)r * WHY : "mpisnap: cannot restart");
         free(all);
     }
     return -1;
@@ -193,7 +196,7 @@ static int load_everywhere(const char *path, char *err, size_t errlen)
     if (agree(bad, why, err, errlen)) return -1;
     double t1 = snap_now();
     rfile = sf_open(path, why, sizeof why);
-    rpart = rfile ? sf_get_rank(rfile, snap_g.rank, why, sizeof why) : NULL;
+    rpart = rfile ? sf_get_rank(rfile, snap_job.rank, why, sizeof why) : NULL;
     snap_log(SNAP_LOG_DEBUG, "restart: %s checked in %.1f ms, this rank's part read in %.1f ms", path,
              1e3 * (t1 - t0), 1e3 * (snap_now() - t1));
     if (!agree(!rpart, why, err, errlen)) return 0;
@@ -208,15 +211,15 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
 {
     cand *names = NULL;
     int n = 0, readable = 1;
-    if (snap_g.rank == 0) {
-        DIR *d = opendir(snap_g.cfg.dir);
+    if (snap_job.rank == 0) {
+        DIR *d = opendir(snap_job.cfg.dir);
         readable = d != NULL;
         for (struct dirent *e; d && (e = readdir(d));) {
             size_t l = strlen(e->d_name);
             if (strncmp(e->d_name, "snap-", 5) || l < 8 || strcmp(e->d_name + l - 3, ".h5")) continue;
             char p[4400];
             struct stat st;
-            snprintf(p, sizeof p, "%.4000s/%.255s", snap_g.cfg.dir, e->d_name);
+            snprintf(p, sizeof p, "%.4000s/%.255s", snap_job.cfg.dir, e->d_name);
             names = snap_xrealloc(names, (size_t)(n + 1) * sizeof *names);
             names[n].name = strdup(e->d_name);
             names[n].t = stat(p, &st) == 0 ? st.st_mtim : (struct timespec){0, 0};
@@ -225,25 +228,25 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
         if (d) closedir(d);
         qsort(names, (size_t)n, sizeof *names, newest_first);
     }
-    PMPI_Bcast(&readable, 1, MPI_INT, 0, snap_g.coll);
+    PMPI_Bcast(&readable, 1, MPI_INT, 0, snap_job.coll);
     if (!readable) {
-        snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: cannot read MPISNAP_DIR '%.400s'", snap_g.cfg.dir);
+        snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: cannot read MPISNAP_DIR '%.400s'", snap_job.cfg.dir);
         return -1;
     }
-    PMPI_Bcast(&n, 1, MPI_INT, 0, snap_g.coll);
+    PMPI_Bcast(&n, 1, MPI_INT, 0, snap_job.coll);
     int found = -1;
     for (int i = 0; i < n && found; i++) {
         char why[600];
-        if (snap_g.rank == 0) snprintf(path, len, "%.3800s/%.255s", snap_g.cfg.dir, names[i].name);
-        PMPI_Bcast(path, (int)len, MPI_CHAR, 0, snap_g.coll);
+        if (snap_job.rank == 0) snprintf(path, len, "%.3800s/%.255s", snap_job.cfg.dir, names[i].name);
+        PMPI_Bcast(path, (int)len, MPI_CHAR, 0, snap_job.coll);
         found = load_everywhere(path, why, sizeof why);
-        if (found && snap_g.rank == 0)
+        if (found && snap_job.rank == 0)
             snap_log(SNAP_LOG_WARN, "latest: skipping %s", why + (strncmp(why, "mpisnap: ", 9) ? 0 : 9));
     }
     for (int i = 0; names && i < n; i++) free(names[i].name);
     free(names);
     if (found) snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: no snapshot to restart from in '%.400s'",
-                        snap_g.cfg.dir);
+                        snap_job.cfg.dir);
     return found;
 }
 
@@ -252,14 +255,14 @@ static void choose(char *path, size_t len)
 {
     char err[700] = "";
     int bad;
-    if (!strcmp(snap_g.cfg.restart, "latest")) {
+    if (!strcmp(snap_job.cfg.restart, "latest")) {
         bad = find_latest(path, len, err, sizeof err);
     } else {
-        snprintf(path, len, "%s", snap_g.cfg.restart);
+        snprintf(path, len, "%s", snap_job.cfg.restart);
         bad = load_everywhere(path, err, sizeof err);
     }
     if (bad) {
-        if (snap_g.rank == 0) fprintf(stderr, "%s\n", err);
+        if (snap_job.rank == 0) fprintf(stderr, "%s\n", err);
         PMPI_Finalize();
         exit(2);
     }
@@ -292,7 +295,7 @@ static void release(void)
     }
 }
 
-void snap_restart_comm(int32_t id, MPI_Comm comm)
+static void comm_created(int32_t id, MPI_Comm comm)
 {
     for (snap_msg *m = waiting; m; m = m->next)
         if (m->comm_id == id && m->comm == MPI_COMM_NULL) m->comm = comm;
@@ -301,13 +304,10 @@ void snap_restart_comm(int32_t id, MPI_Comm comm)
 
 static void load_part(const sf_rank *r, uint64_t id)
 {
-    int n = snap_g.nranks;
-    memcpy(snap_g.app_sent, r->sent, (size_t)n * sizeof(uint64_t));
-    memcpy(snap_g.app_recvd, r->recvd, (size_t)n * sizeof(uint64_t));
-    memcpy(snap_g.seen_total, r->recvd, (size_t)n * sizeof(uint64_t));
+    count_restore((uint32_t)id, r->sent, r->recvd);
     for (uint32_t i = 0; i < r->nmsgs; i++) {
         const sf_msg *m = &r->msgs[i];
-        snap_g.seen_total[m->src]++; /* held: taken out of MPI, not yet handed over */
+        count_taken(m->src, m->epoch); /* held: taken out of MPI, not yet handed over */
         hold(m, m->comm == 0 ? MPI_COMM_WORLD : m->comm == 1 ? MPI_COMM_SELF : MPI_COMM_NULL);
     }
     saved = snap_xcalloc(r->nregions, sizeof *saved);
@@ -318,18 +318,20 @@ static void load_part(const sf_rank *r, uint64_t id)
         saved[i].bytes = r->regions[i].bytes;
         saved[i].data = r->regions[i].data;
     }
-    snap_g.rec_epoch = snap_g.done_epoch = snap_g.sp_go = (uint32_t)id;
-    snap_g.restarted = 1;
+    snap_engine_restart_at((uint32_t)id);
+    snap_sp_restart_at((uint32_t)id);
 }
 
 void snap_restart_load(void)
 {
-    if (!snap_g.cfg.restart[0]) return;
+    if (!snap_job.cfg.restart[0]) return;
+    static const snap_comm_observer observer = {comm_created, NULL};
+    snap_comm_observe(&observer);
     char path[4096] = "";
     choose(path, sizeof path);
     uint64_t id = sf_job_info(rfile)->id;
     load_part(rpart, id);
-    if (snap_g.rank == 0)
+    if (snap_job.rank == 0)
         snap_log(SNAP_LOG_INFO, "restarting from %s (snapshot %llu); regions are restored at the first safe point",
                  path, (unsigned long long)id);
 }
@@ -343,7 +345,7 @@ void snap_restart_restore(void)
     int bad = restore(why, sizeof why);
     snap_log(SNAP_LOG_DEBUG, "restart: regions restored in %.1f ms", 1e3 * (snap_now() - t0));
     if (agree(bad, why, err, sizeof err)) { /* no partial restore: every rank stops */
-        if (snap_g.rank == 0) fprintf(stderr, "%s\n", err);
+        if (snap_job.rank == 0) fprintf(stderr, "%s\n", err);
         PMPI_Finalize();
         exit(2);
     }
@@ -357,12 +359,12 @@ static int restore(char *err, size_t errlen)
         uint64_t bytes = 0;
         if (record_describe(saved[i].name, type, &bytes)) {
             snprintf(err, errlen, "mpisnap[%d]: cannot restart: region '%s' is in the snapshot but the program does "
-                     "not protect it", snap_g.rank, saved[i].name);
+                     "not protect it", snap_job.rank, saved[i].name);
             return 1;
         }
         if (bytes != saved[i].bytes || strcmp(type, saved[i].type)) {
             snprintf(err, errlen, "mpisnap[%d]: cannot restart: region '%s' is %llu bytes of %s in the snapshot, the "
-                     "program protects %llu bytes of %s", snap_g.rank, saved[i].name,
+                     "program protects %llu bytes of %s", snap_job.rank, saved[i].name,
                      (unsigned long long)saved[i].bytes, saved[i].type, (unsigned long long)bytes, type);
             return 1;
         }
@@ -373,7 +375,7 @@ static int restore(char *err, size_t errlen)
     free(names);
     if (extra) {
         snprintf(err, errlen, "mpisnap[%d]: cannot restart: the program protects region '%s', which the snapshot "
-                 "does not have", snap_g.rank, extra);
+                 "does not have", snap_job.rank, extra);
         return 1;
     }
     for (uint32_t i = 0; i < nsaved; i++) record_restore(saved[i].name, saved[i].data, saved[i].bytes);

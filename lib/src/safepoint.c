@@ -31,7 +31,10 @@
  * used up, no file is written, and the job goes on.
  */
 #include "engine.h"
+#include "call.h"
+#include "pump.h"
 #include "reqs.h"
+#include "safepoint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,56 +42,55 @@
 
 #define COLLECTOR 0
 
-static void tell_collector(uint32_t type, uint32_t epoch);
-static int64_t sp_reported; /* the count this rank reported for the pending snapshot */
+static struct {
+    int mode;              /* the application marks safe points: record there */
+    uint32_t pending;      /* snapshot to record at the next safe point, 0 if none */
+    int initiator;
+    double since;          /* when pending was set, or the wait at the safe point began */
+    int stuck_sent;
+    int waiting_here;      /* in wait_here: it watches the time itself */
+    unsigned polls;
+    uint32_t go;           /* newest snapshot every rank has recorded (the collector's GO) */
+    int64_t count;         /* safe points passed (saved in every snapshot, restored on restart) */
+    int64_t target;        /* the safe point every rank records `pending` at, -1 unknown */
+    int64_t reported;      /* the count this rank reported for the pending snapshot */
+} sp = {.target = -1};
 
-void snap_trigger(const char *trigger, int initiator, int at_safepoint)
+static void tell_collector(uint32_t type, uint32_t epoch);
+
+static void set_pending(uint32_t e)
 {
-    if (snap_g.sp_pending) { /* part of the pending safe-point snapshot */
-        snap_g.sp_initiator |= initiator;
-        return;
-    }
-    if (!at_safepoint) {
-        snap_record(trigger, initiator);
-        return;
-    }
-    if (snap_g.rec_epoch != snap_g.done_epoch && !snap_g.active) /* e+1 proves e complete */
-        snap_engine_done(snap_g.rec_epoch);
-    if (snap_g.rec_epoch != snap_g.done_epoch) return; /* served by the next snapshot */
-    snap_g.sp_pending = snap_g.rec_epoch + 1;
-    snap_g.sp_trigger = trigger;
-    snap_g.sp_initiator = initiator;
-    snap_g.sp_since = snap_now();
-    snap_g.sp_stuck_sent = 0;
-    snap_g.sp_target = -1;
+    sp.pending = e;
+    pump_set(WORK_SAFEPOINT, e != 0);
+}
+
+/* The engine's questions (snap_sp_policy). */
+static int sp_mode(void) { return sp.mode; }
+static uint32_t sp_pending(void) { return sp.pending; }
+static void sp_join(int initiator) { sp.initiator |= initiator; }
+
+static void sp_begin(const char *trigger, int initiator)
+{
+    (void)trigger; /* recorded as "safepoint" */
+    set_pending(snap_engine_recorded() + 1);
+    sp.initiator = initiator;
+    sp.since = snap_now();
+    sp.stuck_sent = 0;
+    sp.target = -1;
     if (initiator) /* every rank must head for a safe point */
-        for (int j = 0; j < snap_g.nranks; j++)
-            if (j != snap_g.rank) snap_ctl_send(j, CTL_STOP, snap_g.sp_pending, 0, 0);
-    sp_reported = snap_g.sp_count;
-    tell_collector(CTL_REACHED, snap_g.sp_pending);
+        for (int j = 0; j < snap_job.nranks; j++)
+            if (j != snap_job.rank) snap_ctl_send(j, CTL_STOP, sp.pending, 0, 0);
+    sp.reported = sp.count;
+    tell_collector(CTL_REACHED, sp.pending);
 }
 
 static void abandon(uint32_t epoch)
 {
-    if (epoch <= snap_g.done_epoch) return;
-    int recorded = snap_g.rec_epoch >= epoch;
-    if (snap_g.cur && snap_g.cur->epoch == epoch) {
-        record_free(snap_g.cur);
-        free(snap_g.cur);
-        snap_g.cur = NULL;
-    }
-    snap_g.active = 0;
-    snap_g.rec_epoch = snap_g.done_epoch = epoch; /* the id is used up */
-    /* messages of epoch e seen before the abandon were counted as future; they are
-     * now of this rank's epoch, before the next snapshot like any other */
-    memset(snap_g.seen_future, 0, (size_t)snap_g.nranks * sizeof *snap_g.seen_future);
-    snap_g.sp_pending = 0;
-    snap_g.sp_target = -1;
-    snap_engine_forget_early();
-    collect_abandon(epoch);
-    snap_g.proto->on_abandon(epoch, recorded);
+    if (epoch <= snap_engine_completed()) return;
+    set_pending(0);
+    sp.target = -1;
+    snap_engine_abandon(epoch);
 }
-
 
 /* The collector's single decision per snapshot: GO or ABANDON; and the target. */
 static uint32_t col_epoch;
@@ -109,125 +111,132 @@ static int col_hear(uint32_t epoch)
 
 static void target(uint32_t epoch, int64_t t)
 {
-    if (epoch != snap_g.sp_pending) return;
-    snap_g.sp_target = t;
-    snap_g.sp_target_epoch = epoch;
+    if (epoch != sp.pending) return;
+    sp.target = t;
 }
 
 static void col_reached_one(uint32_t epoch, int64_t count)
 {
     if (!col_hear(epoch)) return;
     if (count + 1 > col_max) col_max = count + 1;
-    if (col_decided || ++col_reached < snap_g.nranks) return;
-    for (int j = 0; j < snap_g.nranks; j++)
-        if (j != snap_g.rank) snap_ctl_send(j, CTL_TARGET, epoch, (uint64_t)col_max, 0);
+    if (col_decided || ++col_reached < snap_job.nranks) return;
+    for (int j = 0; j < snap_job.nranks; j++)
+        if (j != snap_job.rank) snap_ctl_send(j, CTL_TARGET, epoch, (uint64_t)col_max, 0);
     target(epoch, col_max);
 }
 
 static void col_broadcast(uint32_t type, uint32_t epoch)
 {
     col_decided = 1;
-    for (int j = 0; j < snap_g.nranks; j++)
-        if (j != snap_g.rank) snap_ctl_send(j, type, epoch, 0, 0);
-    if (type == CTL_GO) snap_g.sp_go = epoch;
+    for (int j = 0; j < snap_job.nranks; j++)
+        if (j != snap_job.rank) snap_ctl_send(j, type, epoch, 0, 0);
+    if (type == CTL_GO) sp.go = epoch;
     else abandon(epoch);
 }
 
 static void col_recorded_one(uint32_t epoch)
 {
     if (!col_hear(epoch)) return;
-    if (!col_decided && ++col_recorded == snap_g.nranks) col_broadcast(CTL_GO, epoch);
+    if (!col_decided && ++col_recorded == snap_job.nranks) col_broadcast(CTL_GO, epoch);
 }
 
 static void col_stuck(uint32_t epoch, int who)
 {
-    if (!col_hear(epoch) || col_decided || epoch <= snap_g.done_epoch) return;
+    if (!col_hear(epoch) || col_decided || epoch <= snap_engine_completed()) return;
     snap_log(SNAP_LOG_WARN, "snapshot %u abandoned: rank %d could not record it at a safe point (%d of %d "
-             "ranks had recorded); the job goes on", epoch, who, col_recorded, snap_g.nranks);
+             "ranks had recorded); the job goes on", epoch, who, col_recorded, snap_job.nranks);
     col_broadcast(CTL_ABANDON, epoch);
 }
 
 /* The proof is local: the collector must hear of it, or ranks that recorded e some other
  * way (an immediate snapshot of the same id, initiated at the same moment by a rank not
  * yet in safe-point mode) would wait for this one forever. */
-void snap_sp_abandon_seen(uint32_t epoch)
+static void sp_abandon_seen(uint32_t epoch)
 {
     snap_log(SNAP_LOG_DEBUG, "snapshot %u: a message of it arrived before its GO: it was abandoned", epoch);
     tell_collector(CTL_STUCK, epoch);
     abandon(epoch);
 }
 
-int snap_sp_ctl(int src, const ctl_msg *m)
+static void on_ctl(int src, const ctl_msg *m)
 {
+    (void)src;
     switch (m->type) {
-    case CTL_RECORDED: col_recorded_one(m->epoch); return 1;
-    case CTL_STUCK: col_stuck(m->epoch, (int)m->a); return 1;
-    case CTL_GO: if (m->epoch > snap_g.sp_go) snap_g.sp_go = m->epoch; return 1;
-    case CTL_ABANDON: abandon(m->epoch); return 1;
+    case CTL_RECORDED: col_recorded_one(m->epoch); return;
+    case CTL_STUCK: col_stuck(m->epoch, (int)m->a); return;
+    case CTL_GO: if (m->epoch > sp.go) sp.go = m->epoch; return;
+    case CTL_ABANDON: abandon(m->epoch); return;
     case CTL_STOP:
         /* STOP(e) while still active on e-1: e-1 was abandoned (e starts only after e-1 is
          * decided, and a complete e-1 needed this rank's part), the ABANDON is overtaken */
-        if (snap_g.active && m->epoch == snap_g.rec_epoch + 1) abandon(snap_g.rec_epoch);
-        if (m->epoch > snap_g.rec_epoch) snap_trigger("safepoint", 0, 1);
-        return 1;
-    case CTL_REACHED: col_reached_one(m->epoch, (int64_t)m->b); return 1;
-    case CTL_TARGET: target(m->epoch, (int64_t)m->a); return 1;
+        if (snap_engine_recording() && m->epoch == snap_engine_recorded() + 1) abandon(snap_engine_recorded());
+        if (m->epoch > snap_engine_recorded()) snap_trigger("safepoint", 0, 1);
+        return;
+    case CTL_REACHED: col_reached_one(m->epoch, (int64_t)m->b); return;
+    case CTL_TARGET: target(m->epoch, (int64_t)m->a); return;
     }
-    return 0;
 }
 
 static void tell_collector(uint32_t type, uint32_t epoch)
 {
-    if (snap_g.rank != COLLECTOR) {
-        snap_ctl_send(COLLECTOR, type, epoch, (uint64_t)snap_g.rank, (uint64_t)snap_g.sp_count);
+    if (snap_job.rank != COLLECTOR) {
+        snap_ctl_send(COLLECTOR, type, epoch, (uint64_t)snap_job.rank, (uint64_t)sp.count);
         return;
     }
     if (type == CTL_RECORDED) col_recorded_one(epoch);
-    else if (type == CTL_REACHED) col_reached_one(epoch, snap_g.sp_count);
-    else col_stuck(epoch, snap_g.rank);
+    else if (type == CTL_REACHED) col_reached_one(epoch, sp.count);
+    else col_stuck(epoch, snap_job.rank);
+}
+
+static void ask_to_abandon(uint32_t e, const char *why)
+{
+    sp.stuck_sent = 1;
+    snap_log(SNAP_LOG_WARN, "snapshot %u: %s; asking to abandon it", e, why);
+    tell_collector(CTL_STUCK, e);
 }
 
 /* Wait at this safe point, serving snapshot traffic, until done() or the timeout
  * (then ask to abandon, once). */
 static void wait_here(int (*done)(uint32_t), uint32_t e, const char *what)
 {
-    snap_g.sp_since = snap_now();
+    sp.since = snap_now();
+    sp.waiting_here = 1;
     unsigned it = 0;
     while (!done(e)) {
         snap_progress();
-        if ((++it & 1023u) || snap_g.sp_stuck_sent || snap_g.cfg.sp_timeout <= 0) continue;
-        double waited = snap_now() - snap_g.sp_since;
-        if (waited <= snap_g.cfg.sp_timeout) continue;
-        snap_g.sp_stuck_sent = 1;
-        snap_log(SNAP_LOG_WARN, "snapshot %u: waited %.1f s at a safe point for %s; asking to abandon it", e,
-                 waited, what);
-        tell_collector(CTL_STUCK, e);
+        if ((++it & 1023u) || sp.stuck_sent || snap_job.cfg.sp_timeout <= 0) continue;
+        double waited = snap_now() - sp.since;
+        if (waited <= snap_job.cfg.sp_timeout) continue;
+        char why[160];
+        snprintf(why, sizeof why, "waited %.1f s at a safe point for %s", waited, what);
+        ask_to_abandon(e, why);
     }
+    sp.waiting_here = 0;
 }
 
-static int ended(uint32_t e) { return snap_g.done_epoch >= e; } /* abandoned */
-static int have_target(uint32_t e) { return ended(e) || snap_g.sp_target >= 0; }
-static int have_go(uint32_t e) { return ended(e) || snap_g.sp_go >= e; }
+static int ended(uint32_t e) { return snap_engine_completed() >= e; } /* abandoned */
+static int have_target(uint32_t e) { return ended(e) || sp.target >= 0; }
+static int have_go(uint32_t e) { return ended(e) || sp.go >= e; }
 
-void snap_sp_spin(double now)
+/* A rank that does not reach its safe point in time: every 32nd progress pass while a
+ * snapshot waits for it, outside its own wait at a safe point, looks at the clock. */
+static void poll(void)
 {
-    if (!snap_g.sp_pending || snap_g.sp_stuck_sent || snap_g.cfg.sp_timeout <= 0) return;
-    if (now - snap_g.sp_since < snap_g.cfg.sp_timeout) return;
+    if (!sp.pending || sp.stuck_sent || sp.waiting_here || snap_job.cfg.sp_timeout <= 0 || (++sp.polls & 31u)) return;
+    double now = snap_now();
+    if (now - sp.since < snap_job.cfg.sp_timeout) return;
     char why[160];
     snprintf(why, sizeof why, "in MPI_%s for %.1f s without reaching a safe point",
-             snap_g.call ? snap_g.call : "?", now - snap_g.sp_since);
-    snap_g.sp_stuck_sent = 1;
-    snap_log(SNAP_LOG_WARN, "snapshot %u: %s; asking to abandon it", snap_g.sp_pending, why);
-    tell_collector(CTL_STUCK, snap_g.sp_pending);
+             snap_call.name ? snap_call.name : "?", now - sp.since);
+    ask_to_abandon(sp.pending, why);
 }
 
-void snap_sp_unreachable(const char *where)
+static void sp_unreachable(const char *where)
 {
-    if (!snap_g.sp_pending || snap_g.sp_stuck_sent) return;
-    snap_log(SNAP_LOG_WARN, "snapshot %u: %s before reaching a safe point; asking to abandon it", snap_g.sp_pending,
-             where);
-    snap_g.sp_stuck_sent = 1;
-    tell_collector(CTL_STUCK, snap_g.sp_pending);
+    if (!sp.pending || sp.stuck_sent) return;
+    char why[160];
+    snprintf(why, sizeof why, "%s before reaching a safe point", where);
+    ask_to_abandon(sp.pending, why);
 }
 
 static void count_active(snap_req *r, void *arg)
@@ -245,31 +254,47 @@ static int pending_requests(void)
 /* mpisnap_safepoint(): take part in a pending snapshot (see the top of the file). */
 void snap_safepoint(void)
 {
-    snap_g.sp_mode = 1;
-    snap_g.sp_count++;
+    sp.mode = 1;
+    sp.count++;
     snap_progress();
-    uint32_t e = snap_g.sp_pending;
-    if (!e || snap_g.sp_stuck_sent) return;
-    if (snap_g.sp_target < 0) { /* target not known yet: beyond the report, it may be this one */
-        if (snap_g.sp_count <= sp_reported) return;
+    uint32_t e = sp.pending;
+    if (!e || sp.stuck_sent) return;
+    if (sp.target < 0) { /* target not known yet: beyond the report, it may be this one */
+        if (sp.count <= sp.reported) return;
         wait_here(have_target, e, "the other ranks to report");
-        if (ended(e) || snap_g.sp_stuck_sent) return;
+        if (ended(e) || sp.stuck_sent) return;
     }
-    if (snap_g.sp_count < snap_g.sp_target) return; /* run on to the target */
-    if (snap_g.sp_count > snap_g.sp_target) {        /* cannot happen: see the top of the file */
-        snap_log(SNAP_LOG_ERROR, "internal: snapshot %u: past safe point %lld", e, (long long)snap_g.sp_target);
+    if (sp.count < sp.target) return; /* run on to the target */
+    if (sp.count > sp.target) {       /* cannot happen: see the top of the file */
+        snap_log(SNAP_LOG_ERROR, "internal: snapshot %u: past safe point %lld", e, (long long)sp.target);
         return;
     }
     int n = pending_requests();
     if (n) {
-        snap_g.sp_stuck_sent = 1;
-        snap_log(SNAP_LOG_WARN, "snapshot %u: %d application request%s pending at the safe point (a restart could "
-                 "not recreate them); asking to abandon it", e, n, n > 1 ? "s" : "");
-        tell_collector(CTL_STUCK, e);
+        char why[160];
+        snprintf(why, sizeof why, "%d application request%s pending at the safe point (a restart could not "
+                 "recreate them)", n, n > 1 ? "s" : "");
+        ask_to_abandon(e, why);
         return;
     }
-    snap_g.sp_pending = 0;
-    snap_record("safepoint", snap_g.sp_initiator);
+    set_pending(0);
+    snap_record("safepoint", sp.initiator);
     tell_collector(CTL_RECORDED, e);
     wait_here(have_go, e, "every rank to record");
+}
+
+void snap_sp_restart_at(uint32_t epoch) { sp.go = epoch; }
+
+static const snap_sp_policy policy = {sp_mode, sp_pending, sp_begin, sp_join, sp_abandon_seen, sp_unreachable};
+static const pump_client client = {"safepoint", poll, NULL};
+
+void snap_sp_init(void)
+{
+    static const uint32_t types[] = {CTL_RECORDED, CTL_GO, CTL_STUCK, CTL_ABANDON, CTL_STOP, CTL_REACHED, CTL_TARGET};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) ctl_on(types[i], on_ctl);
+    snap_engine_policy(&policy);
+    pump_register(&client);
+    /* the safe-point count is part of every snapshot, so a restarted run goes on counting
+     * where it stopped (restart.c restores it with the application's regions) */
+    record_protect("mpisnap.safepoints", &sp.count, 1, MPI_INT64_T);
 }

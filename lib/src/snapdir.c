@@ -17,7 +17,7 @@
  * MPISNAP_SHARE=group), whatever the umask; existing ones are left as they are. */
 static void make_dir(const char *path)
 {
-    mode_t mode = snap_g.cfg.share ? 0750 : 0700;
+    mode_t mode = snap_job.cfg.share ? 0750 : 0700;
     if (mkdir(path, mode) == 0) chmod(path, mode);
 }
 
@@ -43,8 +43,8 @@ void snapdir_make(const char *dir)
  * stay mixed in. Said once, so nobody mistakes one job's files for another's. */
 void snapdir_warn_reused(void)
 {
-    if (snap_g.cfg.restart[0]) return; /* a restart goes on after its own snapshots */
-    DIR *d = opendir(snap_g.cfg.dir);
+    if (snap_job.cfg.restart[0]) return; /* a restart goes on after its own snapshots */
+    DIR *d = opendir(snap_job.cfg.dir);
     int n = 0;
     for (struct dirent *e; d && (e = readdir(d));) {
         size_t l = strlen(e->d_name);
@@ -54,7 +54,7 @@ void snapdir_warn_reused(void)
     if (n)
         snap_log(SNAP_LOG_WARN, "MPISNAP_DIR '%s' already holds %d snapshot%s of an earlier job: this job's replace "
                  "those of the same ids (from snap-000001.h5 on); give each job its own MPISNAP_DIR to keep them apart",
-                 snap_g.cfg.dir, n, n == 1 ? "" : "s");
+                 snap_job.cfg.dir, n, n == 1 ? "" : "s");
 }
 
 /* A snapshot's file could not be written: one line per cause. A full disk fails every
@@ -108,13 +108,13 @@ static long nkept;
 
 void snapdir_keep_newest(const char *path, uint32_t epoch)
 {
-    if (snap_g.cfg.keep <= 0) return;
+    if (snap_job.cfg.keep <= 0) return;
     kept = snap_xrealloc(kept, (size_t)(nkept + 1) * sizeof *kept);
     kept[nkept++] = strdup(path);
-    while (nkept > snap_g.cfg.keep) {
+    while (nkept > snap_job.cfg.keep) {
         if (unlink(kept[0]) == 0)
             snap_log(SNAP_LOG_INFO, "snapshot %u complete: deleted %s (MPISNAP_KEEP=%ld)", epoch, kept[0],
-                     snap_g.cfg.keep);
+                     snap_job.cfg.keep);
         else if (errno != ENOENT)
             snap_log(SNAP_LOG_WARN, "MPISNAP_KEEP: cannot delete %s: %s", kept[0], strerror(errno));
         free(kept[0]);

@@ -3,7 +3,9 @@
  * Synchronous sends, which the receiver acknowledges, are in wire_sync.c.
  */
 #include "wire_int.h"
-#include "engine.h"
+#include "ctl.h"
+#include "pump.h"
+#include "xport.h"
 
 #include <dlfcn.h>
 #include <limits.h>
@@ -21,8 +23,7 @@ static size_t sbuf_cap, rbuf_cap;
 /* Requests the application no longer holds (MPI_Request_free while active, buffered
  * sends): tested from progress until complete. */
 static snap_req **orphans;
-int wire_norphans;
-static int caporphans;
+static int norphans, caporphans;
 
 /* Messages handed out by Mprobe/Improbe: held ones (fake handles) and real ones with
  * the communicator they came on (MPI_Mrecv does not name it). */
@@ -36,83 +37,34 @@ typedef struct probed {
 static probed *probed_list;
 static MPI_Fint next_fhandle = WIRE_FMSG_FIRST;
 
-MPI_Request wire_req_empty;
-int wire_req_empty_known;
-
-int wire_sent_at_once_slow(MPI_Request r)
-{
-    if (!wire_req_empty_known) {
-        wire_req_empty = (MPI_Request)dlsym(RTLD_DEFAULT, "ompi_request_empty");
-        wire_req_empty_known = 1;
-    }
-    if (wire_req_empty) return r == wire_req_empty;
-    int flag = 0;
-    PMPI_Request_get_status(r, &flag, MPI_STATUS_IGNORE);
-    return flag;
-}
-
 static int unknown_comm(MPI_Comm comm, const char *op)
 {
     return snap_unsupported(op, comm, "communicator was not created through a call mpisnap intercepts");
 }
 
-/* [header | count x dt at buf] as one datatype at MPI_BOTTOM. */
-MPI_Datatype wire_hdr_type(wire_hdr *h, const void *buf, int count, MPI_Datatype dt)
-{
-    int bl[2] = {WIRE_H, count};
-    MPI_Aint d[2];
-    MPI_Datatype t[2] = {MPI_BYTE, dt}, out;
-    PMPI_Get_address(h, &d[0]);
-    PMPI_Get_address(buf, &d[1]);
-    PMPI_Type_create_struct(2, bl, d, t, &out);
-    PMPI_Type_commit(&out);
-    return out;
-}
-
 /* Blocking calls, one at a time, keep their header in one static place, so their
- * [header | buffer] type depends only on (buf, count, dt): the recent ones are kept
- * (creating and committing a type per message costs more than a 64 KiB copy). */
+ * [header | buffer] type depends only on (buf, count, dt) (wire_types.c). */
 static wire_hdr blk_shdr, blk_rhdr;
-enum { TCACHE = 8 };
-static struct {
-    const void *buf;
-    int count;
-    MPI_Datatype dt, t;
-    const wire_hdr *h;
-    int valid;
-} tcache[TCACHE];
-static unsigned tcache_next;
 
-static MPI_Datatype blocking_type(wire_hdr *h, const void *buf, int count, MPI_Datatype dt)
+int wire_deliver_blocking(snap_req *e, MPI_Status *pst, MPI_Status *st, int rc)
 {
-    for (int i = 0; i < TCACHE; i++)
-        if (tcache[i].valid && tcache[i].buf == buf && tcache[i].count == count && tcache[i].dt == dt &&
-            tcache[i].h == h)
-            return tcache[i].t;
-    unsigned k = tcache_next++ % TCACHE;
-    if (tcache[k].valid) PMPI_Type_free(&tcache[k].t);
-    tcache[k].buf = buf, tcache[k].count = count, tcache[k].dt = dt, tcache[k].h = h, tcache[k].valid = 1;
-    tcache[k].t = wire_hdr_type(h, buf, count, dt);
-    return tcache[k].t;
+    if (rc == MPI_ERR_TRUNCATE) pst->MPI_ERROR = MPI_ERR_TRUNCATE; /* single-request waits leave it */
+    snap_before_deliver(wire_req_seen(e, pst));
+    int drc = wire_req_deliver(e, st);
+    if (rc != MPI_SUCCESS) return rc;
+    return drc == MPI_SUCCESS ? drc : snap_error(e->comm, drc);
 }
 
-void wire_type_forget(MPI_Datatype dt)
-{
-    for (int i = 0; i < TCACHE; i++)
-        if (tcache[i].valid && tcache[i].dt == dt) {
-            PMPI_Type_free(&tcache[i].t);
-            tcache[i].valid = 0;
-        }
-}
 
 static void orphan(snap_req *r)
 {
     reqs_unlink(r);
-    if (wire_norphans == caporphans) {
+    if (norphans == caporphans) {
         caporphans = caporphans ? 2 * caporphans : 16;
         orphans = snap_xrealloc(orphans, (size_t)caporphans * sizeof *orphans);
     }
-    orphans[wire_norphans++] = r;
+    orphans[norphans++] = r;
+    pump_work |= WORK_ORPHANS;
 }
 
 /* A request that is already complete: the application's handle for an operation the
@@ -149,16 +101,15 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     const snap_dtinfo *d = snap_dtinfo_get(dt);
     uint64_t n = (uint64_t)count * (uint64_t)d->size;
     int wdest = c->world[dest];
-    wire_hdr h = {snap_g.rec_epoch, (uint32_t)snap_g.app_sent[wdest] & ~WIRE_SYNC};
-    int copy = n <= (uint64_t)snap_g.cfg.small_msg || mode == 2;
+    int copy = n <= (uint64_t)snap_job.cfg.small_msg || mode == SEND_BUFFERED;
     if (copy && n > (uint64_t)INT_MAX - WIRE_H) return snap_error(comm, MPI_ERR_COUNT);
-    snap_g.app_sent[wdest]++;
-    if (mode == 1) return wire_sync_send(buf, count, d, n, dest, tag, c, h, req, op);
+    wire_hdr h = count_send(wdest);
+    if (mode == SEND_SYNC) return wire_sync_send(buf, count, d, n, dest, tag, c, h, req, op);
 
     MPI_Request r;
     int rc;
     if (copy) {
-        int owned = req || mode == 2;
+        int owned = req || mode == SEND_BUFFERED;
         uint8_t *s = owned ? snap_xmalloc(WIRE_H + n) : wire_grow(&sbuf, &sbuf_cap, WIRE_H + n);
         memcpy(s, &h, WIRE_H);
         if (n) snap_dt_pack_d(d, buf, count, n, s + WIRE_H);
@@ -167,8 +118,8 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
             if (owned) free(s);
             return rc;
         }
-        if (!owned) return wire_sent_at_once(r) ? MPI_SUCCESS : snap_wait(&r, MPI_STATUS_IGNORE);
-        if (req && mode != 2 && wire_sent_at_once(r)) {
+        if (!owned) return seam_sent_at_once(r) ? MPI_SUCCESS : snap_wait(&r, MPI_STATUS_IGNORE);
+        if (req && mode != SEND_BUFFERED && seam_sent_at_once(r)) {
             free(s);
             *req = r;
             return MPI_SUCCESS;
@@ -178,7 +129,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
         e->op = op;
         e->scratch = s;
         e->buf = (void *)buf, e->count = count, e->dt = dt, e->peer = dest, e->tag = tag, e->comm = comm, e->c = c;
-        if (mode == 2) { /* buffered: complete for the application now, the library finishes it */
+        if (mode == SEND_BUFFERED) { /* buffered: complete for the application now, the library finishes it */
             e->key = r;
             orphan(e);
             if (req) completed_request(req);
@@ -190,7 +141,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     }
     if (!req) {
         blk_shdr = h;
-        rc = PMPI_Isend(MPI_BOTTOM, 1, blocking_type(&blk_shdr, buf, count, dt), dest, tag, comm, &r);
+        rc = PMPI_Isend(MPI_BOTTOM, 1, wire_blocking_type(&blk_shdr, buf, count, dt), dest, tag, comm, &r);
         return rc != MPI_SUCCESS ? rc : snap_wait(&r, MPI_STATUS_IGNORE);
     }
     snap_req *e = reqs_new(); /* the header must live until the send completes */
@@ -199,7 +150,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     MPI_Datatype t = wire_hdr_type(&e->hdr, buf, count, dt);
     rc = PMPI_Isend(MPI_BOTTOM, 1, t, dest, tag, comm, &r);
     PMPI_Type_free(&t);
-    if (rc != MPI_SUCCESS || wire_sent_at_once(r)) {
+    if (rc != MPI_SUCCESS || seam_sent_at_once(r)) {
         reqs_del(e);
         *req = r;
         return rc;
@@ -232,7 +183,7 @@ static int deliver_held(snap_msg *m, void *buf, int count, MPI_Datatype dt, MPI_
     }
     snap_before_deliver(m->hdr.epoch);
     if (n) snap_dt_unpack(m->data, n, buf, count, dt);
-    snap_g.app_recvd[m->src_world]++;
+    count_delivered(m->src_world);
     sync_matched(m);
     app_status(st, m->src, m->tag, n, rc);
     chan_free(m);
@@ -265,7 +216,7 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
     const snap_dtinfo *d = e->dti = snap_dtinfo_get(e->dt);
     uint64_t cap = (uint64_t)e->count * (uint64_t)d->size;
     int rc;
-    if (cap <= (uint64_t)snap_g.cfg.small_msg) {
+    if (cap <= (uint64_t)snap_job.cfg.small_msg) {
         uint8_t *s = owned ? (e->scratch = snap_xmalloc(WIRE_H + cap)) : wire_grow(&rbuf, &rbuf_cap, WIRE_H + cap);
         e->cap = WIRE_H + cap;
         if (!owned) e->scratch = s;
@@ -275,7 +226,7 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
     }
     e->large = 1;
     MPI_Datatype t = owned ? wire_hdr_type(&e->hdr, e->buf, e->count, e->dt)
-                           : blocking_type(&blk_rhdr, e->buf, e->count, e->dt); /* see finish_blocking */
+                           : wire_blocking_type(&blk_rhdr, e->buf, e->count, e->dt); /* see finish_blocking */
     if (msg) rc = PMPI_Imrecv(MPI_BOTTOM, 1, t, msg, r);
     else rc = PMPI_Irecv(MPI_BOTTOM, 1, t, e->peer, e->tag, e->comm, r);
     if (owned) PMPI_Type_free(&t);
@@ -452,11 +403,11 @@ static int persistent_init(snap_req *e, int mode, MPI_Request *req)
     const snap_dtinfo *d = snap_dtinfo_get(e->dt);
     uint64_t n = (uint64_t)e->count * (uint64_t)d->size;
     int (*send_init)(const void *, int, MPI_Datatype, int, int, MPI_Comm, MPI_Request *) =
-        mode == 1 ? PMPI_Ssend_init : PMPI_Send_init;
+        mode == SEND_SYNC ? PMPI_Ssend_init : PMPI_Send_init;
     void *wbuf = MPI_BOTTOM;
     int wcount = 1;
     MPI_Datatype wtype;
-    if (n <= (uint64_t)snap_g.cfg.small_msg) {
+    if (n <= (uint64_t)snap_job.cfg.small_msg) {
         e->scratch = snap_xmalloc(WIRE_H + n);
         e->cap = WIRE_H + n;
         wbuf = e->scratch, wcount = (int)(WIRE_H + n), wtype = MPI_PACKED;
@@ -508,8 +459,7 @@ int wire_start(MPI_Request *req)
     if (!e) return PMPI_Start(req);
     if (e->kind == RQ_SEND) {
         int wdest = e->c->world[e->peer];
-        e->hdr.epoch = snap_g.rec_epoch;
-        e->hdr.seq = (uint32_t)snap_g.app_sent[wdest]++ & ~WIRE_SYNC;
+        e->hdr = count_send(wdest);
         if (!e->large) {
             memcpy(e->scratch, &e->hdr, WIRE_H);
             if (e->cap > (size_t)WIRE_H) snap_dt_pack(e->buf, e->count, e->dt, e->cap - WIRE_H, e->scratch + WIRE_H);
@@ -580,7 +530,7 @@ int wire_req_deliver(snap_req *r, MPI_Status *st)
         if (r->dti && r->dti->dt == r->dt) snap_dt_unpack_d(r->dti, m->data, m->bytes, r->buf, r->count);
         else snap_dt_unpack(m->data, m->bytes, r->buf, r->count, r->dt); /* the cache slot moved on */
     }
-    snap_g.app_recvd[m->src_world]++;
+    count_delivered(m->src_world);
     if (st != MPI_STATUS_IGNORE) {
         *st = r->st;
         st_set_bytes(st, (MPI_Count)m->bytes);
@@ -650,9 +600,9 @@ int wire_request_free(MPI_Request *req)
     return PMPI_Request_free(req);
 }
 
-void wire_reap(void)
+static void reap(void)
 {
-    for (int i = 0; i < wire_norphans;) {
+    for (int i = 0; i < norphans;) {
         snap_req *e = orphans[i];
         int flag = 0;
         MPI_Status st;
@@ -666,12 +616,13 @@ void wire_reap(void)
             i++;
             continue;
         }
-        orphans[i] = orphans[--wire_norphans];
+        orphans[i] = orphans[--norphans];
         snap_before_deliver(epoch);
         wire_req_deliver(e, MPI_STATUS_IGNORE);
         if (e->persistent) PMPI_Request_free(&e->key);
         reqs_del(e);
     }
+    pump_set(WORK_ORPHANS, norphans > 0);
 }
 
 /* World rank -> rank in c, or -1. */
@@ -683,7 +634,7 @@ static int comm_rank_of(const snap_comm *c, int world)
     return -1;
 }
 
-int wire_drain_from(int src)
+int xport_drain_from(int src)
 {
     int taken = 0;
     snap_comm *c;
@@ -716,4 +667,67 @@ int wire_drain_from(int src)
         }
     }
     return taken;
+}
+
+/* A pending application receive that MPI has completed is taken into account now. */
+static void look_at_req(snap_req *r, void *arg)
+{
+    (void)arg;
+    if (r->kind != RQ_RECV || r->state != RS_POSTED || r->held) return;
+    int flag = 0;
+    MPI_Status st;
+    st.MPI_ERROR = MPI_SUCCESS; /* single-request calls do not set it */
+    if (PMPI_Request_get_status(r->key, &flag, &st) == MPI_SUCCESS && flag) wire_req_seen(r, &st);
+}
+
+void xport_look_at_posted(void)
+{
+    if (reqs_count) reqs_each(look_at_req, NULL);
+}
+
+typedef struct held_visit {
+    void (*fn)(const snap_msg *m, void *arg);
+    void *arg;
+} held_visit;
+
+static void visit_req(snap_req *r, void *arg)
+{
+    held_visit *v = arg;
+    const snap_msg *m = r->held ? r->held : (r->kind == RQ_RECV && r->state == RS_SEEN && r->msg.src_world >= 0 ? &r->msg : NULL);
+    if (m) v->fn(m, v->arg);
+}
+
+void xport_each_held(void (*fn)(const snap_msg *m, void *arg), void *arg)
+{
+    for (snap_msg *m = wire_held.head; m; m = m->next) fn(m, arg);
+    held_visit v = {fn, arg};
+    if (reqs_count) reqs_each(visit_req, &v);
+}
+
+/* A synchronous sender waits for its acknowledgement (CTL_SPOLL): the acknowledgement
+ * goes out when this rank sees the message in a receive the application posted, even
+ * while the application is busy elsewhere (in its own MPI_Ssend, say). */
+static int spoll_asked;
+static void on_spoll(int src, const ctl_msg *m)
+{
+    (void)src, (void)m;
+    spoll_asked = 1;
+}
+
+static void poll(void)
+{
+    if (spoll_asked) {
+        spoll_asked = 0;
+        xport_look_at_posted();
+    }
+    if (norphans) reap();
+}
+
+static const pump_client client = {"wire", poll, NULL};
+
+void wire_init(void)
+{
+    ctl_on(CTL_SPOLL, on_spoll);
+    pump_register(&client);
+    wire_sync_init();
 }

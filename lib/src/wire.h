@@ -16,7 +16,13 @@
 
 #include "reqs.h"
 
-/* Post an application send (mode: 0 standard, 1 synchronous, 2 buffered). With req ==
+/* Send modes. Ready sends go as standard sends (wrap_p2p.c says why). */
+enum { SEND_STANDARD, SEND_SYNC, SEND_BUFFERED };
+
+/* At MPI_Init: the transport's progress clients and communicator observers. */
+void wire_init(void);
+
+/* Post an application send (mode: SEND_*). With req ==
  * NULL the call completes it (serving snapshots while it waits); otherwise *req is the
  * handle the application gets. Counts the message as sent. Returns an MPI error code. */
 int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
@@ -50,11 +56,8 @@ int wire_recv_init(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_
 int wire_start(MPI_Request *req);
 /* MPI_Request_free: an active request the library owns buffers for is kept and reaped. */
 int wire_request_free(MPI_Request *req);
-/* Reap requests the application freed while active (called from progress). */
-void wire_reap(void);
-/* How many such requests (and buffered sends) the library still finishes itself: while
- * there are any, a blocking call must keep running progress (engine.c, idle()). */
-extern int wire_norphans;
+/* Requests the application freed while active, and buffered sends, are finished by
+ * the library itself, from progress (WORK_ORPHANS while there are any). */
 
 /* Completion, in two phases so that a batch is classified before any of it is handed
  * back (see snap_before_deliver). seen: the PMPI part of r completed with status *st;
@@ -77,26 +80,19 @@ void wire_req_done(snap_req *r);
  * the library drained it: the receiver acknowledges at delivery (CTL_SACK). wire_sync.c */
 int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n, int dest, int tag, snap_comm *c,
                    wire_hdr h, MPI_Request *req, const char *op);
-void wire_sync_ack(int from, uint32_t seq);
-
-void wire_sync_poll(void);
-
-
-/* MPI_Comm_free of comm (MPI_COMM_NULL: MPI_Finalize): drop the cached persistent
- * requests of blocking receives on it. */
-void wire_comm_forget(MPI_Comm comm);
+void wire_sync_init(void);
 
 /* MPI_Type_free of dt: drop the library's types built on it. */
 void wire_type_forget(MPI_Datatype dt);
 
-/* [header | count x dt at buf] as one committed datatype at MPI_BOTTOM (free it). */
+/* wire_types.c: [header | count x dt at buf] as one committed datatype at MPI_BOTTOM
+ * (free it); the same for the blocking calls' header h, kept (do not free it). */
 MPI_Datatype wire_hdr_type(wire_hdr *h, const void *buf, int count, MPI_Datatype dt);
+MPI_Datatype wire_blocking_type(wire_hdr *h, const void *buf, int count, MPI_Datatype dt);
 
-/* The drain queue (chan.h) of this process. */
+/* The drain queue (chan.h) of this process. The engine drains through xport.h:
+ * messages pending from a source are taken out of MPI per communicator with
+ * MPI_ANY_TAG, oldest first (at most 64 per communicator per call). */
 extern chan_queue wire_held;
-/* Take out of MPI the messages pending from world rank `src` (-1: from anyone) on any
- * communicator, with MPI_ANY_TAG, oldest first, and hold them (at most 64 per
- * communicator per call). Returns how many were taken. */
-int wire_drain_from(int src);
 
 #endif

@@ -5,7 +5,6 @@
  * general path of wire.c, which produces the same bytes and counts.
  */
 #include "wire_int.h"
-#include "engine.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -18,20 +17,20 @@ int wire_send_blocking(const void *buf, int count, MPI_Datatype dt, int dest, in
 {
     snap_comm *c = snap_comm_get(comm);
     if (SNAP_UNLIKELY(!c || (unsigned)dest >= (unsigned)c->size || count < 0)) /* MPI_PROC_NULL, errors */
-        return wire_send(buf, count, dt, dest, tag, comm, 0, NULL, op);
+        return wire_send(buf, count, dt, dest, tag, comm, SEND_STANDARD, NULL, op);
     const snap_dtinfo *d = snap_dtinfo_get(dt);
     uint64_t n = (uint64_t)count * (uint64_t)d->size;
-    if (SNAP_UNLIKELY(!d->contig || n > (uint64_t)snap_g.cfg.small_msg || n > (uint64_t)INT_MAX - WIRE_H))
-        return wire_send(buf, count, dt, dest, tag, comm, 0, NULL, op);
+    if (SNAP_UNLIKELY(!d->contig || n > (uint64_t)snap_job.cfg.small_msg || n > (uint64_t)INT_MAX - WIRE_H))
+        return wire_send(buf, count, dt, dest, tag, comm, SEND_STANDARD, NULL, op);
     int wdest = c->world[dest];
-    wire_hdr h = {snap_g.rec_epoch, (uint32_t)snap_g.app_sent[wdest]++ & ~WIRE_SYNC};
+    wire_hdr h = count_send(wdest);
     uint8_t *s = wire_grow(&sbuf, &sbuf_cap, WIRE_H + n);
     memcpy(s, &h, WIRE_H);
     if (n) memcpy(s + WIRE_H, (const char *)buf + d->true_lb, n);
     MPI_Request r;
     int rc = PMPI_Isend(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
     if (rc != MPI_SUCCESS) return rc;
-    return wire_sent_at_once(r) ? MPI_SUCCESS : snap_wait(&r, MPI_STATUS_IGNORE);
+    return seam_sent_at_once(r) ? MPI_SUCCESS : snap_wait(&r, MPI_STATUS_IGNORE);
 }
 
 /* Blocking receives of small contiguous payloads (wire_recv_blocking) start a
@@ -66,6 +65,13 @@ static inline int pcache_is(const pentry *p, MPI_Comm comm, int src, int tag, in
     return p->bytes == bytes && p->tag == tag && p->src == src && p->comm == comm && p->buf;
 }
 
+/* MPI_Comm_free of comm (MPI_COMM_NULL: MPI_Finalize): drop its cached receives. */
+static void comm_freed(MPI_Comm comm)
+{
+    for (unsigned k = 0; k < pcache_used; k++)
+        if (pcache[k].buf && (pcache[k].comm == comm || comm == MPI_COMM_NULL)) pcache_drop(&pcache[k]);
+}
+
 /* The entry for this way of receiving, or NULL (take the general path). */
 static pentry *pcache_get(MPI_Comm comm, int src, int tag, int bytes)
 {
@@ -75,6 +81,8 @@ static pentry *pcache_get(MPI_Comm comm, int src, int tag, int bytes)
         if (pcache_is(&pcache[k], comm, src, tag, bytes)) return pcache_last = &pcache[k];
     for (unsigned k = 0; k < pcache_used && !p; k++)
         if (!pcache[k].buf) p = &pcache[k]; /* freed with its communicator */
+    static const snap_comm_observer observer = {NULL, comm_freed};
+    if (!pcache_used) snap_comm_observe(&observer); /* the first entry: hear of frees from now on */
     if (!p && pcache_used < PCACHE) p = &pcache[pcache_used++];
     if (!p) {
         if (++pcache_misses % PCACHE_TURN) return NULL;
@@ -91,20 +99,7 @@ static pentry *pcache_get(MPI_Comm comm, int src, int tag, int bytes)
     return pcache_last = p;
 }
 
-void wire_comm_forget(MPI_Comm comm)
-{
-    for (unsigned k = 0; k < pcache_used; k++)
-        if (pcache[k].buf && (pcache[k].comm == comm || comm == MPI_COMM_NULL)) pcache_drop(&pcache[k]);
-}
 
-int wire_deliver_blocking(snap_req *e, MPI_Status *pst, MPI_Status *st, int rc)
-{
-    if (rc == MPI_ERR_TRUNCATE) pst->MPI_ERROR = MPI_ERR_TRUNCATE; /* single-request waits leave it */
-    snap_before_deliver(wire_req_seen(e, pst));
-    int drc = wire_req_deliver(e, st);
-    if (rc != MPI_SUCCESS) return rc;
-    return drc == MPI_SUCCESS ? drc : snap_error(e->comm, drc);
-}
 
 
 int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st)
@@ -115,7 +110,7 @@ int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, 
     const snap_dtinfo *d = snap_dtinfo_get(dt);
     uint64_t cap = (uint64_t)count * (uint64_t)d->size;
     pentry *p;
-    if (SNAP_UNLIKELY(!d->contig || cap > PCACHE_MAX || cap > (uint64_t)snap_g.cfg.small_msg ||
+    if (SNAP_UNLIKELY(!d->contig || cap > PCACHE_MAX || cap > (uint64_t)snap_job.cfg.small_msg ||
                       !(p = pcache_get(comm, src, tag, (int)(WIRE_H + cap)))))
         return wire_recv(buf, count, dt, src, tag, comm, st, NULL, "Recv");
     /* p stays valid: only this function and MPI_Comm_free change the cache, and no

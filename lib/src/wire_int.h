@@ -5,54 +5,12 @@
 #ifndef MPISNAP_WIRE_INT_H
 #define MPISNAP_WIRE_INT_H
 
+#include "hooks.h"
+#include "mpiseam.h"
+#include "wait.h"
 #include "wire.h"
 
 #include <string.h>
-
-/* Status fields without MPI calls on the per-message path: Open MPI's status carries
- * the received byte count and the cancelled flag in plain fields; other MPIs go
- * through the standard calls. */
-static inline MPI_Count st_bytes(const MPI_Status *st)
-{
-#ifdef OPEN_MPI
-    return (MPI_Count)st->_ucount;
-#else
-    MPI_Count n = 0;
-    PMPI_Get_elements_x(st, MPI_BYTE, &n);
-    return n;
-#endif
-}
-
-static inline void st_set_bytes(MPI_Status *st, MPI_Count n)
-{
-#ifdef OPEN_MPI
-    st->_ucount = (size_t)n;
-#else
-    PMPI_Status_set_elements_x(st, MPI_BYTE, n);
-#endif
-}
-
-static inline int st_cancelled(const MPI_Status *st)
-{
-#ifdef OPEN_MPI
-    return st->_cancelled;
-#else
-    int flag = 0;
-    PMPI_Test_cancelled(st, &flag);
-    return flag;
-#endif
-}
-
-/* A send MPI completed inline. Open MPI hands out one shared, static request for
- * those, so a request handle is not unique: such a send must not get a side-table entry. */
-extern MPI_Request wire_req_empty; /* Open MPI's, once looked up */
-extern int wire_req_empty_known;
-int wire_sent_at_once_slow(MPI_Request r);
-static inline int wire_sent_at_once(MPI_Request r)
-{
-    if (SNAP_LIKELY(wire_req_empty_known && wire_req_empty)) return r == wire_req_empty;
-    return wire_sent_at_once_slow(r);
-}
 
 /* *b with room for need bytes (at least 4 KiB). */
 static inline uint8_t *wire_grow(uint8_t **b, size_t *cap, size_t need)
@@ -76,15 +34,15 @@ static inline int wire_deliver_fast(const uint8_t *scratch, const MPI_Status *ps
                                     const snap_dtinfo *d, MPI_Status *st)
 {
     MPI_Count got = st_bytes(pst);
-    if (SNAP_UNLIKELY(!d->contig || snap_g.active || got < WIRE_H || pst->MPI_SOURCE < 0)) return 0;
+    if (SNAP_UNLIKELY(!d->contig || snap_count.recording || got < WIRE_H || pst->MPI_SOURCE < 0)) return 0;
     wire_hdr h;
     memcpy(&h, scratch, WIRE_H);
-    if (SNAP_UNLIKELY(h.epoch > snap_g.rec_epoch || (h.seq & WIRE_SYNC))) return 0;
+    if (SNAP_UNLIKELY(h.epoch > snap_count.epoch || (h.seq & WIRE_SYNC))) return 0;
     int sw = c->world[pst->MPI_SOURCE];
     uint64_t n = (uint64_t)got - WIRE_H;
-    snap_g.seen_total[sw]++;
+    count_taken(sw, h.epoch); /* nothing to record: not recording, not newer */
     if (n) memcpy((char *)buf + d->true_lb, scratch + WIRE_H, n);
-    snap_g.app_recvd[sw]++;
+    count_delivered(sw);
     if (st != MPI_STATUS_IGNORE) {
         *st = *pst;
         st_set_bytes(st, (MPI_Count)n);

@@ -18,12 +18,14 @@
  * Irecv; Ssend; Wait on every rank completes as in MPI. Persistent synchronous sends (MPI_Ssend_init) keep
  * MPI's own mode and that limitation (docs/DESIGN.md).
  */
+#include "ctl.h"
+#include "pump.h"
+#include "wait.h"
 #include "wire.h"
-#include "engine.h"
 
 #include <string.h>
 
-static snap_req *sync_list; /* synchronous sends not yet complete */
+static snap_req *sync_list; /* synchronous sends not yet complete (WORK_SYNC while any) */
 
 /* A waiting sender asks again after 16, 32, 64, ... progress passes, then every
  * SPOLL_MAX: often enough that an acknowledgement is never far behind a receive the
@@ -31,7 +33,7 @@ static snap_req *sync_list; /* synchronous sends not yet complete */
 enum { SPOLL_MAX = 1024 };
 
 /* Complete the synchronous sends that are acknowledged and locally done. */
-void wire_sync_poll(void)
+static void sync_poll(void)
 {
     for (snap_req **p = &sync_list; *p;) {
         snap_req *e = *p;
@@ -49,14 +51,15 @@ void wire_sync_poll(void)
             continue;
         }
         *p = e->sync_next;
-        snap_g.busy--;
         e->sync_done = 1;
         if (e->sync_greq) PMPI_Grequest_complete(e->key);
     }
+    pump_set(WORK_SYNC, sync_list != NULL);
 }
 
-void wire_sync_ack(int from, uint32_t seq)
+static void on_sack(int from, const ctl_msg *m)
 {
+    uint32_t seq = (uint32_t)m->a;
     for (snap_req *e = sync_list; e; e = e->sync_next)
         if (e->sync_dest == from && e->hdr.seq == seq && !e->sync_acked) {
             e->sync_acked = 1;
@@ -75,7 +78,7 @@ int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n,
     e->sync_dest = c->world[dest];
     e->sync_spoll_at = 16;
     int rc;
-    if (n <= (uint64_t)snap_g.cfg.small_msg) {
+    if (n <= (uint64_t)snap_job.cfg.small_msg) {
         e->scratch = snap_xmalloc(WIRE_H + n);
         memcpy(e->scratch, &e->hdr, WIRE_H);
         if (n) snap_dt_pack_d(d, buf, count, n, e->scratch + WIRE_H);
@@ -92,7 +95,7 @@ int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n,
     }
     e->sync_next = sync_list;
     sync_list = e;
-    snap_g.busy++;
+    pump_work |= WORK_SYNC;
     if (req) { /* the application's handle completes when wire_sync_poll says so */
         MPI_Request g;
         snap_grequest_start(&g);
@@ -103,9 +106,17 @@ int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n,
     }
     unsigned it = 0;
     while (!e->sync_done) {
-        wire_sync_poll();
+        sync_poll();
         if (!e->sync_done) snap_spin(&it);
     }
     reqs_del(e);
     return MPI_SUCCESS;
+}
+
+static const pump_client client = {"synchronous sends", sync_poll, NULL};
+
+void wire_sync_init(void)
+{
+    ctl_on(CTL_SACK, on_sack);
+    pump_register(&client);
 }

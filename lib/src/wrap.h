@@ -5,13 +5,12 @@
 #ifndef MPISNAP_WRAP_H
 #define MPISNAP_WRAP_H
 
-#include "snap.h"
+#include "call.h"
 #include "wrap_gen.h"
 
-/* Blocking collectives (wrap_coll.c): count the collective on comm and note the call
- * in progress; then wait for the non-blocking form's request r (rc: the error code of
- * posting it), serving snapshots, and leave the call. */
-void coll_enter(const char *name, MPI_Comm comm);
+/* Blocking collectives (wrap_coll.c), entered with snap_enter_collective (call.h):
+ * wait for the non-blocking form's request r (rc: the error code of posting it),
+ * serving snapshots, and leave the call. */
 int coll_wait(int rc, MPI_Request *r);
 
 /* Communicator creation (wrap_comm.c): wait in a non-blocking barrier on the parent,

@@ -6,16 +6,9 @@
  * The entry points (MPI_Bcast: PMPI_Ibcast between these two) are generated from
  * lib/interpose/mpi_calls.txt.
  */
+#include "call.h"
+#include "wait.h"
 #include "wrap.h"
-
-/* Count the collective on its communicator: members that already left it and members
- * not yet arrived then differ in a snapshot (mpisnap-inspect waits). */
-void coll_enter(const char *name, MPI_Comm comm)
-{
-    snap_comm *c = snap_comm_get(comm);
-    if (c) c->colls++;
-    snap_enter(name, -2, -2, comm, 0, MPI_DATATYPE_NULL);
-}
 
 int coll_wait(int rc, MPI_Request *r)
 {

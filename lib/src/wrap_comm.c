@@ -6,14 +6,15 @@
  * points, and those of the calls mpisnap refuses, are generated from
  * lib/interpose/mpi_calls.txt.
  */
+#include "call.h"
+#include "comms.h"
+#include "wait.h"
 #include "wrap.h"
 
 void gate(MPI_Comm parent, const char *name)
 {
     MPI_Request r;
-    snap_comm *c = snap_comm_get(parent);
-    if (c) c->colls++;
-    snap_enter(name, -2, -2, parent, 0, MPI_DATATYPE_NULL);
+    snap_enter_collective(name, parent);
     if (PMPI_Ibarrier(parent, &r) == MPI_SUCCESS) snap_wait(&r, MPI_STATUS_IGNORE);
 }
 

@@ -2,8 +2,14 @@
  * wrap_init.c - MPI_Init, MPI_Init_thread, MPI_Finalize: set-up and tear-down of the
  * library, its triggers (SIGUSR1, the interval timer) and its error reporting.
  */
+#include "call.h"
+#include "collect.h"
+#include "ctl.h"
 #include "engine.h"
-#include "record.h"
+#include "mpiseam.h"
+#include "restart.h"
+#include "safepoint.h"
+#include "wait.h"
 #include "wire.h"
 #include "wrap.h"
 
@@ -19,9 +25,9 @@ static volatile int ticker_stop;
 static int ticker_running;
 
 /* The ticker thread never calls MPI: it raises flags that the engine acts on inside
- * MPI calls (a blocked call is woken through snap_g.attention, engine.c). It drives
+ * MPI calls (a blocked call is woken through snap_async.attention, wait.c). It drives
  * the interval trigger (on rank 0) and the hang watchdog, and notes when each call in
- * progress was first seen, so the wait loops never read the clock. */
+ * progress was first seen, so the wait loops never read the clock (call.h). */
 static double mono_now(void)
 {
     struct timespec ts;
@@ -32,7 +38,7 @@ static double mono_now(void)
 static void *ticker_main(void *arg)
 {
     (void)arg;
-    double interval = snap_g.rank == 0 ? snap_g.cfg.interval : 0, hang = snap_g.cfg.hang_timeout;
+    double interval = snap_job.rank == 0 ? snap_job.cfg.interval : 0, hang = snap_job.cfg.hang_timeout;
     double tick = 0.1;
     if (hang > 0 && hang / 4 < tick) tick = hang / 4;
     if (interval > 0 && interval < tick) tick = interval;
@@ -46,46 +52,34 @@ static void *ticker_main(void *arg)
         double now = mono_now();
         if (interval > 0 && now >= next_interval) {
             next_interval = now + interval;
-            snap_g.timer_request = 1;
-            snap_g.attention = 1;
+            snap_async.timer = 1;
+            snap_async.attention = 1;
         }
-        unsigned seq = snap_g.call_seq;
-        if (!snap_g.call) {
+        unsigned seq = snap_call.seq;
+        if (!snap_call.name) {
             have_seen = 0;
             continue;
         }
         if (!have_seen || seq != seen) {
             have_seen = 1, seen = seq, seen_mono = now;
-            snap_g.seen_t = snap_now();
-            snap_g.seen_seq = seq;
+            snap_call.seen_t = snap_now();
+            snap_call.seen_seq = seq;
             continue;
         }
-        if (hang > 0 && now - seen_mono >= hang && snap_g.hang_seq != seq) {
-            snap_g.hang_seq = seq;
-            snap_g.hang_request = 1;
-            snap_g.attention = 1;
+        if (hang > 0 && now - seen_mono >= hang && snap_call.hang_seq != seq) {
+            snap_call.hang_seq = seq;
+            snap_async.hang = 1;
+            snap_async.attention = 1;
         }
     }
     return NULL;
 }
 
-int snap_error(MPI_Comm comm, int code)
-{
-    PMPI_Comm_call_errhandler(comm == MPI_COMM_NULL ? MPI_COMM_WORLD : comm, code);
-    return code;
-}
-
-int snap_unsupported(const char *call, MPI_Comm comm, const char *why)
-{
-    snap_log(SNAP_LOG_ERROR, "MPI_%s is not supported by mpisnap: %s", call, why);
-    return snap_error(comm, MPI_ERR_UNSUPPORTED_OPERATION);
-}
-
 static void load_config_or_exit(void)
 {
     char err[600];
-    if (snap_config_load(&snap_g.cfg, err, sizeof err) == 0) return;
-    if (snap_launcher_rank0()) {
+    if (snap_config_load(&snap_job.cfg, err, sizeof err) == 0) return;
+    if (seam_launcher_rank0()) {
         fprintf(stderr, "%s\n", err);
         fflush(stderr);
     }
@@ -94,28 +88,30 @@ static void load_config_or_exit(void)
 
 static void setup(void)
 {
-    PMPI_Comm_rank(MPI_COMM_WORLD, &snap_g.rank);
-    PMPI_Comm_size(MPI_COMM_WORLD, &snap_g.nranks);
-    gethostname(snap_g.host, sizeof snap_g.host - 1);
-    PMPI_Comm_dup(MPI_COMM_WORLD, &snap_g.ctl);
-    PMPI_Comm_dup(MPI_COMM_WORLD, &snap_g.coll);
-    PMPI_Comm_dup(MPI_COMM_WORLD, &snap_g.pcomm);
+    PMPI_Comm_rank(MPI_COMM_WORLD, &snap_job.rank);
+    PMPI_Comm_size(MPI_COMM_WORLD, &snap_job.nranks);
+    gethostname(snap_job.host, sizeof snap_job.host - 1);
+    PMPI_Comm_dup(MPI_COMM_WORLD, &snap_job.ctl);
+    PMPI_Comm_dup(MPI_COMM_WORLD, &snap_job.coll);
+    PMPI_Comm_dup(MPI_COMM_WORLD, &snap_job.pcomm);
     snap_comms_init();
-    snap_g.initialized = 1;
-    snap_engine_init();
-    /* the safe-point count is part of every snapshot, so a restarted run goes on counting
-     * where it stopped (restart.c restores it with the application's regions) */
-    record_protect("mpisnap.safepoints", &snap_g.sp_count, 1, MPI_INT64_T);
+    snap_job.initialized = 1;
+    /* the modules, bottom up; progress polls them in this order */
+    ctl_init();
+    snap_engine_init(strcmp(snap_job.cfg.algo, "ly") ? &snap_proto_cl : &snap_proto_ly);
+    snap_sp_init();
+    wire_init();
+    snap_wait_init();
     snap_restart_load();
-    if (snap_g.cfg.signal) snap_signal_install();
+    if (snap_job.cfg.signal) snap_signal_install();
     sigset_t all, old; /* signals go to the application's threads, not the ticker */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     ticker_running = pthread_create(&ticker_thread, NULL, ticker_main, NULL) == 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (snap_g.rank == 0)
-        snap_log(SNAP_LOG_DEBUG, "active: algorithm %s, %d ranks, files in %s", snap_g.cfg.algo, snap_g.nranks,
-                 snap_g.cfg.dir);
+    if (snap_job.rank == 0)
+        snap_log(SNAP_LOG_DEBUG, "active: algorithm %s, %d ranks, files in %s", snap_job.cfg.algo, snap_job.nranks,
+                 snap_job.cfg.dir);
 }
 
 int wrap_Init(int *argc, char ***argv)
@@ -138,30 +134,31 @@ int wrap_Init_thread(int *argc, char ***argv, int required, int *provided)
     /* The engine is not thread-safe: MPI lets a library provide less than required. */
     if (*provided > MPI_THREAD_SERIALIZED) *provided = MPI_THREAD_SERIALIZED;
     setup();
-    if (required > MPI_THREAD_SERIALIZED && snap_g.rank == 0)
+    if (required > MPI_THREAD_SERIALIZED && snap_job.rank == 0)
         snap_log(SNAP_LOG_WARN, "MPI_THREAD_MULTIPLE requested; mpisnap provides MPI_THREAD_SERIALIZED");
     return rc;
 }
 
 int wrap_Finalize(void)
 {
-    snap_comm_get(MPI_COMM_WORLD)->colls++; /* finalizing is collective over the job */
-    snap_enter("Finalize", -2, -2, MPI_COMM_WORLD, 0, MPI_DATATYPE_NULL);
-    snap_g.finalizing = 1;
+    snap_enter_collective("Finalize", MPI_COMM_WORLD); /* finalizing is collective over the job */
+    snap_job.finalizing = 1;
     if (ticker_running) {
         ticker_stop = 1;
         pthread_join(ticker_thread, NULL);
         ticker_running = 0;
     }
-    snap_sp_unreachable("finalizing");
     snap_quiesce(); /* every snapshot in progress completes before anyone leaves */
     snap_engine_fini();
-    wire_comm_forget(MPI_COMM_NULL);
+    snap_wait_fini();
+    ctl_fini();
+    collect_fini();
+    snap_comms_fini();
     record_forget_all();
-    PMPI_Comm_free(&snap_g.ctl);
-    PMPI_Comm_free(&snap_g.coll);
-    PMPI_Comm_free(&snap_g.pcomm);
+    PMPI_Comm_free(&snap_job.ctl);
+    PMPI_Comm_free(&snap_job.coll);
+    PMPI_Comm_free(&snap_job.pcomm);
     snap_leave();
-    snap_g.finalized = 1;
+    snap_job.finalized = 1;
     return PMPI_Finalize();
 }

@@ -12,6 +12,8 @@
  * does; so an application whose state reflects everything it has posted and been
  * handed is consistent at every point where a snapshot may record it.
  */
+#include "call.h"
+#include "wait.h"
 #include "wire.h"
 #include "wrap.h"
 
@@ -24,7 +26,7 @@ static int blocking_send(const void *buf, int count, MPI_Datatype dt, int dest, 
                          const char *op)
 {
     snap_enter(op, dest, tag, comm, count, dt);
-    int rc = mode == 0 ? wire_send_blocking(buf, count, dt, dest, tag, comm, op)
+    int rc = mode == SEND_STANDARD ? wire_send_blocking(buf, count, dt, dest, tag, comm, op)
                        : wire_send(buf, count, dt, dest, tag, comm, mode, NULL, op);
     snap_leave(); /* complete: a record here must not show the rank in the send */
     snap_poll();  /* posted and counted: a record point */
@@ -41,44 +43,44 @@ static int nonblocking_send(const void *buf, int count, MPI_Datatype dt, int des
 
 int wrap_Send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
-    return blocking_send(buf, count, dt, dest, tag, comm, 0, "Send");
+    return blocking_send(buf, count, dt, dest, tag, comm, SEND_STANDARD, "Send");
 }
 
 int wrap_Ssend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
-    return blocking_send(buf, count, dt, dest, tag, comm, 1, "Ssend");
+    return blocking_send(buf, count, dt, dest, tag, comm, SEND_SYNC, "Ssend");
 }
 
 int wrap_Rsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
-    return blocking_send(buf, count, dt, dest, tag, comm, 0, "Rsend");
+    return blocking_send(buf, count, dt, dest, tag, comm, SEND_STANDARD, "Rsend");
 }
 
 int wrap_Bsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm)
 {
-    int rc = wire_send(buf, count, dt, dest, tag, comm, 2, NULL, "Bsend");
+    int rc = wire_send(buf, count, dt, dest, tag, comm, SEND_BUFFERED, NULL, "Bsend");
     snap_poll();
     return rc;
 }
 
 int wrap_Isend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    return nonblocking_send(buf, count, dt, dest, tag, comm, 0, req, "Isend");
+    return nonblocking_send(buf, count, dt, dest, tag, comm, SEND_STANDARD, req, "Isend");
 }
 
 int wrap_Issend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    return nonblocking_send(buf, count, dt, dest, tag, comm, 1, req, "Issend");
+    return nonblocking_send(buf, count, dt, dest, tag, comm, SEND_SYNC, req, "Issend");
 }
 
 int wrap_Irsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    return nonblocking_send(buf, count, dt, dest, tag, comm, 0, req, "Irsend");
+    return nonblocking_send(buf, count, dt, dest, tag, comm, SEND_STANDARD, req, "Irsend");
 }
 
 int wrap_Ibsend(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
-    return nonblocking_send(buf, count, dt, dest, tag, comm, 2, req, "Ibsend");
+    return nonblocking_send(buf, count, dt, dest, tag, comm, SEND_BUFFERED, req, "Ibsend");
 }
 
 int wrap_Recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st)
@@ -103,9 +105,9 @@ int wrap_Sendrecv(const void *sbuf, int scount, MPI_Datatype sdt, int dest, int 
     snap_enter("Sendrecv", src, rtag, comm, rcount, rdt);
     MPI_Request r[2];
     MPI_Status sts[2];
-    int rc = wire_send(sbuf, scount, sdt, dest, stag, comm, 0, &r[0], "Sendrecv");
+    int rc = wire_send(sbuf, scount, sdt, dest, stag, comm, SEND_STANDARD, &r[0], "Sendrecv");
     if (rc == MPI_SUCCESS) rc = wire_recv(rbuf, rcount, rdt, src, rtag, comm, MPI_STATUS_IGNORE, &r[1], "Sendrecv");
-    snap_g.call_reqs = r, snap_g.call_nreqs = 2;
+    snap_call.reqs = r, snap_call.nreqs = 2;
     if (rc == MPI_SUCCESS) rc = snap_waitall_internal(2, r, sts);
     if (rc == MPI_SUCCESS && st != MPI_STATUS_IGNORE) *st = sts[1];
     snap_leave();
@@ -122,9 +124,9 @@ int wrap_Sendrecv_replace(void *buf, int count, MPI_Datatype dt, int dest, int s
     if (n) snap_dt_pack(buf, count, dt, n, copy);
     MPI_Request r[2];
     MPI_Status sts[2];
-    int rc = wire_send(copy, (int)n, MPI_BYTE, dest, stag, comm, 0, &r[0], "Sendrecv_replace");
+    int rc = wire_send(copy, (int)n, MPI_BYTE, dest, stag, comm, SEND_STANDARD, &r[0], "Sendrecv_replace");
     if (rc == MPI_SUCCESS) rc = wire_recv(buf, count, dt, src, rtag, comm, MPI_STATUS_IGNORE, &r[1], "Sendrecv_replace");
-    snap_g.call_reqs = r, snap_g.call_nreqs = 2;
+    snap_call.reqs = r, snap_call.nreqs = 2;
     if (rc == MPI_SUCCESS) rc = snap_waitall_internal(2, r, sts);
     if (rc == MPI_SUCCESS && st != MPI_STATUS_IGNORE) *st = sts[1];
     free(copy);
@@ -166,7 +168,7 @@ int wrap_Mprobe(int src, int tag, MPI_Comm comm, MPI_Message *msg, MPI_Status *s
 
 int wrap_Mrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Status *st)
 {
-    snap_enter("Mrecv", -2, -2, MPI_COMM_NULL, count, dt);
+    snap_enter("Mrecv", SNAP_NONE, SNAP_NONE, MPI_COMM_NULL, count, dt);
     int rc = wire_mrecv(buf, count, dt, msg, st, NULL);
     snap_leave();
     return rc;
@@ -182,19 +184,19 @@ int wrap_Imrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Req
 int wrap_Send_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
                            MPI_Request *req)
 {
-    return wire_send_init(buf, count, dt, dest, tag, comm, 0, req, "Send_init");
+    return wire_send_init(buf, count, dt, dest, tag, comm, SEND_STANDARD, req, "Send_init");
 }
 
 int wrap_Ssend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
                             MPI_Request *req)
 {
-    return wire_send_init(buf, count, dt, dest, tag, comm, 1, req, "Ssend_init");
+    return wire_send_init(buf, count, dt, dest, tag, comm, SEND_SYNC, req, "Ssend_init");
 }
 
 int wrap_Rsend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
                             MPI_Request *req)
 {
-    return wire_send_init(buf, count, dt, dest, tag, comm, 0, req, "Rsend_init");
+    return wire_send_init(buf, count, dt, dest, tag, comm, SEND_STANDARD, req, "Rsend_init");
 }
 
 int wrap_Recv_init(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Request *req)

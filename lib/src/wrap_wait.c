@@ -8,6 +8,9 @@
  * statuses handed back. Recording in the middle of a batch would count as received a
  * message the application has not yet seen.
  */
+#include "call.h"
+#include "hooks.h"
+#include "wait.h"
 #include "wire.h"
 #include "wrap.h"
 

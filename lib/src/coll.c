@@ -1,0 +1,28 @@
+/*
+ * coll.c - the library's own collectives over MPI (xport.h).
+ */
+#include "xport.h"
+
+static MPI_Request sum_req = MPI_REQUEST_NULL, max_req = MPI_REQUEST_NULL;
+
+static int test(MPI_Request *r)
+{
+    int flag = 0;
+    if (*r == MPI_REQUEST_NULL) return 1;
+    PMPI_Test(r, &flag, MPI_STATUS_IGNORE);
+    return flag;
+}
+
+void xport_sum_start(const uint64_t *contrib, uint64_t *out)
+{
+    PMPI_Ireduce_scatter_block(contrib, out, 1, MPI_UINT64_T, MPI_SUM, snap_job.pcomm, &sum_req);
+}
+
+int xport_sum_test(void) { return test(&sum_req); }
+
+void xport_max_start(const int *in, int *out, int n)
+{
+    PMPI_Iallreduce(in, out, n, MPI_INT, MPI_MAX, snap_job.coll, &max_req);
+}
+
+int xport_max_test(void) { return test(&max_req); }
