@@ -112,7 +112,7 @@ static void sleep_ms(int ms)
 static void snap_request(void)
 {
     int rc = mpisnap_request();
-    if (rc != MPISNAP_OK && rc != MPISNAP_EBUSY)
+    if (rc != MPISNAP_OK)
         fail("mpisnap_request: %s", mpisnap_strerror(rc));
 }
 

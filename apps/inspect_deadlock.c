@@ -14,12 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 int wf_waits_on(const wf_node *node, int32_t t, int *or_edge)
 {
     for (uint32_t i = 0; i < node->nitems; i++) {

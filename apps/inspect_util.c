@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "inspect.h"
+#include "inspect_waits.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -112,4 +113,10 @@ char *text_close(text *t)
         return NULL;
     }
     return t->buf;
+}
+
+int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
 }

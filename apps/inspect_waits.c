@@ -237,12 +237,6 @@ static int receive_posted(const ctx *c, int32_t d, int32_t comm, int32_t src, in
 
 /* ---- items ---- */
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Appends an item on ranks[n] (copied, sorted, duplicates dropped). */
 static void add_item(ctx *c, wf_node *w, const int32_t *ranks, uint32_t n, wf_done done,
                      int32_t peer, uint64_t bytes)

@@ -23,6 +23,9 @@
 
 #include "snapfile.h"
 
+/* qsort/bsearch order of int32_t (inspect_util.c). */
+int cmp_i32(const void *a, const void *b);
+
 typedef enum {
     WS_IDLE,      /* not in an MPI call: computing, or between calls */
     WS_FREE,      /* in an MPI call that waits on no other rank */

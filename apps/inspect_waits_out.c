@@ -30,12 +30,6 @@ typedef struct group {
     uint32_t first; /* position of its first rank in the list that was grouped */
 } group;
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* The ranks w's pending items name, sorted and distinct, in *out (caller frees). */
 static uint32_t pending_ranks(const wf_node *w, int singles_only, int32_t **out)
 {

@@ -34,7 +34,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define COLLECTOR 0
 #define INLINE_MAX ((uint64_t)4 << 20) /* regions up to this much in all travel in the part */
 
 char collect_conserve_region[SF_NAME_MAX];
@@ -238,7 +237,7 @@ typedef struct wrote_msg {
 } wrote_msg;                /* + sums[n], bytes[n] */
 
 #define PIECE ((uint64_t)1 << 30) /* the largest message of region bytes */
-static out *outs;
+static out *parts_out;
 /* The collector's PLACE answers in flight (buffers kept until complete). */
 typedef struct place_send {
     MPI_Request req;
@@ -246,7 +245,7 @@ typedef struct place_send {
     struct place_send *next;
 } place_send;
 static place_send *places;
-static int pending; /* outs and PLACE sends not yet complete: WORK_COLLECT while any */
+static int pending; /* parts_out and PLACE sends not yet complete: WORK_COLLECT while any */
 static void pend(int delta)
 {
     pending += delta;
@@ -281,7 +280,7 @@ void collect_init(void (*done)(uint32_t epoch))
 {
     done_cb = done;
     pump_register(&client);
-    if (snap_job.rank != COLLECTOR) return;
+    if (snap_job.rank != SNAP_COLLECTOR) return;
     snapdir_make(snap_job.cfg.dir);
     char *r = realpath(snap_job.cfg.dir, NULL);
     snprintf(abs_dir, sizeof abs_dir, "%s", r ? r : snap_job.cfg.dir);
@@ -376,7 +375,7 @@ static void maybe_finish(void)
 void collect_abandon(uint32_t epoch)
 {
     if (epoch > over) over = epoch;
-    if (snap_job.rank != COLLECTOR || col.epoch != epoch) return;
+    if (snap_job.rank != SNAP_COLLECTOR || col.epoch != epoch) return;
     if (col.w) sf_abort(col.w);
     forget_file();
 }
@@ -599,13 +598,13 @@ static void wrote_out(out *o)
     else snap_log(SNAP_LOG_DEBUG, "snapshot %u: this rank's regions written in %.1f ms", o->epoch,
                   1e3 * (snap_now() - o->t_write));
     o->phase = OUT_SEND;
-    if (snap_job.rank == COLLECTOR) { /* its own: no messages; it cannot send itself the bytes */
+    if (snap_job.rank == SNAP_COLLECTOR) { /* its own: no messages; it cannot send itself the bytes */
         if (j->err) {
             snap_log(SNAP_LOG_ERROR, "snapshot %u: writing this rank's regions: %s", o->epoch, wm.why);
             if (col.epoch == o->epoch) col.failed = 1;
             wm.sent = 0;
         }
-        take_wrote(COLLECTOR, &wm, o->sums, o->bytes);
+        take_wrote(SNAP_COLLECTOR, &wm, o->sums, o->bytes);
         drop_data(o);
         return;
     }
@@ -613,7 +612,7 @@ static void wrote_out(out *o)
     put(&o->wrote, o->sums, (size_t)o->ndata * sizeof *o->sums);
     put(&o->wrote, o->bytes, (size_t)o->ndata * sizeof *o->bytes);
     MPI_Request r;
-    PMPI_Isend(o->wrote.p, (int)o->wrote.len, MPI_BYTE, COLLECTOR, TAG_WROTE, snap_job.ctl, &r);
+    PMPI_Isend(o->wrote.p, (int)o->wrote.len, MPI_BYTE, SNAP_COLLECTOR, TAG_WROTE, snap_job.ctl, &r);
     add_req(o, r);
     if (!wm.sent) {
         drop_data(o);
@@ -624,7 +623,7 @@ static void wrote_out(out *o)
     for (uint32_t i = 0; i < o->ndata; i++)
         for (uint64_t off = 0; off < o->bytes[i]; off += PIECE) {
             uint64_t k = o->bytes[i] - off < PIECE ? o->bytes[i] - off : PIECE;
-            PMPI_Isend(o->data[i] + off, (int)k, MPI_BYTE, COLLECTOR, TAG_DATA, snap_job.ctl, &r);
+            PMPI_Isend(o->data[i] + off, (int)k, MPI_BYTE, SNAP_COLLECTOR, TAG_DATA, snap_job.ctl, &r);
             add_req(o, r);
         }
 }
@@ -648,10 +647,10 @@ void collect_send_part(snap_cur *c)
     c->region_data = snap_xcalloc(p->nregions ? p->nregions : 1, sizeof *c->region_data);
     if (!direct) drop_data(o);
     o->phase = direct ? OUT_PLACE : OUT_SEND;
-    o->next = outs;
-    outs = o;
+    o->next = parts_out;
+    parts_out = o;
     pend(1);
-    if (snap_job.rank == COLLECTOR) {
+    if (snap_job.rank == SNAP_COLLECTOR) {
         take_blob(o->b.p, o->b.len, -1, o);
         return;
     }
@@ -661,7 +660,7 @@ void collect_send_part(snap_cur *c)
         o->b.len = sizeof c->epoch + sizeof direct;
     }
     MPI_Request r;
-    PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, COLLECTOR, TAG_PART, snap_job.ctl, &r);
+    PMPI_Isend(o->b.p, (int)o->b.len, MPI_BYTE, SNAP_COLLECTOR, TAG_PART, snap_job.ctl, &r);
     add_req(o, r);
 }
 
@@ -684,9 +683,9 @@ static void collect_poll(void)
 {
     int src;
     size_t n;
-    for (uint8_t *b; snap_job.rank == COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_PART, &src, &n)); free(b))
+    for (uint8_t *b; snap_job.rank == SNAP_COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_PART, &src, &n)); free(b))
         take_blob(b, n, src, NULL);
-    for (uint8_t *b; snap_job.rank == COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_WROTE, &src, &n)); free(b)) {
+    for (uint8_t *b; snap_job.rank == SNAP_COLLECTOR && (b = take_msg(MPI_ANY_SOURCE, TAG_WROTE, &src, &n)); free(b)) {
         const wrote_msg *wm = (const wrote_msg *)b;
         if (n < sizeof *wm || (n - sizeof *wm) / (2 * sizeof(uint64_t)) < wm->n ||
             n != sizeof *wm + 2 * (size_t)wm->n * sizeof(uint64_t)) {
@@ -696,9 +695,9 @@ static void collect_poll(void)
         const uint64_t *sums = (const uint64_t *)(wm + 1);
         take_wrote(src, wm, sums, sums + wm->n);
     }
-    for (uint8_t *b; snap_job.rank != COLLECTOR && (b = take_msg(COLLECTOR, TAG_PLACE, &src, &n)); free(b)) {
+    for (uint8_t *b; snap_job.rank != SNAP_COLLECTOR && (b = take_msg(SNAP_COLLECTOR, TAG_PLACE, &src, &n)); free(b)) {
         const place_msg *pm = (const place_msg *)b;
-        out *o = outs;
+        out *o = parts_out;
         int ok = n >= sizeof *pm && (n - sizeof *pm) / sizeof(uint64_t) >= pm->n &&
                  n == sizeof *pm + (size_t)pm->n * sizeof(uint64_t);
         while (ok && o && !(o->phase == OUT_PLACE && o->epoch == pm->epoch)) o = o->next;
@@ -723,7 +722,7 @@ static void collect_reap(void)
         free(po);
         pend(-1);
     }
-    for (out **p = &outs; *p;) {
+    for (out **p = &parts_out; *p;) {
         out *o = *p;
         if (o->phase == OUT_WRITE && dump_done(&o->job)) wrote_out(o);
         int flag = o->phase == OUT_SEND;
@@ -748,7 +747,7 @@ static void poll(void)
 static int peek(void)
 {
     int flag = 0;
-    if (snap_job.rank == COLLECTOR) PMPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, snap_job.ctl, &flag, MPI_STATUS_IGNORE);
+    if (snap_job.rank == SNAP_COLLECTOR) PMPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, snap_job.ctl, &flag, MPI_STATUS_IGNORE);
     return flag;
 }
 

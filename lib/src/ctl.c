@@ -25,14 +25,14 @@ typedef struct ctl_out {
     MPI_Request req;
     ctl_msg m;
 } ctl_out;
-static ctl_out **outs;
-static int nouts, capouts;
+static ctl_out **sending;
+static int nsending, capsending;
 
 void snap_ctl_send(int dest, uint32_t type, uint32_t epoch, uint64_t a, uint64_t b)
 {
-    if (nouts == capouts) {
-        capouts = capouts ? 2 * capouts : 64;
-        outs = snap_xrealloc(outs, (size_t)capouts * sizeof *outs);
+    if (nsending == capsending) {
+        capsending = capsending ? 2 * capsending : 64;
+        sending = snap_xrealloc(sending, (size_t)capsending * sizeof *sending);
     }
     ctl_out *o = snap_xmalloc(sizeof *o);
     o->m = (ctl_msg){type, epoch, a, b};
@@ -41,23 +41,23 @@ void snap_ctl_send(int dest, uint32_t type, uint32_t epoch, uint64_t a, uint64_t
         free(o);
         return;
     }
-    outs[nouts++] = o;
+    sending[nsending++] = o;
     pump_work |= WORK_CTL_OUT;
 }
 
 static void reap(void)
 {
-    for (int i = 0; i < nouts;) {
+    for (int i = 0; i < nsending;) {
         int flag = 0;
-        PMPI_Test(&outs[i]->req, &flag, MPI_STATUS_IGNORE);
+        PMPI_Test(&sending[i]->req, &flag, MPI_STATUS_IGNORE);
         if (flag) {
-            free(outs[i]);
-            outs[i] = outs[--nouts];
+            free(sending[i]);
+            sending[i] = sending[--nsending];
         } else {
             i++;
         }
     }
-    pump_set(WORK_CTL_OUT, nouts > 0);
+    pump_set(WORK_CTL_OUT, nsending > 0);
 }
 
 void ctl_on(uint32_t type, ctl_handler h) { handlers[type] = h; }
@@ -81,7 +81,7 @@ static void poll(void)
         post();
         dispatch(src, &m);
     }
-    if (nouts) reap();
+    if (nsending) reap();
 }
 
 /* Between progress passes, a cheap look: the pre-posted receive matches control
@@ -107,7 +107,7 @@ void ctl_fini(void)
         PMPI_Cancel(&in_req);
         PMPI_Wait(&in_req, MPI_STATUS_IGNORE);
     }
-    while (nouts) reap();
+    while (nsending) reap();
 }
 
 MPI_Request *ctl_recv_request(void) { return &in_req; }

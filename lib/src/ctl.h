@@ -18,6 +18,9 @@ enum {
     CTL_SPOLL = 12,   /* wire_sync.c: a synchronous sender still waits: look at your posted receives */
     CTL_TYPES
 };
+/* The world rank that writes the snapshot files (collect.c) and decides safe-point
+ * snapshots (safepoint.c). */
+#define SNAP_COLLECTOR 0
 /* Tags on the private communicator: control messages, and collect.c's own. */
 enum { TAG_CTL = 1, TAG_PART = 2, TAG_DATA = 3, TAG_PLACE = 4, TAG_WROTE = 5 };
 

@@ -40,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define COLLECTOR 0
 
 static struct {
     int mode;              /* the application marks safe points: record there */
@@ -179,8 +178,8 @@ static void on_ctl(int src, const ctl_msg *m)
 
 static void tell_collector(uint32_t type, uint32_t epoch)
 {
-    if (snap_job.rank != COLLECTOR) {
-        snap_ctl_send(COLLECTOR, type, epoch, (uint64_t)snap_job.rank, (uint64_t)sp.count);
+    if (snap_job.rank != SNAP_COLLECTOR) {
+        snap_ctl_send(SNAP_COLLECTOR, type, epoch, (uint64_t)snap_job.rank, (uint64_t)sp.count);
         return;
     }
     if (type == CTL_RECORDED) col_recorded_one(epoch);

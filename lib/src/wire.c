@@ -16,9 +16,9 @@ chan_queue wire_held;
 int wire_persist_held;
 
 /* Scratch of the blocking calls: reused, since a blocking call completes before it
- * returns and the library never nests application operations. */
-static uint8_t *sbuf, *rbuf;
-static size_t sbuf_cap, rbuf_cap;
+ * returns and the library never nests application operations (wire_int.h). */
+wire_scratch wire_send_scratch;
+static wire_scratch recv_scratch;
 
 /* Requests the application no longer holds (MPI_Request_free while active, buffered
  * sends): tested from progress until complete. */
@@ -110,7 +110,7 @@ int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MP
     int rc;
     if (copy) {
         int owned = req || mode == SEND_BUFFERED;
-        uint8_t *s = owned ? snap_xmalloc(WIRE_H + n) : wire_grow(&sbuf, &sbuf_cap, WIRE_H + n);
+        uint8_t *s = owned ? snap_xmalloc(WIRE_H + n) : wire_grow(&wire_send_scratch, WIRE_H + n);
         memcpy(s, &h, WIRE_H);
         if (n) snap_dt_pack_d(d, buf, count, n, s + WIRE_H);
         rc = PMPI_Isend(s, (int)(WIRE_H + n), MPI_PACKED, dest, tag, comm, &r);
@@ -217,7 +217,7 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
     uint64_t cap = (uint64_t)e->count * (uint64_t)d->size;
     int rc;
     if (cap <= (uint64_t)snap_job.cfg.small_msg) {
-        uint8_t *s = owned ? (e->scratch = snap_xmalloc(WIRE_H + cap)) : wire_grow(&rbuf, &rbuf_cap, WIRE_H + cap);
+        uint8_t *s = owned ? (e->scratch = snap_xmalloc(WIRE_H + cap)) : wire_grow(&recv_scratch, WIRE_H + cap);
         e->cap = WIRE_H + cap;
         if (!owned) e->scratch = s;
         if (msg) rc = PMPI_Imrecv(s, (int)(WIRE_H + cap), MPI_PACKED, msg, r);

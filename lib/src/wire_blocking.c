@@ -9,10 +9,6 @@
 #include <limits.h>
 #include <stdlib.h>
 
-/* Scratch of blocking sends: reused, a blocking call completes before it returns. */
-static uint8_t *sbuf;
-static size_t sbuf_cap;
-
 int wire_send_blocking(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, const char *op)
 {
     snap_comm *c = snap_comm_get(comm);
@@ -24,7 +20,7 @@ int wire_send_blocking(const void *buf, int count, MPI_Datatype dt, int dest, in
         return wire_send(buf, count, dt, dest, tag, comm, SEND_STANDARD, NULL, op);
     int wdest = c->world[dest];
     wire_hdr h = count_send(wdest);
-    uint8_t *s = wire_grow(&sbuf, &sbuf_cap, WIRE_H + n);
+    uint8_t *s = wire_grow(&wire_send_scratch, WIRE_H + n);
     memcpy(s, &h, WIRE_H);
     if (n) memcpy(s + WIRE_H, (const char *)buf + d->true_lb, n);
     MPI_Request r;

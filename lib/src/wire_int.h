@@ -12,14 +12,20 @@
 
 #include <string.h>
 
-/* *b with room for need bytes (at least 4 KiB). */
-static inline uint8_t *wire_grow(uint8_t **b, size_t *cap, size_t need)
+/* A buffer the library reuses; wire_grow gives it room for need bytes (at least 4 KiB).
+ * Blocking sends, fast path and general, share one. */
+typedef struct wire_scratch {
+    uint8_t *p;
+    size_t cap;
+} wire_scratch;
+extern wire_scratch wire_send_scratch;
+static inline uint8_t *wire_grow(wire_scratch *b, size_t need)
 {
-    if (need > *cap) {
-        *cap = need < 4096 ? 4096 : need;
-        *b = snap_xrealloc(*b, *cap);
+    if (need > b->cap) {
+        b->cap = need < 4096 ? 4096 : need;
+        b->p = snap_xrealloc(b->p, b->cap);
     }
-    return *b;
+    return b->p;
 }
 
 /* A blocking receive was cancelled to serve the engine: serve the engine, then receive
