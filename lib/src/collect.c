@@ -323,6 +323,10 @@ static void start_file(uint32_t epoch)
     job.t_start = snap_now();
     job.file_mode = snap_job.cfg.share ? 0640 : 0600;
     snprintf(job.job_key, sizeof job.job_key, "%.40s:%d", snap_job.host, (int)snap_job.nranks);
+    /* the conserved quantity (mpisnap_conserve), this rank's or adopted from a part */
+    memcpy(job.conserve_region, collect_conserve_region, sizeof job.conserve_region);
+    job.conserve_total = collect_conserve_total;
+    job.conserve_offset = collect_conserve_offset;
     char err[512];
     col.w = sf_create(col.path, &job, err, sizeof err);
     if (!col.w) file_failed(epoch, err);
