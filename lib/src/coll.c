@@ -5,12 +5,17 @@
 
 static MPI_Request sum_req = MPI_REQUEST_NULL, max_req = MPI_REQUEST_NULL;
 
+/* 1 once complete; an error (the private communicators' handler returned) ends the
+ * wait too, said once, rather than spinning forever. */
 static int test(MPI_Request *r)
 {
     int flag = 0;
     if (*r == MPI_REQUEST_NULL) return 1;
-    PMPI_Test(r, &flag, MPI_STATUS_IGNORE);
-    return flag;
+    int rc = PMPI_Test(r, &flag, MPI_STATUS_IGNORE);
+    if (rc == MPI_SUCCESS) return flag;
+    snap_log(SNAP_LOG_ERROR, "internal: a collective of the library failed (MPI error %d)", rc);
+    *r = MPI_REQUEST_NULL;
+    return 1;
 }
 
 void xport_sum_start(const uint64_t *contrib, uint64_t *out)

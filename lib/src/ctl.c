@@ -93,7 +93,7 @@ static int peek(void)
     return flag;
 }
 
-static const pump_client client = {"control", poll, peek};
+static const pump_client client = {.name = "control", .poll = poll, .peek = peek};
 
 void ctl_init(void)
 {

@@ -373,9 +373,15 @@ static void take_triggers(void)
     }
 }
 
-static void poll(void)
+/* Triggers are taken first in every progress pass, before control messages (a marker
+ * recorded in the same pass must not hide a hang the watchdog saw first). */
+static void triggers_poll(void)
 {
     if (snap_async.attention) take_triggers();
+}
+
+static void poll(void)
+{
     /* a restarted run takes no snapshot before its state is restored (first safe point) */
     if (E.want && E.rec == E.done && !snap_job.finalizing && !E.restoring && !E.holding) {
         const char *t = E.want;
@@ -387,7 +393,8 @@ static void poll(void)
     if (E.phase == ENG_RECORDING) drain();
 }
 
-static const pump_client client = {"engine", poll, NULL};
+static const pump_client triggers = {.name = "triggers", .poll = triggers_poll};
+static const pump_client client = {.name = "engine", .poll = poll};
 static const snap_hook_table hooks = {taken, newer, must_wait};
 
 void snap_engine_init(const snap_proto *proto)
@@ -397,6 +404,7 @@ void snap_engine_init(const snap_proto *proto)
     count_init(snap_job.nranks);
     ctl_on(CTL_DONE, on_done);
     for (int i = 0; proto->ctl_types[i]; i++) ctl_on(proto->ctl_types[i], proto->on_ctl);
+    pump_register_first(&triggers);
     pump_register(&client);
     collect_init(snap_engine_done);
 }
@@ -422,7 +430,7 @@ void snap_quiesce(void)
          * complete, one waiting for a safe point, a protocol operation in flight, parts
          * on their way; a restarted run's trigger before its restore waits for it */
         int pending[2] = {(E.want != NULL && !E.restoring) || sp_pending() != 0 ||
-                              (pump_work & (WORK_PROTO | WORK_COLLECT)) != 0,
+                              (pump_work & (WORK_PROTO | WORK_COLLECT | WORK_COLLECTOR)) != 0,
                           (int)(E.rec - E.done)};
         int any[2];
         xport_max_start(pending, any, 2);

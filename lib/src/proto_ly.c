@@ -23,6 +23,7 @@ static struct {
     uint64_t total;
     uint32_t epoch;
     uint64_t *zeros;
+    uint64_t *contrib; /* the counts contributed: the record's copy may go while MPI reads */
 } ly;
 
 static void set_busy(int on)
@@ -47,7 +48,9 @@ static void ly_on_record(const snap_cur *c)
         for (int j = 0; j < snap_job.nranks; j++)
             if (j != snap_job.rank) snap_ctl_send(j, CTL_NOTICE, c->epoch, 0, 0);
     ly.epoch = c->epoch;
-    xport_sum_start(c->sent, &ly.total);
+    if (!ly.contrib) ly.contrib = snap_xmalloc((size_t)snap_job.nranks * sizeof *ly.contrib);
+    memcpy(ly.contrib, c->sent, (size_t)snap_job.nranks * sizeof *ly.contrib);
+    xport_sum_start(ly.contrib, &ly.total);
     set_busy(1);
 }
 

@@ -28,6 +28,7 @@ enum {
     WORK_SYNC      = 1u << 7, /* synchronous sends wait for their acknowledgement */
     WORK_ORPHANS   = 1u << 8, /* requests the application freed while active */
     WORK_COLLECT   = 1u << 9, /* parts of snapshots on their way */
+    WORK_COLLECTOR = 1u << 10, /* the collector's answers on their way */
 };
 /* Bits that make every MPI call serve the engine (snap_poll), and bits that forbid a
  * wait loop to give the CPU away (wait.c). */
@@ -43,11 +44,16 @@ static inline void pump_set(unsigned bit, int on)
 
 typedef struct pump_client {
     const char *name;
-    void (*poll)(void);  /* do what can be done now; never blocks */
-    int (*peek)(void);   /* optional: a cheap look whether poll would find something */
+    void (*poll)(void);       /* do what can be done now; never blocks (optional) */
+    int (*peek)(void);        /* optional: a cheap look whether poll would find something */
+    void (*spin)(unsigned it); /* optional: a wait loop still waits (it: its iteration) */
 } pump_client;
-/* Clients are polled in the order they registered (at most 16). */
+/* Clients are polled in the order they registered (at most 16); pump_register_first
+ * puts one ahead of those already there. */
 void pump_register(const pump_client *c);
+void pump_register_first(const pump_client *c);
+/* A wait loop is still waiting: every client's spin (wait.c, before its progress). */
+void pump_spin(unsigned it);
 /* Serve the library's work once (re-entry guarded: MPI calls the library makes itself
  * do not come back here). Called from every wait loop and, rarely, from non-blocking
  * calls. May record a snapshot. */

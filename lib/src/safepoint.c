@@ -47,8 +47,6 @@ static struct {
     int initiator;
     double since;          /* when pending was set, or the wait at the safe point began */
     int stuck_sent;
-    int waiting_here;      /* in wait_here: it watches the time itself */
-    unsigned polls;
     uint32_t go;           /* newest snapshot every rank has recorded (the collector's GO) */
     int64_t count;         /* safe points passed (saved in every snapshot, restored on restart) */
     int64_t target;        /* the safe point every rank records `pending` at, -1 unknown */
@@ -199,7 +197,6 @@ static void ask_to_abandon(uint32_t e, const char *why)
 static void wait_here(int (*done)(uint32_t), uint32_t e, const char *what)
 {
     sp.since = snap_now();
-    sp.waiting_here = 1;
     unsigned it = 0;
     while (!done(e)) {
         snap_progress();
@@ -210,18 +207,17 @@ static void wait_here(int (*done)(uint32_t), uint32_t e, const char *what)
         snprintf(why, sizeof why, "waited %.1f s at a safe point for %s", waited, what);
         ask_to_abandon(e, why);
     }
-    sp.waiting_here = 0;
 }
 
 static int ended(uint32_t e) { return snap_engine_completed() >= e; } /* abandoned */
 static int have_target(uint32_t e) { return ended(e) || sp.target >= 0; }
 static int have_go(uint32_t e) { return ended(e) || sp.go >= e; }
 
-/* A rank that does not reach its safe point in time: every 32nd progress pass while a
- * snapshot waits for it, outside its own wait at a safe point, looks at the clock. */
-static void poll(void)
+/* A rank that does not reach its safe point in time: an application's wait loop that
+ * lasts (every 1024th of its iterations) looks at the clock while a snapshot waits. */
+static void spin(unsigned it)
 {
-    if (!sp.pending || sp.stuck_sent || sp.waiting_here || snap_job.cfg.sp_timeout <= 0 || (++sp.polls & 31u)) return;
+    if (!sp.pending || sp.stuck_sent || snap_job.cfg.sp_timeout <= 0 || (it & 1023u)) return;
     double now = snap_now();
     if (now - sp.since < snap_job.cfg.sp_timeout) return;
     char why[160];
@@ -285,7 +281,8 @@ void snap_safepoint(void)
 void snap_sp_restart_at(uint32_t epoch) { sp.go = epoch; }
 
 static const snap_sp_policy policy = {sp_mode, sp_pending, sp_begin, sp_join, sp_abandon_seen, sp_unreachable};
-static const pump_client client = {"safepoint", poll, NULL};
+/* its work comes through control messages and safe points; it only watches wait loops */
+static const pump_client client = {.name = "safepoint", .spin = spin};
 
 void snap_sp_init(void)
 {

@@ -85,13 +85,14 @@ void snap_yield_if_waiting(unsigned it)
 void snap_spin_slow(unsigned it)
 {
     if (snap_call.name && snap_call.t0 < 0) snap_call.t0 = snap_now();
+    pump_spin(it);
     snap_progress();
     snap_yield_if_waiting(it);
 }
 
 void snap_poll_slow(void)
 {
-    if (snap_async.attention | (pump_work & (WORK_EVERY_CALL | WORK_COLLECT))) snap_progress();
+    if (snap_async.attention | (pump_work & (WORK_EVERY_CALL | WORK_COLLECT | WORK_COLLECTOR))) snap_progress();
     else if (!snap_job.in_lib && pump_peek()) snap_progress(); /* every 64th call: a cheap look */
 }
 

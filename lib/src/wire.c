@@ -723,7 +723,7 @@ static void poll(void)
     if (norphans) reap();
 }
 
-static const pump_client client = {"wire", poll, NULL};
+static const pump_client client = {.name = "wire", .poll = poll};
 
 void wire_init(void)
 {

@@ -113,7 +113,7 @@ int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n,
     return MPI_SUCCESS;
 }
 
-static const pump_client client = {"synchronous sends", sync_poll, NULL};
+static const pump_client client = {.name = "synchronous sends", .poll = sync_poll};
 
 void wire_sync_init(void)
 {

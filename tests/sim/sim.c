@@ -258,7 +258,7 @@ static void sim_ctl_poll(void)
         handlers[c.m.type](c.src, &c.m);
     }
 }
-static const pump_client sim_ctl = {"simulated control", sim_ctl_poll, NULL};
+static const pump_client sim_ctl = {.name = "simulated control", .poll = sim_ctl_poll};
 
 /* ---- the transport ---- */
 static snap_msg view(amsg *m, payload *p)

@@ -1,8 +1,9 @@
 /*
  * test_core.c - CUnit tests of the library modules that need no MPI: the drain queue's
- * matching (chan.c) and the settings table (config.c).
+ * matching (chan.c), the settings table (config.c) and a part's layout (part.c).
  */
 #include "chan.h"
+#include "part.h"
 
 #include <CUnit/Basic.h>
 #include <stdlib.h>
@@ -178,6 +179,79 @@ static void test_config_errors(void)
     expect_bad("MPISNAP_ALGORITHM", "ly", "mpisnap: unknown variable MPISNAP_ALGORITHM (see mpisnap-run --help for the settings)");
 }
 
+/* ---- part.c: what part_put writes, part_get reads back, field for field ---- */
+static void test_part_round_trip(void)
+{
+    enum { N = 3 };
+    snap_cur c;
+    memset(&c, 0, sizeof c);
+    uint64_t sent[N] = {1, 2, 3}, recvd[N] = {4, 5, 6};
+    sf_request req = {.peer = 2, .tag = 7, .comm = 0, .count = 9};
+    snprintf(req.kind, sizeof req.kind, "Irecv");
+    uint8_t r0[5] = {1, 2, 3, 4, 5}, r1[3] = {9, 8, 7};
+    sf_region regs[2] = {{.count = 5, .bytes = 5, .data = r0}, {.count = 3, .bytes = 3, .data = r1}};
+    snprintf(regs[0].name, sizeof regs[0].name, "grid");
+    snprintf(regs[1].name, sizeof regs[1].name, "iter");
+    uint8_t payload[6] = {10, 11, 12, 13, 14, 15};
+    sf_msg msgs[2] = {{.src = 0, .dst = 1, .tag = 3, .epoch = 1, .order = 0, .bytes = 2, .data = (const uint8_t *)0},
+                      {.src = 2, .dst = 1, .tag = 4, .epoch = 1, .order = 1, .bytes = 4, .data = (const uint8_t *)2}};
+    const char *stack[2] = {"main", "solve"};
+    int32_t world[N] = {0, 1, 2};
+    sf_comm comm = {0, N, world, 12};
+    c.epoch = 5;
+    c.part = (sf_rank){.rank = 1, .pid = 77, .initiator = 1, .t_record = 1.5, .sent = sent, .recvd = recvd,
+                       .nranks = N, .requests = &req, .nrequests = 1, .regions = regs, .nregions = 2,
+                       .stack = stack, .nstack = 2, .comms = &comm, .ncomms = 1};
+    snprintf(c.part.trigger, sizeof c.part.trigger, "marker");
+    c.msgs = msgs, c.nmsgs = 2, c.payload = payload, c.plen = sizeof payload;
+    c.part.msgs = msgs, c.part.nmsgs = 2;
+    for (int direct = 0; direct < 2; direct++) {
+        blob b = {0};
+        part_put(&b, &c, (uint8_t)direct, "balance", 4000, 8);
+        part p;
+        CU_ASSERT_EQUAL_FATAL(part_get(b.p, b.len, N, &p), 0);
+        CU_ASSERT_EQUAL(p.epoch, 5);
+        CU_ASSERT_EQUAL(p.direct, direct);
+        CU_ASSERT_EQUAL(p.r.rank, 1);
+        CU_ASSERT_EQUAL(p.r.pid, 77);
+        CU_ASSERT_STRING_EQUAL(p.r.trigger, "marker");
+        CU_ASSERT_EQUAL(memcmp(p.r.sent, sent, sizeof sent), 0);
+        CU_ASSERT_EQUAL(memcmp(p.r.recvd, recvd, sizeof recvd), 0);
+        CU_ASSERT_EQUAL(p.r.nrequests, 1);
+        CU_ASSERT_STRING_EQUAL(p.r.requests[0].kind, "Irecv");
+        CU_ASSERT_EQUAL(p.r.requests[0].tag, 7);
+        CU_ASSERT_EQUAL(p.r.nregions, 2);
+        CU_ASSERT_STRING_EQUAL(p.r.regions[1].name, "iter");
+        CU_ASSERT_EQUAL(p.r.regions[1].bytes, 3);
+        if (direct) {
+            CU_ASSERT_PTR_NULL(p.r.regions[0].data); /* written by the rank itself */
+        } else {
+            CU_ASSERT_EQUAL(memcmp(p.r.regions[0].data, r0, sizeof r0), 0);
+        }
+        CU_ASSERT_EQUAL(p.r.nmsgs, 2);
+        CU_ASSERT_EQUAL(p.r.msgs[1].src, 2);
+        CU_ASSERT_EQUAL(p.r.msgs[1].bytes, 4);
+        CU_ASSERT_EQUAL(memcmp(p.r.msgs[1].data, payload + 2, 4), 0);
+        CU_ASSERT_EQUAL(p.r.nstack, 2);
+        CU_ASSERT_STRING_EQUAL(p.r.stack[1], "solve");
+        CU_ASSERT_EQUAL(p.r.ncomms, 1);
+        CU_ASSERT_EQUAL(p.r.comms[0].colls, 12);
+        CU_ASSERT_EQUAL(p.r.comms[0].world[2], 2);
+        CU_ASSERT_STRING_EQUAL(p.conserve_region, "balance");
+        CU_ASSERT_EQUAL(p.conserve_total, 4000);
+        CU_ASSERT_EQUAL(p.conserve_offset, 8);
+        part_free(&p);
+        /* a part cut short anywhere, or of another job size, is refused */
+        for (size_t cut = 0; cut < b.len; cut += 7) {
+            CU_ASSERT_EQUAL(part_get(b.p, cut, N, &p), -1);
+            part_free(&p);
+        }
+        CU_ASSERT_EQUAL(part_get(b.p, b.len, N + 1, &p), -1);
+        part_free(&p);
+        free(b.p);
+    }
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 2;
@@ -189,6 +263,8 @@ int main(void)
     CU_add_test(cfg, "test_config_defaults", test_config_defaults);
     CU_add_test(cfg, "test_config_values", test_config_values);
     CU_add_test(cfg, "test_config_errors", test_config_errors);
+    CU_pSuite prt = CU_add_suite("part", NULL, NULL);
+    CU_add_test(prt, "test_part_round_trip", test_part_round_trip);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
