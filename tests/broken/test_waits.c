@@ -1,6 +1,6 @@
 /*
  * test_waits.c - unit tests of the wait-for analysis behind `mpisnap-inspect waits`
- * (apps/inspect_waits.c, apps/inspect_deadlock.c), on small snapshots written with the
+ * (tools/inspect_waits.c, tools/inspect_deadlock.c), on small snapshots written with the
  * snapfile module: AND and OR waits, MPI_ANY_SOURCE, messages in transit, synchronous
  * and buffered sends, collectives with and without collective counts, communicator
  * translation, and a thousand ranks. No MPI. Files go under $TEST_TMPDIR (or a fresh

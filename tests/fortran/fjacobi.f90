@@ -1,4 +1,4 @@
-! fjacobi.f90 - the Fortran twin of apps/jacobi.c: a deterministic 2-D Jacobi stencil
+! fjacobi.f90 - the Fortran twin of examples/jacobi.c: a deterministic 2-D Jacobi stencil
 ! that restarts from mpisnap snapshots through the `mpisnap` module.
 !
 !   mpirun -np 4 fjacobi --n 48 --iters 240 --snapshot-every 20

@@ -7,38 +7,9 @@
 #define MPISNAP_ENGINE_H
 
 #include "chan.h"
+#include "collect.h"
 #include "ctl.h"
-#include "snapfile.h"
-
-/* The snapshot in progress on this rank. */
-typedef struct snap_cur {
-    uint32_t epoch;
-    int n;
-    int initiator;
-    const char *trigger;
-    double t_record;
-    uint64_t *sent, *recvd;     /* application counters at the record */
-    uint64_t *expect;           /* per source: messages of older epochs it sent here */
-    uint8_t *have_expect;
-    uint64_t *pre_seen;         /* per source: messages of older epochs seen here */
-    int nhave;                  /* sources whose count is known */
-    uint64_t sum_expect, sum_seen;
-    int have_total;             /* counting by total (Lai-Yang): expect_total is known */
-    uint64_t expect_total;
-    /* channel states into this rank */
-    sf_msg *msgs;
-    uint32_t nmsgs, capmsgs;
-    uint8_t *payload;
-    size_t plen, pcap;
-    /* local state (record.c) */
-    sf_rank part;
-    sf_region *regions;
-    uint8_t **region_data;
-    sf_request *requests;
-    char **stack;
-    sf_comm *comms;
-    int32_t **comm_world;
-} snap_cur;
+#include "cur.h"
 
 /* A protocol: how a snapshot spreads and how channels close. The engine does the rest. */
 typedef struct snap_proto {
@@ -104,10 +75,6 @@ void snap_quiesce(void);
 /* record.c: fill c->part and what it points to, from this rank's state; free it. */
 void record_local(snap_cur *c);
 void record_free(snap_cur *c);
-/* collect.c: the parts, to the file */
-void collect_init(void (*done)(uint32_t epoch)); /* done: the collector completed a snapshot */
-void collect_send_part(snap_cur *c);   /* this rank's part is final: ship it */
-void collect_abandon(uint32_t epoch);  /* collector: drop the file of an abandoned snapshot */
 
 /* The engine's state, for the simulated network of tests/sim, which runs one engine per
  * simulated rank in one process and swaps them. */

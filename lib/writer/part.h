@@ -7,7 +7,8 @@
 #ifndef MPISNAP_PART_H
 #define MPISNAP_PART_H
 
-#include "engine.h"
+#include "ctl.h"
+#include "cur.h"
 
 #define INLINE_MAX ((uint64_t)4 << 20) /* regions up to this much in all travel in the part */
 #define PIECE ((uint64_t)1 << 30)      /* the largest message of region bytes */
