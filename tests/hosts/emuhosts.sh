@@ -106,7 +106,8 @@ cmd_exec() {
   local state=$1 h=$2; shift 2
   local ns
   ns=$(awk -v h="$h" '$1 == h { print $2 }' "$state/hosts" 2>/dev/null)
-  [ -n "$ns" ] || die "no emulated host '$h' in $state (hosts: $(awk '{ printf "%s ", $1 }' "$state/hosts" 2>/dev/null))"
+  [ -f "$state/hosts" ] || die "no emulated hosts in $state: make them first (emuhosts.sh up $state HOST...)"
+  [ -n "$ns" ] || die "no emulated host '$h' in $state (hosts: $(awk '{ printf "%s ", $1 }' "$state/hosts"))"
   local node=$state/node/$h
   [ "$h" = head ] && node=$state/local
   exec ip netns exec "$ns" unshare --uts --mount --propagation private sh -c \

@@ -27,6 +27,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: emulated hosts need root (network namespaces)"; exit 77; }
 command -v ip >/dev/null || { echo "SKIP: no ip command (Debian package iproute2)"; exit 77; }
 unshare --net --uts true 2>/dev/null || { echo "SKIP: cannot create network namespaces here"; exit 77; }
+unshare --net sh -c 'ip link add b0 type bridge && ip link add v0 type veth peer name v1' 2>/dev/null ||
+  { echo "SKIP: the kernel offers no bridge or veth devices here"; exit 77; }
 
 rm -rf "$work" && mkdir -p "$work"
 state=$work/emu
