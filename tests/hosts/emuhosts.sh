@@ -23,6 +23,8 @@
 #   emuhosts.sh up /tmp/emu hostA hostB
 #   /tmp/emu/mpirun -np 4 --host hostA:2,hostB:2 -x MPISNAP_INTERVAL=0.1 ./build/bin/bank
 #   emuhosts.sh down /tmp/emu
+# mpirun may print "plm:rsh: Warning: setpgid(...) failed in parent ... Permission denied":
+# Open MPI's race with an agent that execs at once, harmless.
 # Namespaces are named msnapPID-HOST, PID being the caller of "up" (the owner): "up"
 # first removes those of owners that are gone (a test killed before its "down").
 set -u
