@@ -193,6 +193,10 @@ static int load_everywhere(const char *path, char *err, size_t errlen)
     char why[WHY] = "";
     double t0 = snap_now();
     int bad = try_file_isolated(path, why, sizeof why) != 0;
+    if (bad && snap_job.rank != 0 && access(path, F_OK) != 0 && errno == ENOENT)
+        snprintf(why, sizeof why, "mpisnap: %.300s: no such file on host %.60s (rank %d): every rank reads the "
+                 "snapshot on its own node; copy it into MPISNAP_DIR on every node, or use a folder they share",
+                 path, snap_job.host, snap_job.rank);
     if (agree(bad, why, err, errlen)) return -1;
     double t1 = snap_now();
     rfile = sf_open(path, why, sizeof why);

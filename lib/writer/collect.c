@@ -109,7 +109,7 @@ static void wrote_out(out *o)
     wrote_msg wm;
     memset(&wm, 0, sizeof wm);
     wm.epoch = o->epoch, wm.n = o->ndata, wm.sent = j->err != 0;
-    if (j->err) snprintf(wm.why, sizeof wm.why, "%.*s", (int)sizeof wm.why - 1, j->why);
+    if (j->err) snprintf(wm.why, sizeof wm.why, "%.230s, on host %.60s", j->why, snap_job.host);
     else snap_log(SNAP_LOG_DEBUG, "snapshot %u: this rank's regions written in %.1f ms", o->epoch,
                   1e3 * (snap_now() - o->t_write));
     o->phase = OUT_SEND;
@@ -133,8 +133,12 @@ static void wrote_out(out *o)
         drop_data(o);
         return;
     }
-    snap_log(SNAP_LOG_WARN, "snapshot %u: cannot write into the snapshot file (%s): sending the regions to the "
-             "collector instead (is MPISNAP_DIR shared by every node?)", o->epoch, wm.why);
+    /* a node-local MPISNAP_DIR makes this every snapshot: said once per job, then at debug */
+    static int said;
+    snap_log(said ? SNAP_LOG_DEBUG : SNAP_LOG_WARN, "snapshot %u: cannot write into the snapshot file (%s): sending "
+             "the regions to the collector instead (is MPISNAP_DIR shared by every node?)%s", o->epoch, wm.why,
+             said ? "" : "; said once");
+    said = 1;
     for (uint32_t i = 0; i < o->ndata; i++)
         for (uint64_t off = 0; off < o->bytes[i]; off += PIECE) {
             uint64_t k = o->bytes[i] - off < PIECE ? o->bytes[i] - off : PIECE;

@@ -291,9 +291,13 @@ void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const u
     }
     uint64_t *got_sums = NULL;
     if (wm->sent) { /* receive the bytes, and write them if they still belong anywhere */
-        if (mine)
-            snap_log(SNAP_LOG_INFO, "snapshot %u: rank %d could not write its regions (%s): the collector does",
-                     wm->epoch, src, wm->why);
+        static int said; /* per rank and snapshot with a node-local MPISNAP_DIR: once at info, then debug */
+        if (mine) {
+            snap_log(said ? SNAP_LOG_DEBUG : SNAP_LOG_INFO, "snapshot %u: rank %d could not write its regions (%s): "
+                     "the collector does%s", wm->epoch, src, wm->why,
+                     said ? "" : " (for this and any other rank that cannot; said once)");
+            said = 1;
+        }
         dump_job j;
         memset(&j, 0, sizeof j);
         uint8_t **data = snap_xcalloc(wm->n ? wm->n : 1, sizeof *data);
