@@ -128,5 +128,10 @@ int progress_compute(sf_file *a, sf_file *b, progress *p);
 void progress_free(progress *p);
 void progress_text(FILE *out, const char *pa, const char *pb, const progress *p);
 void progress_json(json *j, const char *pa, const char *pb, const progress *p);
+/* `progress FILE...`: opens every file (refused: exit EXIT_REFUSED), orders them by
+ * snapshot id, refuses files of different jobs with one line, and shows every interval
+ * (text on stdout, or one JSON object into j); with three or more files, the ranks
+ * that made no progress in any interval. Returns 0 or EXIT_REFUSED. */
+int progress_run(int nfiles, const char *const *paths, json *j);
 
 #endif
