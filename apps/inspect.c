@@ -244,30 +244,6 @@ static const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size
     return buf;
 }
 
-/* Open path and read every rank, which verifies every checksum. NULL after printing
- * the one-line reason (and, with --json, a "refused" object). */
-sf_file *open_all(const char *path, json *j)
-{
-    char err[1024];
-    sf_file *f = sf_open(path, err, sizeof err);
-    for (int32_t r = 0; f && r < sf_job_info(f)->nranks; r++)
-        if (!sf_get_rank(f, r, err, sizeof err)) {
-            sf_close(f);
-            f = NULL;
-        }
-    if (f)
-        return f;
-    fprintf(stderr, "%s\n", err);
-    if (j) {
-        json_begin_object(j);
-        json_kstring(j, "file", path);
-        json_kstring(j, "status", "refused");
-        json_kstring(j, "error", err);
-        json_end_object(j);
-    }
-    return NULL;
-}
-
 /* ---- check ---- */
 
 static uint64_t count_messages(sf_file *f)

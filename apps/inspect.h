@@ -3,7 +3,7 @@
  * text helpers (inspect_util.c), and the subcommands that live in their own files
  * (summary and stacks in inspect_summary.c, waits in inspect_waits*.c, pictures in
  * inspect_dot.c). Every part works on a file whose ranks have all been read already
- * (open_all in inspect.c), so sf_get_rank(f, r, NULL, 0) never fails inside them.
+ * (open_all in inspect_util.c), so sf_get_rank(f, r, NULL, 0) never fails inside them.
  */
 #ifndef MPISNAP_INSPECT_H
 #define MPISNAP_INSPECT_H
@@ -49,7 +49,7 @@ typedef struct text {
 int text_open(text *t);
 char *text_close(text *t);
 
-/* Opens path and reads every rank, which verifies every checksum (inspect.c). NULL after
+/* Opens path and reads every rank, which verifies every checksum (inspect_util.c). NULL after
  * printing the one-line reason on stderr (and, with j, a "refused" JSON object). */
 sf_file *open_all(const char *path, json *j);
 

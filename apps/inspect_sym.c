@@ -6,8 +6,8 @@
  * (one Dwfl per module, placed at bias 0, so that a recorded offset is an address in
  * it), its build-id compared with the recorded one, and each frame named the best way
  * the module allows: DWARF (function, file:line, and the functions inlined at that
- * place, as eu-addr2line -i does: dwarf_getscopes gives the nested inlined scopes,
- * each one's DW_AT_call_file/line is the place in its caller), else the ELF symbol
+ * place, as eu-addr2line -i does: the nested inlined-subroutine scopes that hold the
+ * address, each one's DW_AT_call_file/line being the place in its caller), else the ELF symbol
  * table (a sized symbol that holds the address; a nearest symbol could be a wrong
  * name), else module+offset. A module whose build-id differs from the recorded one
  * (rebuilt since the run) gives no names at all: a wrong name is worse than none.
@@ -197,17 +197,51 @@ static const char *die_name(Dwarf_Die *d)
     return s ? s : "??";
 }
 
+static int has_pc_info(Dwarf_Die *d)
+{
+    return dwarf_hasattr(d, DW_AT_low_pc) || dwarf_hasattr(d, DW_AT_ranges) ||
+           dwarf_hasattr(d, DW_AT_entry_pc);
+}
+
+/* The concrete functions around pc, outermost first, into chain[n..max): from parent
+ * down through the subprogram, inlined subroutines and lexical blocks that hold pc
+ * (and through scopes without addresses: namespaces, classes, blocks without ranges).
+ * dwarf_getscopes is not used: past an inlined subroutine it continues in the
+ * inlined function's abstract definition, not in the function it was inlined into. */
+static int walk_scopes(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *chain, int n, int max,
+                       int depth)
+{
+    Dwarf_Die c;
+    if (depth > 64 || dwarf_child(parent, &c) != 0)
+        return n;
+    do {
+        int tag = dwarf_tag(&c), code = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine;
+        if (!code && tag != DW_TAG_lexical_block && tag != DW_TAG_namespace &&
+            tag != DW_TAG_class_type && tag != DW_TAG_structure_type)
+            continue;
+        if (has_pc_info(&c)) {
+            if (dwarf_haspc(&c, pc) != 1)
+                continue;
+            if (code && n < max)
+                chain[n++] = c;
+            return walk_scopes(&c, pc, chain, n, max, depth + 1);
+        }
+        int m = walk_scopes(&c, pc, chain, n, max, depth + 1);
+        if (m > n)
+            return m;
+    } while (dwarf_siblingof(&c, &c) == 0);
+    return n;
+}
+
 /* The DWARF frames at addr (innermost first): 0 when the module has no debug
  * information for it. */
 static size_t debug_frames(Dwfl_Module *mod, Dwarf_Addr addr, sym_frame *out, size_t max)
 {
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), *scopes = NULL;
-    int ns = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : -1;
-    if (ns <= 0) {
-        free(scopes);
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias), chain[MAX_INLINE];
+    int nc = cu ? walk_scopes(cu, addr - bias, chain, 0, MAX_INLINE, 0) : 0;
+    if (nc <= 0)
         return 0;
-    }
     const char *file = NULL;
     int line = 0;
     Dwfl_Line *l = dwfl_module_getsrc(mod, addr);
@@ -218,26 +252,23 @@ static size_t debug_frames(Dwfl_Module *mod, Dwarf_Addr addr, sym_frame *out, si
     if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
         files = NULL;
     size_t n = 0;
-    for (int i = 0; i < ns && n < max; i++) {
-        int tag = dwarf_tag(&scopes[i]);
-        if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
-            continue;
-        out[n++] = (sym_frame){.source = SYM_DEBUG, .func = xstrdup(die_name(&scopes[i])),
+    for (int i = nc; i-- > 0 && n < max;) { /* innermost first */
+        int tag = dwarf_tag(&chain[i]);
+        out[n++] = (sym_frame){.source = SYM_DEBUG, .func = xstrdup(die_name(&chain[i])),
                                .file = file ? xstrdup(file) : NULL, .line = line,
                                .inlined = tag == DW_TAG_inlined_subroutine};
-        if (tag == DW_TAG_subprogram)
+        if (tag != DW_TAG_inlined_subroutine)
             break;
         /* where this inlined code was called from: a place in the next function out */
         Dwarf_Attribute a;
         Dwarf_Word w;
         file = NULL, line = 0;
-        if (files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &a), &w) == 0 &&
+        if (files && dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file, &a), &w) == 0 &&
             w < nfiles)
             file = dwarf_filesrc(files, w, NULL, NULL);
-        if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &a), &w) == 0)
+        if (dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &a), &w) == 0)
             line = (int)w;
     }
-    free(scopes);
     return n;
 }
 
