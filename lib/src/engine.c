@@ -378,6 +378,17 @@ static void take_triggers(void)
             want_trigger = want_trigger ? want_trigger : "hang";
         }
     }
+    if (snap_g.hang_repeat_request) {
+        snap_g.hang_repeat_request = 0;
+        /* MPISNAP_HANG_REPEAT: still in the call of the hang snapshot; one repeat per hang,
+         * taken by the first rank to ask (the others have recorded it since) */
+        double repeat = snap_g.cfg.hang_repeat;
+        if (snap_g.call && snap_g.hang_seq == snap_g.call_seq && snap_now() - snap_g.last_record_t >= repeat / 2) {
+            snap_log(SNAP_LOG_WARN, "still in MPI_%s %.1f s later: taking a second snapshot (hang watchdog repeat)",
+                     snap_g.call, repeat);
+            want_trigger = want_trigger ? want_trigger : "hang-repeat";
+        }
+    }
 }
 
 void snap_progress(void)

@@ -39,6 +39,7 @@ typedef struct snap_config {
     double sp_timeout;     /* seconds a rank may take to reach its safe point */
     char restart[4096];    /* "" (off), "latest" or a snapshot file */
     double hang_timeout;   /* seconds, 0 = off */
+    double hang_repeat;    /* seconds after a hang snapshot to take a second one, 0 = off */
     int signal;            /* SIGUSR1 trigger on/off */
     int log_level;         /* SNAP_LOG_* */
     int stack;             /* record call stacks */
@@ -182,7 +183,7 @@ typedef struct snap_state {
     volatile sig_atomic_t attention;   /* something asynchronous wants the engine */
     volatile sig_atomic_t sig_request, timer_request;
     int api_request;
-    volatile sig_atomic_t hang_request;
+    volatile sig_atomic_t hang_request, hang_repeat_request;
     unsigned tick;
 
     uint32_t rec_epoch;    /* newest snapshot this rank recorded */

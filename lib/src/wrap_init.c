@@ -33,11 +33,12 @@ static void *ticker_main(void *arg)
 {
     (void)arg;
     double interval = snap_g.rank == 0 ? snap_g.cfg.interval : 0, hang = snap_g.cfg.hang_timeout;
-    double tick = 0.1;
+    double repeat = snap_g.cfg.hang_repeat, tick = 0.1;
     if (hang > 0 && hang / 4 < tick) tick = hang / 4;
+    if (repeat > 0 && repeat / 4 < tick) tick = repeat / 4;
     if (interval > 0 && interval < tick) tick = interval;
     double next_interval = mono_now() + interval, seen_mono = 0;
-    unsigned seen = 0;
+    unsigned seen = 0, repeat_seq = 0;
     int have_seen = 0;
     struct timespec ts = {(time_t)tick, (long)((tick - (double)(time_t)tick) * 1e9)};
     while (!ticker_stop) {
@@ -63,6 +64,11 @@ static void *ticker_main(void *arg)
         if (hang > 0 && now - seen_mono >= hang && snap_g.hang_seq != seq) {
             snap_g.hang_seq = seq;
             snap_g.hang_request = 1;
+            snap_g.attention = 1;
+        }
+        if (repeat > 0 && snap_g.hang_seq == seq && now - seen_mono >= hang + repeat && repeat_seq != seq) {
+            repeat_seq = seq; /* the same call still: ask for the second snapshot, once */
+            snap_g.hang_repeat_request = 1;
             snap_g.attention = 1;
         }
     }
