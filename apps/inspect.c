@@ -116,7 +116,7 @@ static void usage(FILE *out)
           "             rule, which also reports programs that only work thanks to\n"
           "             buffering (unsafe programs)\n"
           "  -h, --help this help\n"
-          "  --version  the version of mpisnap-inspect and the file format it reads\n"
+          "  --version  the version of mpisnap-inspect and the file formats it reads\n"
           "\n"
           "exit status: 0 success (check: every FILE consistent; waits: no deadlock),\n"
           "1 some FILE inconsistent, 3 waits found a deadlock, 2 a FILE was refused (not a\n"
@@ -178,8 +178,8 @@ static int parse_option(const char *a, struct opts *o)
         return 0;
     }
     if (strcmp(a, "--version") == 0) {
-        printf("mpisnap-inspect %s (reads snapshot format %d)\n", MPISNAP_VERSION_STRING,
-               SF_FORMAT_VERSION);
+        printf("mpisnap-inspect %s (reads snapshot formats %d to %d)\n", MPISNAP_VERSION_STRING,
+               SF_FORMAT_OLDEST, SF_FORMAT_VERSION);
         return 0;
     }
     return usage_error("unknown option '%s'", a);

@@ -352,7 +352,7 @@ void summary_text(const char *path, sf_file *f)
     printf("  recorded    %s, complete %.3f s later\n", utc_time(jb->t_start, t, sizeof t),
            jb->t_end - jb->t_start);
     printf("  library     mpisnap %s, file format %d\n",
-           clean(jb->library_version, a, sizeof a), SF_FORMAT_VERSION);
+           clean(jb->library_version, a, sizeof a), jb->format_version);
     printf("  job         %s\n", clean(jb->job_key, a, sizeof a));
     print_rank_table(f);
     for (int32_t r = 0; r < jb->nranks; r++) {
@@ -471,7 +471,7 @@ void summary_json(const char *path, sf_file *f, json *j)
     uint64_t nmsgs = 0, bytes = 0;
     json_begin_object(j);
     json_kstring(j, "file", path);
-    json_kint(j, "format_version", SF_FORMAT_VERSION);
+    json_kint(j, "format_version", jb->format_version);
     json_kuint(j, "snapshot_id", jb->id);
     json_kstring(j, "algorithm", jb->algo);
     json_kint(j, "nranks", jb->nranks);

@@ -5,7 +5,7 @@
  * MPI_Waitall under exchange(), ranks 1000-1023 in MPI_Barrier under io()), checked on
  * its counts, rank lists and classes; and two snapshots of one job where some ranks
  * progress and some do not (64 ranks), plus one of another job, which progress
- * refuses.
+ * refuses; and a format 2 file, whose frames are text.
  *
  * Frames name a module that does not exist, so they read "app+0x..." (module not
  * found) everywhere: names are the other tests' business (named_stacks.sh), the tree's
@@ -16,6 +16,7 @@
 #include "inspect_stacks.h"
 
 #include <CUnit/Basic.h>
+#include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,6 +246,47 @@ static void test_progress(void)
     sf_close(fc);
 }
 
+/* A format 2 file (frames as backtrace_symbols() text) is read, and its frames shown as
+ * they were, without their absolute addresses. */
+static const char *old_call(int32_t r) { (void)r; return "MPI_Recv"; }
+static int old_stack(int32_t r, const char **s)
+{
+    s[0] = r ? "/opt/app(+0x1351) [0x55d0c3a1e351]" : "/opt/app(main+0x42) [0x55d0c3a1e351]";
+    s[1] = "/lib/x86_64-linux-gnu/libc.so.6(__libc_start_main+0x85) [0x7f0000027305]";
+    return 2;
+}
+
+static void test_format2(void)
+{
+    char path[4200];
+    struct shape sh = {2, "job-old", 1, 100.0, old_call, long_time, old_stack, no_sends};
+    write_shape("old.h5", &sh, path, sizeof path);
+    int version = 2;
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t a = f >= 0 ? H5Aopen(f, "format_version", H5P_DEFAULT) : -1;
+    CU_ASSERT_FATAL(a >= 0 && H5Awrite(a, H5T_NATIVE_INT, &version) >= 0);
+    H5Aclose(a);
+    H5Fclose(f);
+    sf_file *sf = open_file(path);
+    CU_ASSERT_EQUAL(sf_job_info(sf)->format_version, 2);
+    const char *want[2][2] = {{"main+0x42", "__libc_start_main+0x85"}, {"app+0x1351", "__libc_start_main+0x85"}};
+    for (int32_t r = 0; r < 2; r++) {
+        const sf_rank *k = sf_get_rank(sf, r, NULL, 0);
+        for (uint32_t i = 0; i < k->nstack; i++) {
+            const sym_frame *fr;
+            CU_ASSERT_EQUAL_FATAL(sym_resolve(k->stack[i], &fr), 1);
+            CU_ASSERT_EQUAL(fr->source, SYM_RAW);
+            text t;
+            CU_ASSERT_EQUAL_FATAL(text_open(&t), 0);
+            sym_put(t.f, fr);
+            char *s = text_close(&t);
+            CU_ASSERT_STRING_EQUAL(s, want[r][i]);
+            free(s);
+        }
+    }
+    sf_close(sf);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TEST_TMPDIR");
@@ -258,6 +300,7 @@ int main(void)
     CU_pSuite s = CU_add_suite("tree", NULL, NULL);
     CU_add_test(s, "test_tree_1024", test_tree_1024);
     CU_add_test(s, "test_progress", test_progress);
+    CU_add_test(s, "test_format2", test_format2);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
