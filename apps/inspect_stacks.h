@@ -90,6 +90,9 @@ int tree_build(sf_file *f, call_tree *t);
 void tree_free(call_tree *t);
 /* Text: one node per line, indented under its parent, "count [ranks] label". */
 void tree_text(FILE *out, const char *path, const call_tree *t);
+/* JSON: {file, nranks, classes, nodes: [{id, parent (0: a top frame), depth (1 at the
+ * top), frame, count, ranks ("0-3,7"), class (1.., 0: several), leaf}] in preorder},
+ * flat because stacks nest deeper than the JSON writer does. */
 void tree_json(json *j, const char *path, const call_tree *t);
 /* Graphviz text, top-down, edges labelled "count: ranks", each class in one colour.
  * Returns 0 or -1 (out of memory). */

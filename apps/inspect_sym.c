@@ -31,6 +31,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_INLINE 32 /* inlined frames kept at one place */
@@ -137,9 +138,14 @@ static const Dwfl_Callbacks callbacks = {
 
 static void module_open(struct module *m)
 {
+    struct stat st;
     m->bad = SYM_DEBUG;
-    if (access(m->path, R_OK) != 0) {
+    if (stat(m->path, &st) != 0 || access(m->path, R_OK) != 0) {
         m->bad = SYM_MISSING, m->why = xstrdup(strerror(errno));
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) { /* a path from a file: never read a FIFO or a device */
+        m->bad = SYM_MISSING, m->why = xstrdup("not a regular file");
         return;
     }
     m->dwfl = dwfl_begin(&callbacks);

@@ -254,23 +254,25 @@ static char *ranks_string(const tree_node *n, size_t max)
     return text_close(&t);
 }
 
+/* One node and, after it, its subtree (preorder), as flat objects: the JSON writer
+ * nests only JSON_MAX_DEPTH levels, and a stack is deeper than that. */
 static void json_node(json *j, const call_tree *t, uint32_t i, int depth)
 {
     const tree_node *n = &t->nodes[i];
     char *r = ranks_string(n, 0);
     json_begin_object(j);
+    json_kuint(j, "id", i);
+    json_kuint(j, "parent", n->parent);
+    json_kint(j, "depth", depth);
     json_kstring(j, "frame", n->label);
     json_kuint(j, "count", n->nranks);
     json_kstring(j, "ranks", r ? r : "");
     json_kint(j, "class", n->cls >= 0 ? n->cls + 1 : 0);
-    free(r);
-    json_key(j, "children");
-    json_begin_array(j);
-    /* the JSON writer nests at most JSON_MAX_DEPTH levels: deeper paths are cut */
-    for (uint32_t c = n->first_child; c && depth < (JSON_MAX_DEPTH - 4) / 2; c = t->nodes[c].next_sibling)
-        json_node(j, t, c, depth + 1);
-    json_end_array(j);
+    json_kbool(j, "leaf", n->first_child == 0);
     json_end_object(j);
+    free(r);
+    for (uint32_t c = n->first_child; c; c = t->nodes[c].next_sibling)
+        json_node(j, t, c, depth + 1);
 }
 
 void tree_json(json *j, const char *path, const call_tree *t)
@@ -279,10 +281,10 @@ void tree_json(json *j, const char *path, const call_tree *t)
     json_kstring(j, "file", path);
     json_kint(j, "nranks", t->nranks);
     json_kuint(j, "classes", t->nclasses);
-    json_key(j, "tree");
+    json_key(j, "nodes");
     json_begin_array(j);
     for (uint32_t c = t->nodes[0].first_child; c; c = t->nodes[c].next_sibling)
-        json_node(j, t, c, 0);
+        json_node(j, t, c, 1);
     json_end_array(j);
     json_key(j, "notes");
     sym_notes_json(j);

@@ -8,7 +8,8 @@
 #     names  5 ranks, ranks 0-1 ping-pong: the watchdog's snapshot and its repeat
 #            (--hang-repeat); checks function names, file:line, the inlined frame, the
 #            progress view (ranks 2-4 made none), then the same snapshot read with the
-#            binary stripped of debug information (symbol table names), stripped of
+#            debug information in a separate file (.gnu_debuglink), with the binary
+#            stripped of debug information (symbol table names), stripped of
 #            everything (module+offset), replaced by another binary (build-id
 #            mismatch, said, no wrong names) and removed (said)
 #     tree   64 ranks (oversubscribed): the call-prefix tree's counts, rank lists and
@@ -76,11 +77,14 @@ if [ "$mode" = tree ]; then
   "$inspect" stacks --tree --dot "$A" >tree.dot || fail "stacks --tree --dot failed"
   "$inspect" stacks --tree --svg "$A" >tree.svg || fail "stacks --tree --svg failed"
   lw=$(line_of wait) li=$(line_of inlined) lb=$(line_of barrier)
-  # every node of the tree, flattened: (frame, count, ranks, class)
-  flat='[n for r in d["tree"] for n in (lambda f: f(f, r))(lambda f, x: [x] + [y for c in x["children"] for y in f(f, c)])]'
+  flat="d['nodes']"
   json_check tree.json "d['nranks'] == 64 and d['classes'] == 3" "64 ranks in 3 classes"
-  json_check tree.json "len(d['tree']) == 1 and d['tree'][0]['count'] == 64 and d['tree'][0]['ranks'] == '0-63'" \
-    "one root frame with all 64 ranks"
+  json_check tree.json "[(n['count'], n['ranks']) for n in d['nodes'] if n['depth'] == 1] == [(64, '0-63')]" \
+    "one top frame with all 64 ranks"
+  json_check tree.json "(lambda l: len(l) == 3 and l[1] == l[2] == l[0] + 1)(sorted(n['depth'] for n in d['nodes'] if n['leaf']))" \
+    "three leaves, those through wait_for_partner and inlined_wait one deeper than the barrier's"
+  json_check tree.json "all(n['parent'] == 0 and n['depth'] == 1 or [p['depth'] for p in d['nodes'] if p['id'] == n['parent']] == [n['depth'] - 1] for n in d['nodes'])" \
+    "every node one deeper than its parent"
   json_check tree.json "[(n['count'], n['ranks'], n['class']) for n in $flat if n['frame'] == 'wait_for_partner ($base:$lw)'] == [(3, '0-2', 2)]" \
     "wait_for_partner at line $lw: ranks 0-2, class 2"
   json_check tree.json "[(n['count'], n['ranks'], n['class']) for n in $flat if n['frame'] == 'inlined_wait ($base:$li) [inlined]'] == [(1, '3', 3)]" \
@@ -122,7 +126,12 @@ json_check progress.json "all(r['sent'] > 0 and r['recvd'] > 0 and not r['no_pro
 json_check progress.json "all(r['sent'] == 0 and r['recvd'] == 0 and not r['call_changed'] for r in d['intervals'][0]['ranks'][2:])" \
   "ranks 2-4: nothing moved"
 
-strip --strip-debug "$exe" || fail "strip --strip-debug"
+# debug information in a separate file, found through .gnu_debuglink
+objcopy --only-keep-debug "$exe" "$exe.debug" && strip --strip-debug "$exe" &&
+  objcopy --add-gnu-debuglink="$exe.debug" "$exe" || fail "objcopy/strip: separate debug file"
+"$inspect" stacks "$A" >debuglink.txt || fail "stacks (separate debug file) failed"
+expect debuglink.txt "rank 3 (1): MPI_Recv <- inlined_wait ($base:$li) [inlined] <- main ($base:$ci) <- "
+rm -f "$exe.debug"
 "$inspect" stacks "$A" >symtab.txt || fail "stacks (no debug information) failed"
 expect symtab.txt "rank 2 (1): MPI_Recv <- wait_for_partner+0x"
 expect symtab.txt " (named_hang) <- main+0x"
