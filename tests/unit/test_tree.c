@@ -289,12 +289,19 @@ static void test_format2(void)
 
 int main(void)
 {
-    const char *tmp = getenv("TEST_TMPDIR");
-    snprintf(g_dir, sizeof g_dir, "%s/tree_test", tmp && *tmp ? tmp : ".");
-    char cmd[2 * sizeof g_dir + 64];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", g_dir, g_dir);
-    if (system(cmd) != 0)
-        return 2;
+    /* CTest gives TEST_TMPDIR (the build tree); run by hand, a fresh folder in TMPDIR */
+    const char *tmp = getenv("TEST_TMPDIR"), *sys = getenv("TMPDIR");
+    if (tmp && *tmp) {
+        char cmd[2 * sizeof g_dir + 64];
+        snprintf(g_dir, sizeof g_dir, "%s/tree_test", tmp);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", g_dir, g_dir);
+        if (system(cmd) != 0)
+            return 2;
+    } else {
+        snprintf(g_dir, sizeof g_dir, "%s/mpisnap-tree-XXXXXX", sys && *sys ? sys : "/tmp");
+        if (!mkdtemp(g_dir))
+            return 2;
+    }
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
     CU_pSuite s = CU_add_suite("tree", NULL, NULL);
