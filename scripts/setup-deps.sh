@@ -3,6 +3,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config python3 gfortran libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libcunit1-dev libxxhash-dev xxhash procps netpipe-openmpi hpcc mumps-test graphviz valgrind)
 pkgs+=(iproute2)   # ip: the emulated hosts of tests/hosts (network namespaces, a bridge, veth pairs)
+# named stacks: mpisnap-inspect names frames offline with elfutils' libdw
+pkgs+=(libdw-dev libelf-dev)
 # a real application the tests run unmodified; its documentation and examples (what
 # apt would add as recommended, 50 MB) are not needed
 pkgs_bare=(lammps)

@@ -3,7 +3,7 @@
  * text helpers (inspect_util.c), and the subcommands that live in their own files
  * (summary and stacks in inspect_summary.c, waits in inspect_waits*.c, pictures in
  * inspect_dot.c). Every part works on a file whose ranks have all been read already
- * (open_all in inspect.c), so sf_get_rank(f, r, NULL, 0) never fails inside them.
+ * (open_all in inspect_util.c), so sf_get_rank(f, r, NULL, 0) never fails inside them.
  */
 #ifndef MPISNAP_INSPECT_H
 #define MPISNAP_INSPECT_H
@@ -49,6 +49,10 @@ typedef struct text {
 int text_open(text *t);
 char *text_close(text *t);
 
+/* Opens path and reads every rank, which verifies every checksum (inspect_util.c). NULL after
+ * printing the one-line reason on stderr (and, with j, a "refused" JSON object). */
+sf_file *open_all(const char *path, json *j);
+
 /* ---- inspect_summary.c ---- */
 
 void summary_text(const char *path, sf_file *f);
@@ -69,6 +73,9 @@ int summary_dot(sf_file *f, enum output o);
  * its output to stdout (OUT_SVG). Returns 0, or EXIT_REFUSED after one line on stderr
  * (Graphviz missing or failing). */
 int emit_graph(const char *dot, size_t len, enum output o);
+/* Runs `dot -Tsvg` on the Graphviz text dot[len], its SVG written to out. Returns 0, or
+ * EXIT_REFUSED after one line on stderr (Graphviz missing or failing). */
+int svg_from_dot(const char *dot, size_t len, FILE *out);
 
 /* ---- inspect_waits_out.c ---- */
 

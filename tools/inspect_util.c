@@ -1,7 +1,8 @@
 /*
  * inspect_util.c - small text helpers every part of mpisnap-inspect uses (see
  * inspect.h): strings from a file made safe for a terminal, sizes, communicator names,
- * rank lists compressed into ranges, and a growable string on top of open_memstream.
+ * rank lists compressed into ranges, a growable string on top of open_memstream, and
+ * open_all (a file opened with every rank read).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -119,4 +120,26 @@ int cmp_i32(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
     return (x > y) - (x < y);
+}
+
+sf_file *open_all(const char *path, json *j)
+{
+    char err[1024];
+    sf_file *f = sf_open(path, err, sizeof err);
+    for (int32_t r = 0; f && r < sf_job_info(f)->nranks; r++)
+        if (!sf_get_rank(f, r, err, sizeof err)) {
+            sf_close(f);
+            f = NULL;
+        }
+    if (f)
+        return f;
+    fprintf(stderr, "%s\n", err);
+    if (j) {
+        json_begin_object(j);
+        json_kstring(j, "file", path);
+        json_kstring(j, "status", "refused");
+        json_kstring(j, "error", err);
+        json_end_object(j);
+    }
+    return NULL;
 }

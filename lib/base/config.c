@@ -35,6 +35,7 @@ static const cfg_row cfg_table[] = {
     {"MPISNAP_DIR", CT_STRING, "./mpisnap", "a directory path", "where snapshot files are written (created if missing)", OFF(dir)},
     {"MPISNAP_INTERVAL", CT_SECONDS, "0", "seconds >= 0 (0 = off)", "take a snapshot periodically, initiated by rank 0", OFF(interval)},
     {"MPISNAP_HANG_TIMEOUT", CT_SECONDS, "0", "seconds >= 0 (0 = off)", "a rank that spends this long in one MPI call initiates a snapshot", OFF(hang_timeout)},
+    {"MPISNAP_HANG_REPEAT", CT_SECONDS, "0", "seconds >= 0 (0 = off)", "with the hang watchdog: a second snapshot this long after a hang snapshot if the rank is still in the same call, so that mpisnap-inspect progress shows who moved", OFF(hang_repeat)},
     {"MPISNAP_SIGNAL", CT_BOOL, "1", "0|1", "SIGUSR1 sent to any rank initiates a snapshot", OFF(signal)},
     {"MPISNAP_LOG", CT_ENUM, "info", "error|warn|info|debug", "log level of mpisnap's lines on stderr", OFF(log_level)},
     {"MPISNAP_STACK", CT_BOOL, "1", "0|1", "record each rank's call stack in debugging snapshots", OFF(stack)},
@@ -124,6 +125,11 @@ int snap_config_load(snap_config *cfg, char *err, size_t errlen)
                      (int)len, *e);
             return -1;
         }
+    }
+    if (cfg->hang_repeat > 0 && cfg->hang_timeout <= 0) {
+        snprintf(err, errlen, "mpisnap: MPISNAP_HANG_REPEAT needs MPISNAP_HANG_TIMEOUT (the repeat follows a hang "
+                 "snapshot): set both, or unset MPISNAP_HANG_REPEAT");
+        return -1;
     }
     return 0;
 }

@@ -63,7 +63,7 @@ int pump_peek(void);
 
 typedef struct snap_async_flags {
     volatile sig_atomic_t attention;   /* something below wants the engine */
-    volatile sig_atomic_t sig, timer, hang;
+    volatile sig_atomic_t sig, timer, hang, hang_repeat;
     int api;
     unsigned tick;                     /* snap_poll's call count */
 } snap_async_flags;

@@ -39,6 +39,7 @@ typedef struct snap_config {
     double sp_timeout;     /* seconds a rank may take to reach its safe point */
     char restart[4096];    /* "" (off), "latest" or a snapshot file */
     double hang_timeout;   /* seconds, 0 = off */
+    double hang_repeat;    /* seconds after a hang snapshot to take a second one, 0 = off */
     int signal;            /* SIGUSR1 trigger on/off */
     int log_level;         /* SNAP_LOG_* */
     int stack;             /* record call stacks */
@@ -60,6 +61,7 @@ typedef struct snap_job_facts {
     int initialized, finalizing, finalized;
     int rank, nranks;
     char host[64];
+    char job_key[64];      /* the job in every snapshot: rank 0's host, pid, start time, size */
     MPI_Comm ctl;          /* private: control traffic, parts */
     MPI_Comm coll;         /* private: the library's own collectives */
     MPI_Comm pcomm;        /* private: the protocol's collectives (one per snapshot) */

@@ -56,6 +56,7 @@ static struct engine {
     int holding;               /* waiting to know what a newer epoch is */
     int restarted, restoring;
     unsigned record_call_seq;  /* snap_call.seq when this rank last recorded */
+    double last_record_t;      /* ... and when */
     /* counts that arrive before this rank records (it records at its next safe point)
      * are kept for the snapshot they belong to */
     uint64_t *early_count;
@@ -174,7 +175,7 @@ void snap_record(const char *trigger, int initiator)
     c->n = n;
     c->initiator = initiator;
     c->trigger = trigger;
-    c->t_record = snap_now();
+    c->t_record = E.last_record_t = snap_now();
     E.record_call_seq = snap_call.seq;
     c->sent = snap_xmalloc((size_t)n * sizeof(uint64_t));
     c->recvd = snap_xmalloc((size_t)n * sizeof(uint64_t));
@@ -369,6 +370,17 @@ static void take_triggers(void)
             snap_log(SNAP_LOG_WARN, "in MPI_%s for %.1f s: taking a snapshot (hang watchdog)", snap_call.name,
                      snap_now() - snap_call.seen_t);
             E.want = E.want ? E.want : "hang";
+        }
+    }
+    if (snap_async.hang_repeat) {
+        snap_async.hang_repeat = 0;
+        /* MPISNAP_HANG_REPEAT: still in the call of the hang snapshot; one repeat per hang,
+         * taken by the first rank to ask (the others have recorded it since) */
+        double repeat = snap_job.cfg.hang_repeat;
+        if (snap_call.name && snap_call.hang_seq == snap_call.seq && snap_now() - E.last_record_t >= repeat / 2) {
+            snap_log(SNAP_LOG_WARN, "still in MPI_%s %.1f s later: taking a second snapshot (hang watchdog repeat)",
+                     snap_call.name, repeat);
+            E.want = E.want ? E.want : "hang-repeat";
         }
     }
 }

@@ -1,7 +1,8 @@
 /*
  * record.c - what a rank records when the rule fires (the debugging kind of snapshot):
  * its counters, the contents of its protected regions, the MPI call in progress with
- * its arguments and how long it has been there, its pending requests, its call stack,
+ * its arguments and how long it has been there, its pending requests, its call stack
+ * (module, build-id and offset per frame, stackid.c: named offline by mpisnap-inspect),
  * host and pid. Everything is copied at the instant of the record, so the application
  * may go on changing its memory while the snapshot completes.
  */
@@ -9,6 +10,7 @@
 #include "call.h"
 #include "record.h"
 #include "reqs.h"
+#include "stackid.h"
 
 #include <execinfo.h>
 #include <mpisnap.h>
@@ -188,17 +190,23 @@ static void record_call(snap_cur *c)
     p->call_seconds = t0 > 0 ? c->t_record - t0 : 0.0;
 }
 
+/* The call stack, one "module+0xoffset build-id=hex" string per frame (stackid.c),
+ * without libmpisnap's own frames: the user wants their code. */
 static void record_stack(snap_cur *c)
 {
     void *frames[64];
     int n = backtrace(frames, 64);
-    char **sym = backtrace_symbols(frames, n);
-    if (!sym) return;
+    static uintptr_t own = UINTPTR_MAX; /* 0 when linked into the program: keep all */
+    if (own == UINTPTR_MAX) own = stackid_library_bias((uintptr_t)&record_stack);
+    stackid_refresh();
     c->stack = snap_xcalloc((size_t)n, sizeof *c->stack);
     int k = 0;
-    for (int i = 0; i < n; i++) /* skip mpisnap's own frames: the user wants their code */
-        if (!strstr(sym[i], "libmpisnap")) c->stack[k++] = strdup(sym[i]);
-    free(sym);
+    for (int i = 0; i < n; i++) {
+        char buf[STACKID_FRAME_MAX];
+        if (stackid_frame((uintptr_t)frames[i], buf, sizeof buf) == own && own) continue;
+        size_t len = strlen(buf) + 1;
+        c->stack[k++] = memcpy(snap_xmalloc(len), buf, len);
+    }
     c->part.stack = (const char *const *)c->stack;
     c->part.nstack = (uint32_t)k;
 }

@@ -39,11 +39,12 @@ static void *ticker_main(void *arg)
 {
     (void)arg;
     double interval = snap_job.rank == 0 ? snap_job.cfg.interval : 0, hang = snap_job.cfg.hang_timeout;
-    double tick = 0.1;
+    double repeat = snap_job.cfg.hang_repeat, tick = 0.1;
     if (hang > 0 && hang / 4 < tick) tick = hang / 4;
+    if (repeat > 0 && repeat / 4 < tick) tick = repeat / 4;
     if (interval > 0 && interval < tick) tick = interval;
     double next_interval = mono_now() + interval, seen_mono = 0;
-    unsigned seen = 0;
+    unsigned seen = 0, repeat_seq = 0;
     int have_seen = 0;
     struct timespec ts = {(time_t)tick, (long)((tick - (double)(time_t)tick) * 1e9)};
     while (!ticker_stop) {
@@ -71,6 +72,11 @@ static void *ticker_main(void *arg)
             snap_async.hang = 1;
             snap_async.attention = 1;
         }
+        if (repeat > 0 && snap_call.hang_seq == seq && now - seen_mono >= hang + repeat && repeat_seq != seq) {
+            repeat_seq = seq; /* the same call still: ask for the second snapshot, once */
+            snap_async.hang_repeat = 1;
+            snap_async.attention = 1;
+        }
     }
     return NULL;
 }
@@ -94,6 +100,12 @@ static void setup(void)
     PMPI_Comm_dup(MPI_COMM_WORLD, &snap_job.ctl);
     PMPI_Comm_dup(MPI_COMM_WORLD, &snap_job.coll);
     PMPI_Comm_dup(MPI_COMM_WORLD, &snap_job.pcomm);
+    /* one key per run, the same on every rank, so that snapshots can be matched to their
+     * job (mpisnap-inspect progress refuses snapshots of different jobs) */
+    if (snap_job.rank == 0)
+        snprintf(snap_job.job_key, sizeof snap_job.job_key, "%.24s:%d:%.3f:%d", snap_job.host, (int)getpid(), snap_now(),
+                 snap_job.nranks);
+    PMPI_Bcast(snap_job.job_key, (int)sizeof snap_job.job_key, MPI_CHAR, 0, snap_job.coll);
     snap_comms_init();
     snap_job.initialized = 1;
     /* the modules, bottom up; progress polls them in this order */

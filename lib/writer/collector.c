@@ -101,7 +101,7 @@ static void start_file(uint32_t epoch)
     snprintf(job.library_version, sizeof job.library_version, "%s", MPISNAP_VERSION_STRING);
     job.t_start = snap_now();
     job.file_mode = snap_job.cfg.share ? 0640 : 0600;
-    snprintf(job.job_key, sizeof job.job_key, "%.40s:%d", snap_job.host, (int)snap_job.nranks);
+    snprintf(job.job_key, sizeof job.job_key, "%s", snap_job.job_key);
     /* the conserved quantity (mpisnap_conserve), this rank's or adopted from a part */
     memcpy(job.conserve_region, collect_conserve_region, sizeof job.conserve_region);
     job.conserve_total = collect_conserve_total;

@@ -39,22 +39,7 @@ done
 [ -n "$inspect" ] && [ -n "$dir" ] && [ -n "$prog" ] && [ $# -gt 0 ] ||
   { echo "run_broken.sh: --inspect, --dir, --prog and a command are required" >&2; exit 2; }
 
-job=
-# Stops the job: its process group (setsid made it one), then any process of the
-# program that left the group, and waits up to 5 s for them to be gone. Idempotent;
-# called on every exit.
-stop_job() {
-  [ -n "$job" ] || return 0
-  kill -TERM -- "-$job" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$job" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL -- "-$job" 2>/dev/null
-  wait "$job" 2>/dev/null
-  job=
-  for _ in $(seq 50); do
-    pkill -KILL -f "^$prog $dir( |\$)" 2>/dev/null || break
-    sleep 0.1
-  done
-}
+. "$(dirname "$0")/stop_job.sh"
 fail() {
   echo "FAIL: $*" >&2
   stop_job

@@ -115,7 +115,8 @@ static void test_tail_after_removing_last(void)
 static void clear_env(void)
 {
     const char *vars[] = {"MPISNAP_ALGO", "MPISNAP_DIR", "MPISNAP_INTERVAL", "MPISNAP_HANG_TIMEOUT", "MPISNAP_SIGNAL",
-                          "MPISNAP_LOG", "MPISNAP_STACK", "MPISNAP_SMALL_MSG", "MPISNAP_ALGORITHM", "MPISNAP_KEEP"};
+                          "MPISNAP_LOG", "MPISNAP_STACK", "MPISNAP_SMALL_MSG", "MPISNAP_ALGORITHM", "MPISNAP_KEEP",
+                          "MPISNAP_HANG_REPEAT"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) unsetenv(vars[i]);
 }
 
@@ -177,6 +178,23 @@ static void test_config_errors(void)
     expect_bad("MPISNAP_KEEP", "-2", "mpisnap: MPISNAP_KEEP='-2' is not valid: expected a count, 0..1000000 (0 = keep all)");
     expect_bad("MPISNAP_KEEP", "3 files", "mpisnap: MPISNAP_KEEP='3 files' is not valid: expected a count, 0..1000000 (0 = keep all)");
     expect_bad("MPISNAP_ALGORITHM", "ly", "mpisnap: unknown variable MPISNAP_ALGORITHM (see mpisnap-run --help for the settings)");
+    expect_bad("MPISNAP_HANG_REPEAT", "-3", "mpisnap: MPISNAP_HANG_REPEAT='-3' is not valid: expected seconds >= 0 (0 = off)");
+    expect_bad("MPISNAP_HANG_REPEAT", "5", "mpisnap: MPISNAP_HANG_REPEAT needs MPISNAP_HANG_TIMEOUT (the repeat follows a hang "
+                                          "snapshot): set both, or unset MPISNAP_HANG_REPEAT");
+}
+
+/* The watchdog's repeat is accepted with the watchdog. */
+static void test_config_hang_repeat(void)
+{
+    snap_config c;
+    char err[256] = "";
+    clear_env();
+    setenv("MPISNAP_HANG_TIMEOUT", "10", 1);
+    setenv("MPISNAP_HANG_REPEAT", "2.5", 1);
+    CU_ASSERT_EQUAL(snap_config_load(&c, err, sizeof err), 0);
+    CU_ASSERT_DOUBLE_EQUAL(c.hang_timeout, 10.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(c.hang_repeat, 2.5, 1e-12);
+    clear_env();
 }
 
 /* ---- part.c: what part_put writes, part_get reads back, field for field ---- */
@@ -263,6 +281,7 @@ int main(void)
     CU_add_test(cfg, "test_config_defaults", test_config_defaults);
     CU_add_test(cfg, "test_config_values", test_config_values);
     CU_add_test(cfg, "test_config_errors", test_config_errors);
+    CU_add_test(cfg, "test_config_hang_repeat", test_config_hang_repeat);
     CU_pSuite prt = CU_add_suite("part", NULL, NULL);
     CU_add_test(prt, "test_part_round_trip", test_part_round_trip);
     CU_basic_set_mode(CU_BRM_VERBOSE);
