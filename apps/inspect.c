@@ -72,7 +72,10 @@ static void usage(FILE *out)
           "            anybody may read\n"
           "  messages  the messages in transit, one per line in each receiver's delivery\n"
           "            order: source -> destination, communicator, tag, size, sender's epoch,\n"
-          "            receive order, and the first bytes of the payload in hex\n"
+          "            receive order, and the payload as values by its datatype\n"
+          "            ('MPI_DOUBLE[5]: 1.5 -2.25 ...': the first values and the element\n"
+          "            count), or its first bytes in hex when the datatype is not known\n"
+          "            (no receive had asked for the message yet)\n"
           "  stacks    ranks grouped by MPI call and call stack, largest group first, one\n"
           "            line per group: 'ranks 0-511, 513-999 (999): MPI_Barrier <- main+0x42'\n"
           "  waits     the wait-for graph: who waits for whom (MPI_Waitall and collectives\n"
@@ -331,9 +334,11 @@ static void messages_text(const char *path, sf_file *f)
             const sf_msg *m = &k->msgs[i];
             char hex[64];
             printf("  %d -> %d  comm %d  tag %d  %" PRIu64 " bytes  epoch %" PRIu32
-                   "  order %" PRIu64 "%s%s\n", m->src, m->dst, m->comm, m->tag, m->bytes,
-                   m->epoch, m->order, m->bytes ? "  data " : "",
-                   hex_preview(m, " ", hex, sizeof hex));
+                   "  order %" PRIu64, m->src, m->dst, m->comm, m->tag, m->bytes,
+                   m->epoch, m->order);
+            if (m->bytes && (fputs("  ", stdout), values_text(stdout, m) < 0))
+                printf("data %s", hex_preview(m, " ", hex, sizeof hex));
+            putchar('\n');
         }
     }
 }
@@ -360,6 +365,11 @@ static void messages_json(const char *path, sf_file *f, json *j)
             json_kuint(j, "order", m->order);
             json_kuint(j, "bytes", m->bytes);
             json_kstring(j, "preview_hex", hex_preview(m, "", hex, sizeof hex));
+            json_key(j, "datatype");
+            m->datatype[0] ? json_string(j, m->datatype) : json_null(j);
+            json_key(j, "signature");
+            m->signature[0] ? json_string(j, m->signature) : json_null(j);
+            values_json(j, m);
             json_end_object(j);
         }
     }

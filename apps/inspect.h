@@ -49,6 +49,15 @@ typedef struct text {
 int text_open(text *t);
 char *text_close(text *t);
 
+/* ---- inspect_values.c ---- */
+
+/* m's payload as values by its recorded signature: "MPI_DOUBLE[5]: 1.5 -2.25 ..."
+ * (the first values, the element count in brackets). -1 and nothing written when the
+ * datatype is not known or does not fit the payload: show bytes instead. */
+int values_text(FILE *out, const sf_msg *m);
+/* The same as JSON members "elements", "values_total" and "values" (the first 8). */
+int values_json(json *j, const sf_msg *m);
+
 /* ---- inspect_summary.c ---- */
 
 void summary_text(const char *path, sf_file *f);

@@ -114,7 +114,9 @@ void snap_engine_fini(void)
 
 /* ---- channel recording ---- */
 
-static void cur_add_msg(snap_cur *c, const snap_msg *m)
+/* Record m in the channel state; dt is the datatype of the receive it matched, or 0 /
+ * MPI_DATATYPE_NULL when no receive has asked for it yet (then its values are unknown). */
+static void cur_add_msg(snap_cur *c, const snap_msg *m, MPI_Datatype dt)
 {
     if (c->nmsgs == c->capmsgs) {
         c->capmsgs = c->capmsgs ? 2 * c->capmsgs : 16;
@@ -128,6 +130,9 @@ static void cur_add_msg(snap_cur *c, const snap_msg *m)
     *s = (sf_msg){.src = m->src_world, .dst = snap_g.rank, .comm = m->comm_id, .src_comm = m->src, .tag = m->tag,
                   .epoch = m->hdr.epoch, .order = c->nmsgs, .bytes = m->bytes};
     s->data = (const uint8_t *)(uintptr_t)c->plen; /* an offset until the part is built */
+    if (dt != 0 && dt != MPI_DATATYPE_NULL) {
+        snap_dt_describe(dt, s->datatype, sizeof s->datatype, s->signature, sizeof s->signature);
+    }
     if (m->bytes) chan_payload(m, c->payload + c->plen);
     c->plen += m->bytes;
     c->nmsgs++;
@@ -143,7 +148,7 @@ void snap_seen(int src, const wire_hdr *h, const snap_msg *m)
     snap_cur *c = snap_g.cur;
     if (snap_g.active && h->epoch < c->epoch) {
         c->pre_seen[src]++;
-        cur_add_msg(c, m);
+        cur_add_msg(c, m, m->dt);
     }
 }
 
@@ -153,7 +158,7 @@ static void add_held_req(snap_req *r, void *arg)
 {
     snap_cur *c = arg;
     const snap_msg *m = r->held ? r->held : (r->kind == RQ_RECV && r->state == RS_SEEN && r->msg.src_world >= 0 ? &r->msg : NULL);
-    if (m && m->hdr.epoch < c->epoch) cur_add_msg(c, m);
+    if (m && m->hdr.epoch < c->epoch) cur_add_msg(c, m, r->dt);
 }
 
 /* Counts that arrive before this rank records (it records at its next safe point)
@@ -209,7 +214,7 @@ void snap_record(const char *trigger, int initiator)
     }
     record_local(c);
     for (snap_msg *m = wire_held.head; m; m = m->next)
-        if (m->hdr.epoch < c->epoch) cur_add_msg(c, m);
+        if (m->hdr.epoch < c->epoch) cur_add_msg(c, m, m->dt);
     if (reqs_count) reqs_each(add_held_req, c);
 
     if (early_count && early_epoch == c->epoch)

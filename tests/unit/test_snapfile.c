@@ -68,7 +68,7 @@ static sf_region region(const char *name, const char *type, uint64_t count, cons
 static sf_msg msg(int32_t src, int32_t dst, int32_t comm, int32_t tag, uint64_t order,
                   const uint8_t *data, uint64_t bytes)
 {
-    return (sf_msg){src, dst, comm, src, tag, 3, order, bytes, data};
+    return (sf_msg){src, dst, comm, src, tag, 3, order, bytes, data, "", ""};
 }
 
 static void fixture_messages(void)
