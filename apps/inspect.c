@@ -1,7 +1,7 @@
 /*
  * inspect.c - mpisnap-inspect: show and check snapshot files, without MPI.
  *
- *   mpisnap-inspect [summary|check|messages|stacks|waits] [--json|--dot|--svg] FILE...
+ *   mpisnap-inspect [summary|check|messages|stacks|waits|progress] [--json|--dot|--svg] FILE...
  *
  * The tool links only the serial snapshot-file module (snapfile.h), so it runs on a
  * login node or a laptop without mpirun. Every file is opened and all its ranks read
@@ -10,11 +10,12 @@
  * from a file are shown with control characters replaced, so a damaged file cannot
  * drive the terminal; in JSON they are escaped by inspect_json.c, in DOT by
  * inspect_dot.c. This file holds the driver, `check` and `messages`; the other
- * subcommands live in inspect_summary.c, inspect_waits*.c and inspect_dot.c.
+ * subcommands live in inspect_summary.c, inspect_waits*.c, inspect_dot.c, and
+ * inspect_tree.c (stacks --tree) and inspect_progress.c (progress).
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "inspect.h"
+#include "inspect_stacks.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -28,7 +29,7 @@
 #define MPISNAP_VERSION_STRING "(unversioned build)"
 #endif
 
-enum cmd { CMD_SUMMARY, CMD_CHECK, CMD_MESSAGES, CMD_STACKS, CMD_WAITS };
+enum cmd { CMD_SUMMARY, CMD_CHECK, CMD_MESSAGES, CMD_STACKS, CMD_WAITS, CMD_PROGRESS };
 
 static const struct command {
     const char *name;
@@ -40,6 +41,7 @@ static const struct command {
     {"messages", CMD_MESSAGES, 0},
     {"stacks", CMD_STACKS, 0},
     {"waits", CMD_WAITS, 1},
+    {"progress", CMD_PROGRESS, 0},
 };
 
 struct opts {
@@ -47,6 +49,7 @@ struct opts {
     enum output out;
     const char *out_flag; /* the option that chose `out`, for messages */
     uint64_t eager;       /* waits --eager-limit */
+    int tree;             /* stacks --tree */
     int nfiles;
     const char **files;
 };
@@ -77,7 +80,14 @@ static void usage(FILE *out)
           "            count), or its first bytes in hex when the datatype is not known\n"
           "            (no receive had asked for the message yet)\n"
           "  stacks    ranks grouped by MPI call and call stack, largest group first, one\n"
-          "            line per group: 'ranks 0-511, 513-999 (999): MPI_Barrier <- main+0x42'\n"
+          "            line per group: 'ranks 0-511, 513-999 (999): MPI_Barrier <- solve\n"
+          "            (cg.c:42) <- main (cg.c:90)'. Frames are named here, offline, from\n"
+          "            the binaries' debug information (function, file:line, inlined\n"
+          "            frames), else their symbol table, else module+offset; a binary\n"
+          "            rebuilt since the run is reported, not misnamed. --tree merges all\n"
+          "            stacks into one call-prefix tree (outermost frame first), each\n"
+          "            node with its rank count and list ('0-3,7,9-12'), ranks with the\n"
+          "            same path (a class) in one colour; --dot/--svg draw it\n"
           "  waits     the wait-for graph: who waits for whom (MPI_Waitall and collectives\n"
           "            wait for all, MPI_Waitany/Waitsome and MPI_ANY_SOURCE for any one; a\n"
           "            receive with a matching message in transit is not blocked). Prints\n"
@@ -88,13 +98,19 @@ static void usage(FILE *out)
           "            computing?)'. --json gives the deadlocked ranks, each deadlock\n"
           "            (ranks, one cycle), every rank's state and waits_for, the AND/OR\n"
           "            edges; --dot/--svg draw the graph, deadlocked ranks in red\n"
+          "  progress  A B [C...]: snapshots of one job compared (in snapshot order): per\n"
+          "            rank the messages sent and received and collectives entered since\n"
+          "            the earlier one, whether its call and stack changed, and the ranks\n"
+          "            that made no progress at all; refuses files of different jobs.\n"
+          "            Take the pair with mpisnap-run --hang-timeout T --hang-repeat S\n"
           "\n"
           "options:\n"
           "  --json     machine-readable output: one JSON object per file, an array of them\n"
           "             when several files are given; a refused file gives\n"
           "             {\"file\", \"status\": \"refused\", \"error\"}\n"
-          "  --dot      summary, waits: the picture as Graphviz text (one FILE)\n"
-          "  --svg      summary, waits: the picture as SVG, drawn by Graphviz's 'dot'\n"
+          "  --tree     stacks: the call-prefix tree (text, --json, --dot, --svg)\n"
+          "  --dot      summary, waits, stacks --tree: the picture as Graphviz text (one FILE)\n"
+          "  --svg      summary, waits, stacks --tree: the picture as SVG, drawn by Graphviz's 'dot'\n"
           "             program (package graphviz) (one FILE)\n"
           "  --eager-limit BYTES\n"
           "             waits: a standard-mode send (MPI_Send, MPI_Isend...) of at most\n"
@@ -156,6 +172,10 @@ static int parse_option(const char *a, struct opts *o)
         o->out_flag = a;
         return -1;
     }
+    if (strcmp(a, "--tree") == 0) {
+        o->tree = 1;
+        return -1;
+    }
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
         usage(stdout);
         return 0;
@@ -200,8 +220,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
         o->cmd = &commands[0];
     if (o->nfiles == 0)
         return usage_error("no snapshot file given%s", "");
-    if ((o->out == OUT_DOT || o->out == OUT_SVG) && !o->cmd->pictures)
-        return usage_error("%s draws only summary and waits", o->out_flag);
+    if (o->tree && o->cmd->cmd != CMD_STACKS)
+        return usage_error("--tree is an option of stacks%s", "");
+    if ((o->out == OUT_DOT || o->out == OUT_SVG) && !o->cmd->pictures && !o->tree)
+        return usage_error("%s draws only summary, waits and stacks --tree", o->out_flag);
+    if (o->cmd->cmd == CMD_PROGRESS && o->nfiles < 2)
+        return usage_error("progress compares two or more snapshots of one job%s", "");
     if (eager_set && o->cmd->cmd != CMD_WAITS)
         return usage_error("--eager-limit is an option of waits%s", "");
     if ((o->out == OUT_DOT || o->out == OUT_SVG) && o->nfiles > 1)
@@ -225,7 +249,7 @@ static const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size
 
 /* Open path and read every rank, which verifies every checksum. NULL after printing
  * the one-line reason (and, with --json, a "refused" object). */
-static sf_file *open_all(const char *path, json *j)
+sf_file *open_all(const char *path, json *j)
 {
     char err[1024];
     sf_file *f = sf_open(path, err, sizeof err);
@@ -379,6 +403,25 @@ static void messages_json(const char *path, sf_file *f, json *j)
 
 /* ---- driver ---- */
 
+/* stacks --tree in the chosen output. */
+static int stacks_tree(const char *path, sf_file *f, enum output out, json *j)
+{
+    call_tree t;
+    int rc = 0;
+    if (tree_build(f, &t) < 0) {
+        fprintf(stderr, "mpisnap-inspect: %s: out of memory\n", path);
+        return EXIT_REFUSED;
+    }
+    if (out == OUT_SVG)
+        rc = tree_svg(stdout, &t);
+    else if (out == OUT_DOT)
+        rc = tree_dot(stdout, &t) < 0 ? EXIT_REFUSED : 0;
+    else
+        j ? tree_json(j, path, &t) : tree_text(stdout, path, &t);
+    tree_free(&t);
+    return rc;
+}
+
 static int run_file(const struct opts *o, const char *path, json *j)
 {
     sf_file *f = open_all(path, j);
@@ -400,7 +443,12 @@ static int run_file(const struct opts *o, const char *path, json *j)
         j ? messages_json(path, f, j) : messages_text(path, f);
         break;
     case CMD_STACKS:
-        j ? stacks_json(path, f, j) : stacks_text(path, f);
+        if (o->tree)
+            rc = stacks_tree(path, f, o->out, j);
+        else
+            j ? stacks_json(path, f, j) : stacks_text(path, f);
+        break;
+    case CMD_PROGRESS: /* several files at once: see main */
         break;
     case CMD_WAITS:
         rc = waits_run(path, f, o->out, o->eager, j);
@@ -424,12 +472,18 @@ int main(int argc, char **argv)
      * handler would print a diagnostic after our one-line reason; the process is exiting
      * anyway, so the handler is not installed. */
     H5dont_atexit();
-    struct opts o = {NULL, OUT_TEXT, NULL, EAGER_LIMIT_DEFAULT, 0,
+    struct opts o = {NULL, OUT_TEXT, NULL, EAGER_LIMIT_DEFAULT, 0, 0,
                      calloc((size_t)argc, sizeof(char *))};
     if (!o.files)
         return EXIT_REFUSED;
     int rc = parse_args(argc, argv, &o), json_out = o.out == OUT_JSON;
-    if (rc < 0) {
+    if (rc < 0 && o.cmd->cmd == CMD_PROGRESS) {
+        json j;
+        json_init(&j, stdout);
+        rc = progress_run(o.nfiles, (const char *const *)o.files, json_out ? &j : NULL);
+        if (json_out && rc == 0)
+            json_finish(&j);
+    } else if (rc < 0) {
         json j;
         rc = 0;
         json_init(&j, stdout);
@@ -446,6 +500,7 @@ int main(int argc, char **argv)
             json_finish(&j);
     }
     free(o.files);
+    sym_release();
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "mpisnap-inspect: cannot write the output\n");
         return EXIT_REFUSED;

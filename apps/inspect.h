@@ -49,6 +49,10 @@ typedef struct text {
 int text_open(text *t);
 char *text_close(text *t);
 
+/* Opens path and reads every rank, which verifies every checksum (inspect.c). NULL after
+ * printing the one-line reason on stderr (and, with j, a "refused" JSON object). */
+sf_file *open_all(const char *path, json *j);
+
 /* ---- inspect_values.c ---- */
 
 /* m's payload as values by its recorded signature: "MPI_DOUBLE[5]: 1.5 -2.25 ..."
@@ -78,6 +82,9 @@ int summary_dot(sf_file *f, enum output o);
  * its output to stdout (OUT_SVG). Returns 0, or EXIT_REFUSED after one line on stderr
  * (Graphviz missing or failing). */
 int emit_graph(const char *dot, size_t len, enum output o);
+/* Runs `dot -Tsvg` on the Graphviz text dot[len], its SVG written to out. Returns 0, or
+ * EXIT_REFUSED after one line on stderr (Graphviz missing or failing). */
+int svg_from_dot(const char *dot, size_t len, FILE *out);
 
 /* ---- inspect_waits_out.c ---- */
 

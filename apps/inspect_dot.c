@@ -16,7 +16,6 @@
 #include "inspect.h"
 
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -51,22 +50,52 @@ int emit_graph(const char *dot, size_t len, enum output o)
 {
     if (o == OUT_DOT)
         return fwrite(dot, 1, len, stdout) == len ? 0 : EXIT_REFUSED;
+    return svg_from_dot(dot, len, stdout);
+}
+
+/* Runs `dot -Tsvg` with the graph (in an unlinked temporary file) as its input and a
+ * pipe as its output, copied to out. Returns 0 or -1. */
+static int run_dot(const char *dot, size_t len, FILE *out)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/mpisnap-dot-XXXXXX", dir && *dir ? dir : "/tmp");
+    int in = mkstemp(path), p[2] = {-1, -1}, ok = in >= 0;
+    if (in >= 0)
+        unlink(path);
+    ok = ok && write(in, dot, len) == (ssize_t)len && lseek(in, 0, SEEK_SET) == 0 && pipe(p) == 0;
+    pid_t pid = ok ? fork() : -1;
+    if (pid == 0) {
+        dup2(in, 0);
+        dup2(p[1], 1);
+        close(p[0]);
+        execlp("dot", "dot", "-Tsvg", (char *)NULL);
+        _exit(127);
+    }
+    if (p[1] >= 0)
+        close(p[1]);
+    char buf[65536];
+    ssize_t n;
+    while (pid > 0 && (n = read(p[0], buf, sizeof buf)) > 0)
+        ok = ok && fwrite(buf, 1, (size_t)n, out) == (size_t)n;
+    int st = 0;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    if (p[0] >= 0)
+        close(p[0]);
+    if (in >= 0)
+        close(in);
+    return pid > 0 && ok && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+int svg_from_dot(const char *dot, size_t len, FILE *out)
+{
     if (!have_dot()) {
         fprintf(stderr, "mpisnap-inspect: --svg needs Graphviz's 'dot' program, which is not "
                         "in PATH (install the graphviz package, or use --dot)\n");
         return EXIT_REFUSED;
     }
-    if (fflush(stdout) != 0)
-        return EXIT_REFUSED;
-    /* dot failing early must give an error, not kill us with SIGPIPE */
-    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
-    sigemptyset(&ign.sa_mask);
-    sigaction(SIGPIPE, &ign, &old);
-    FILE *p = popen("dot -Tsvg", "w");
-    int wrote = p && fwrite(dot, 1, len, p) == len;
-    int st = p ? pclose(p) : -1;
-    sigaction(SIGPIPE, &old, NULL);
-    if (!p || !wrote || st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    if (fflush(out) != 0 || run_dot(dot, len, out) < 0) {
         fprintf(stderr, "mpisnap-inspect: running Graphviz ('dot -Tsvg') failed\n");
         return EXIT_REFUSED;
     }

@@ -5,13 +5,12 @@
  * Grouping is what STAT does for hung jobs: ranks with the same MPI call and the same
  * call stack are one line, "ranks 0-511, 513-999 (999): MPI_Barrier <- main+0x42 <-
  * ...", so that a thousand ranks in the same place read as one line and the odd one
- * out stands out. Frames are compared without their absolute addresses (which differ
- * between processes of a position-independent executable): "/path/app(main+0x42)
- * [0x55d0c3a1e351]" is "main+0x42", "/path/app(+0x1351) [...]" is "app+0x1351".
+ * out stands out. Frames are compared by the names inspect_sym.c gives them
+ * ("wait_here (dlg.c:42)"), which are the same in every process of the job.
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include "inspect.h"
+#include "inspect_stacks.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -35,28 +34,17 @@ static const char *utc_time(double t, char *buf, size_t len)
 
 /* ---- grouping by call and stack ---- */
 
-/* A frame without its absolute address, as backtrace_symbols() writes them:
- * "module(symbol+off) [addr]" becomes "symbol+off", "module(+off) [addr]" becomes
- * "module_basename+off"; any other text is kept (control characters replaced). */
-static void put_frame(FILE *out, const char *frame)
+/* Every named frame of a recorded stack, innermost first (inlined frames included). */
+static void put_stack(FILE *out, const sf_rank *k)
 {
-    char buf[SF_TEXT_MAX * 16];
-    char *s = (char *)clean(frame, buf, sizeof buf), *open, *close;
-    char *addr = strstr(s, " [0x");
-    if (addr && strchr(addr, ']') && strchr(addr, ']')[1] == '\0')
-        *addr = '\0';
-    open = strrchr(s, '(');
-    close = open ? strchr(open, ')') : NULL;
-    if (!open || !close || close[1] != '\0') {
-        fputs(s, out);
-        return;
+    for (uint32_t i = 0; i < k->nstack; i++) {
+        const sym_frame *fr;
+        size_t n = sym_resolve(k->stack[i], &fr);
+        for (size_t x = 0; x < n; x++) {
+            fputs(" <- ", out);
+            sym_put(out, &fr[x]);
+        }
     }
-    *open = *close = '\0';
-    const char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
-    if (open[1] == '+' || open[1] == '\0')
-        fprintf(out, "%s%s", base, open + 1);
-    else
-        fputs(open + 1, out);
 }
 
 /* "MPI_Barrier <- main+0x42 <- __libc_start_main+0x85", or "(no blocking MPI call) <- ..."
@@ -68,10 +56,7 @@ static char *where_key(const sf_rank *k)
     if (text_open(&t) < 0)
         return NULL;
     fputs(k->call[0] ? clean(k->call, call, sizeof call) : "(no blocking MPI call)", t.f);
-    for (uint32_t i = 0; i < k->nstack; i++) {
-        fputs(" <- ", t.f);
-        put_frame(t.f, k->stack[i]);
-    }
+    put_stack(t.f, k);
     return text_close(&t);
 }
 
@@ -206,6 +191,7 @@ void stacks_text(const char *path, sf_file *f)
     printf("%s: %d ranks, grouped by call and call stack (innermost first)\n", path,
            sf_job_info(f)->nranks);
     print_groups(f, "  ");
+    sym_notes_text(stdout);
 }
 
 void stacks_json(const char *path, sf_file *f, json *j)
@@ -219,8 +205,6 @@ void stacks_json(const char *path, sf_file *f, json *j)
     for (uint32_t g = 0; ok && g < gs.ngroups; g++) {
         const sf_rank *k = sf_get_rank(f, gs.w[gs.starts[g]].rank, NULL, 0);
         int32_t *v = group_members(&gs, g);
-        text t;
-        char *frame = NULL;
         json_begin_object(j);
         json_kuint(j, "count", gsize(&gs, g));
         json_key(j, "ranks");
@@ -228,17 +212,19 @@ void stacks_json(const char *path, sf_file *f, json *j)
         json_kstring(j, "call", k->call);
         json_key(j, "stack");
         json_begin_array(j);
-        for (uint32_t i = 0; i < k->nstack && text_open(&t) == 0; i++) {
-            put_frame(t.f, k->stack[i]);
-            if ((frame = text_close(&t)))
-                json_string(j, frame);
-            free(frame);
+        for (uint32_t i = 0; i < k->nstack; i++) {
+            const sym_frame *fr;
+            size_t n = sym_resolve(k->stack[i], &fr);
+            for (size_t x = 0; x < n; x++)
+                sym_json(j, &fr[x]);
         }
         json_end_array(j);
         json_end_object(j);
         free(v);
     }
     json_end_array(j);
+    json_key(j, "notes");
+    sym_notes_json(j);
     if (!ok)
         json_kstring(j, "error", "out of memory");
     json_end_object(j);
@@ -379,6 +365,7 @@ void summary_text(const char *path, sf_file *f)
     print_conservation(f);
     printf("\n  where the ranks are (grouped by call and call stack, innermost first):\n");
     print_groups(f, "    ");
+    sym_notes_text(stdout);
 }
 
 static void rank_json(json *j, const sf_rank *k, int32_t n)

@@ -5,6 +5,8 @@ pkgs=(build-essential cmake pkg-config python3 gfortran libopenmpi-dev openmpi-b
 # the HTML report is opened in a real headless browser; the docs/PYTHON.md recipe needs
 # h5py and numpy (issue 12)
 pkgs+=(chromium python3-h5py python3-numpy)
+# named stacks: mpisnap-inspect names frames offline with elfutils' libdw
+pkgs+=(libdw-dev libelf-dev)
 # a real application the tests run unmodified; its documentation and examples (what
 # apt would add as recommended, 50 MB) are not needed
 pkgs_bare=(lammps)

@@ -308,7 +308,7 @@ static void start_file(uint32_t epoch)
     snprintf(job.library_version, sizeof job.library_version, "%s", MPISNAP_VERSION_STRING);
     job.t_start = snap_now();
     job.file_mode = snap_g.cfg.share ? 0640 : 0600;
-    snprintf(job.job_key, sizeof job.job_key, "%.40s:%d", snap_g.host, (int)snap_g.nranks);
+    snprintf(job.job_key, sizeof job.job_key, "%s", snap_g.job_key);
     char err[512];
     col.w = sf_create(col.path, &job, err, sizeof err);
     if (!col.w) file_failed(epoch, err);

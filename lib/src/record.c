@@ -1,15 +1,19 @@
 /*
  * record.c - what a rank records when the rule fires (the debugging kind of snapshot):
  * its counters, the contents of its protected regions, the MPI call in progress with
- * its arguments and how long it has been there, its pending requests, its call stack,
+ * its arguments and how long it has been there, its pending requests, its call stack
+ * (module, build-id and offset per frame: named offline by mpisnap-inspect),
  * host and pid. Everything is copied at the instant of the record, so the application
  * may go on changing its memory while the snapshot completes.
  */
+#define _GNU_SOURCE /* dl_iterate_phdr */
 #include "engine.h"
 #include "record.h"
 #include "reqs.h"
 
 #include <execinfo.h>
+#include <inttypes.h>
+#include <link.h>
 #include <mpisnap.h>
 #include <stdio.h>
 #include <limits.h>
@@ -187,17 +191,113 @@ static void record_call(snap_cur *c)
     p->call_seconds = t0 > 0 ? c->t_record - t0 : 0.0;
 }
 
+/* ---- call stacks: module, build-id, offset per frame (format 3) ----
+ *
+ * A rank records what identifies each frame, never its name: the module's path, the
+ * module's GNU build-id and the frame's offset in it ("/path/app+0x139d
+ * build-id=8f3c..."). mpisnap-inspect turns these into function, file:line and inlined
+ * frames offline, with the binaries' debug information (STAT's -m mode), so a snapshot
+ * pays no symbol lookup (backtrace_symbols' dladdr scans symbol tables per frame). The
+ * offset is the address minus the module's load bias: the ELF virtual address, the same
+ * in every process of the job whether the module is position-independent or not. */
+
+#define BUILD_ID_MAX 64 /* bytes; GNU ld writes 20 (SHA-1) */
+
+typedef struct module_id {
+    uintptr_t bias;                 /* dlpi_addr: where the module is loaded */
+    char path[PATH_MAX];
+    char build_id[2 * BUILD_ID_MAX + 1]; /* hex, "" when the module has none */
+} module_id;
+static module_id *modules;          /* modules seen in a stack so far */
+static int nmodules, capmodules;
+static unsigned long long modules_subs; /* dlpi_subs when the cache was filled */
+
+/* The NT_GNU_BUILD_ID note of a loaded module, read from its PT_NOTE segments in
+ * memory, as hex into out ("" when there is none). */
+static void build_id_of(const struct dl_phdr_info *info, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE) continue;
+        size_t align = ph->p_align == 8 ? 8 : 4;
+        const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+        while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+            const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+            size_t name = (nh->n_namesz + align - 1) & ~(align - 1);
+            size_t desc = (nh->n_descsz + align - 1) & ~(align - 1);
+            const unsigned char *d = (const unsigned char *)p + sizeof *nh + name;
+            if (name > (size_t)(end - p) || desc > (size_t)(end - p) - name - sizeof *nh) break;
+            if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(p + sizeof *nh, "GNU", 4)) {
+                for (size_t k = 0; k < nh->n_descsz && 2 * k + 2 < len && k < BUILD_ID_MAX; k++)
+                    snprintf(out + 2 * k, 3, "%02x", d[k]);
+                return;
+            }
+            p += sizeof *nh + name + desc;
+        }
+    }
+}
+
+struct frame_find {
+    uintptr_t pc;
+    module_id *found;
+};
+
+/* dl_iterate_phdr callback: the module whose loaded segment holds f->pc, from the
+ * cache or added to it. */
+static int find_module(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct frame_find *f = arg;
+    (void)size;
+    if (info->dlpi_subs != modules_subs) nmodules = 0, modules_subs = info->dlpi_subs; /* a dlclose */
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type != PT_LOAD || f->pc < lo || f->pc - lo >= ph->p_memsz) continue;
+        for (int k = 0; k < nmodules; k++)
+            if (modules[k].bias == info->dlpi_addr) return f->found = &modules[k], 1;
+        if (nmodules == capmodules) {
+            capmodules = capmodules ? 2 * capmodules : 16;
+            modules = snap_xrealloc(modules, (size_t)capmodules * sizeof *modules);
+        }
+        module_id *m = &modules[nmodules++];
+        m->bias = info->dlpi_addr;
+        /* the main program has no name here: its path is /proc/self/exe's target */
+        ssize_t n = info->dlpi_name && info->dlpi_name[0] ? -1 : readlink("/proc/self/exe", m->path, sizeof m->path - 1);
+        if (n >= 0) m->path[n] = '\0';
+        else snprintf(m->path, sizeof m->path, "%s", info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "?");
+        build_id_of(info, m->build_id, sizeof m->build_id);
+        return f->found = m, 1;
+    }
+    return 0;
+}
+
 static void record_stack(snap_cur *c)
 {
     void *frames[64];
     int n = backtrace(frames, 64);
-    char **sym = backtrace_symbols(frames, n);
-    if (!sym) return;
+    static uintptr_t own_bias = UINTPTR_MAX; /* libmpisnap's own frames are skipped */
+    if (own_bias == UINTPTR_MAX) {
+        struct frame_find self = {(uintptr_t)&record_stack, NULL};
+        dl_iterate_phdr(find_module, &self);
+        /* linked statically into the program, its frames cannot be told apart: keep all */
+        own_bias = self.found && strstr(self.found->path, "libmpisnap") ? self.found->bias : 0;
+    }
     c->stack = snap_xcalloc((size_t)n, sizeof *c->stack);
     int k = 0;
-    for (int i = 0; i < n; i++) /* skip mpisnap's own frames: the user wants their code */
-        if (!strstr(sym[i], "libmpisnap")) c->stack[k++] = strdup(sym[i]);
-    free(sym);
+    for (int i = 0; i < n; i++) {
+        struct frame_find f = {(uintptr_t)frames[i], NULL};
+        dl_iterate_phdr(find_module, &f);
+        if (f.found && own_bias && f.found->bias == own_bias) continue;
+        char buf[PATH_MAX + 2 * BUILD_ID_MAX + 64];
+        if (!f.found)
+            snprintf(buf, sizeof buf, "?+0x%" PRIxPTR, f.pc);
+        else
+            snprintf(buf, sizeof buf, "%s+0x%" PRIxPTR "%s%s", f.found->path, f.pc - f.found->bias,
+                     f.found->build_id[0] ? " build-id=" : "", f.found->build_id);
+        size_t len = strlen(buf) + 1;
+        c->stack[k++] = memcpy(snap_xmalloc(len), buf, len);
+    }
     c->part.stack = (const char *const *)c->stack;
     c->part.nstack = (uint32_t)k;
 }

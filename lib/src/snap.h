@@ -176,6 +176,7 @@ typedef struct snap_state {
     int initialized, finalizing, finalized;
     int rank, nranks;
     char host[64];
+    char job_key[64];      /* the job in every snapshot: rank 0's host, pid, start time, size */
     MPI_Comm ctl;          /* private: control traffic, parts */
     MPI_Comm coll;         /* private: the library's own collectives */
     MPI_Comm pcomm;        /* private: the protocol's collectives (one per snapshot) */

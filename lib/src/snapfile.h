@@ -17,7 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SF_FORMAT_VERSION 2 /* 2: regions contiguous, checksummed by the writer (XXH3) */
+#define SF_FORMAT_VERSION 3 /* 2: regions contiguous, checksummed by the writer (XXH3);
+                               3: stack frames are "module+0xoffset build-id=hex" */
+#define SF_FORMAT_OLDEST 2  /* the oldest version the reader accepts (its stack frames are
+                               backtrace_symbols() text) */
 #define SF_NAME_MAX 64   /* names of regions, datatypes, MPI calls (incl. NUL) */
 #define SF_TEXT_MAX 256  /* free text: call arguments, host, program */
 
@@ -95,7 +98,8 @@ typedef struct sf_rank {
     /* in-transit messages on the channels INTO this rank (dst == rank), in the order the
      * receiver would have received them */
     const sf_msg *msgs;         uint32_t nmsgs;
-    /* call stack, one frame per string, innermost first */
+    /* call stack, one frame per string, innermost first: "/path/module+0x139d
+     * build-id=8f3c..." (format 3; docs/FORMAT.md), backtrace_symbols() text in format 2 */
     const char *const *stack;   uint32_t nstack;
     /* communicators of this rank (world and self included) */
     const sf_comm *comms;       uint32_t ncomms;
@@ -110,6 +114,7 @@ typedef struct sf_job {
     char library_version[SF_NAME_MAX];
     double t_start, t_end;    /* first record, completion (seconds since the epoch) */
     char job_key[SF_NAME_MAX];/* identifies the job (program + size + start time) */
+    int32_t format_version;   /* reader only: the file's format (SF_FORMAT_OLDEST..VERSION) */
     /* conserved quantity (mpisnap_conserve); conserve_region[0] == 0 when none */
     char conserve_region[SF_NAME_MAX];
     int64_t conserve_total;

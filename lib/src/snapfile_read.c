@@ -468,7 +468,7 @@ static int open_file(rctx *c, sf_file *f)
 
 /* Ours, of our version, and complete; checked in this order so that each refusal names
  * the first thing wrong. */
-static int check_identity(rctx *c, hid_t root)
+static int check_identity(rctx *c, hid_t root, int32_t *version_out)
 {
     char format[SF_NAME_MAX];
     int64_t version, complete;
@@ -481,9 +481,10 @@ static int check_identity(rctx *c, hid_t root)
         return sfr_fail(c, "not an mpisnap snapshot ('format' is not \"%s\")", SF_MAGIC);
     if (sfr_get_i64(c, root, "/", "format_version", &version) < 0)
         return -1;
-    if (version != SF_FORMAT_VERSION)
-        return sfr_fail(c, "format version %" PRId64 ", this reader understands %d", version,
-                    SF_FORMAT_VERSION);
+    if (version < SF_FORMAT_OLDEST || version > SF_FORMAT_VERSION)
+        return sfr_fail(c, "format version %" PRId64 ", this reader understands %d to %d", version,
+                    SF_FORMAT_OLDEST, SF_FORMAT_VERSION);
+    *version_out = (int32_t)version;
     if ((there = sfr_attr_there(c, root, "/", "complete")) < 0 ||
         (there && sfr_get_i64(c, root, "/", "complete", &complete) < 0))
         return -1;
@@ -594,7 +595,7 @@ sf_file *sf_open(const char *path, char *err, size_t errlen)
     }
     f->file = f->ranks = -1;
     sfi_quiet_on(&c.q);
-    int rc = open_file(&c, f) < 0 || check_identity(&c, f->file) < 0 || read_job(&c, f) < 0 ||
+    int rc = open_file(&c, f) < 0 || check_identity(&c, f->file, &f->job.format_version) < 0 || read_job(&c, f) < 0 ||
                      find_ranks(&c, f) < 0
                  ? -1
                  : 0;

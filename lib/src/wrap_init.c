@@ -100,6 +100,12 @@ static void setup(void)
     PMPI_Comm_dup(MPI_COMM_WORLD, &snap_g.ctl);
     PMPI_Comm_dup(MPI_COMM_WORLD, &snap_g.coll);
     PMPI_Comm_dup(MPI_COMM_WORLD, &snap_g.pcomm);
+    /* one key per run, the same on every rank, so that snapshots can be matched to their
+     * job (mpisnap-inspect progress refuses snapshots of different jobs) */
+    if (snap_g.rank == 0)
+        snprintf(snap_g.job_key, sizeof snap_g.job_key, "%.24s:%d:%.3f:%d", snap_g.host, (int)getpid(), snap_now(),
+                 snap_g.nranks);
+    PMPI_Bcast(snap_g.job_key, (int)sizeof snap_g.job_key, MPI_CHAR, 0, snap_g.coll);
     snap_comms_init();
     snap_g.initialized = 1;
     snap_engine_init();

@@ -132,7 +132,7 @@ void test_refuse_version(void)
     fixture_init();
     write_fixture(path, sizeof path, "version.h5");
     set_root_int(path, "format_version", 7);
-    assert_refused(path, "format version 7, this reader understands 2");
+    assert_refused(path, "format version 7, this reader understands 2 to 3");
 }
 
 /* nranks says 4 but the file holds 3 rank groups: a file of another job size. */
