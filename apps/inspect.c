@@ -29,7 +29,7 @@
 #define MPISNAP_VERSION_STRING "(unversioned build)"
 #endif
 
-enum cmd { CMD_SUMMARY, CMD_CHECK, CMD_MESSAGES, CMD_STACKS, CMD_WAITS, CMD_PROGRESS };
+enum cmd { CMD_SUMMARY, CMD_CHECK, CMD_MESSAGES, CMD_STACKS, CMD_WAITS, CMD_PROGRESS, CMD_REPORT };
 
 static const struct command {
     const char *name;
@@ -42,6 +42,7 @@ static const struct command {
     {"stacks", CMD_STACKS, 0},
     {"waits", CMD_WAITS, 1},
     {"progress", CMD_PROGRESS, 0},
+    {"report", CMD_REPORT, 0},
 };
 
 struct opts {
@@ -103,6 +104,13 @@ static void usage(FILE *out)
           "            the earlier one, whether its call and stack changed, and the ranks\n"
           "            that made no progress at all; refuses files of different jobs.\n"
           "            Take the pair with mpisnap-run --hang-timeout T --hang-repeat S\n"
+          "  report    FILE...: one self-contained HTML page on stdout for a person to read\n"
+          "            in a browser (no script, nothing fetched): the job, the deadlock\n"
+          "            verdict with the wait-for graph and its legend, the call-prefix tree,\n"
+          "            the ranks (call, arguments, time in call, pending requests, where),\n"
+          "            the messages in transit as values, and with several snapshots of one\n"
+          "            job the progress between them. Shows the newest FILE; refuses files\n"
+          "            of different jobs. mpisnap-inspect report mpisnap/*.h5 > report.html\n"
           "\n"
           "options:\n"
           "  --json     machine-readable output: one JSON object per file, an array of them\n"
@@ -224,6 +232,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         return usage_error("--tree is an option of stacks%s", "");
     if ((o->out == OUT_DOT || o->out == OUT_SVG) && !o->cmd->pictures && !o->tree)
         return usage_error("%s draws only summary, waits and stacks --tree", o->out_flag);
+    if (o->cmd->cmd == CMD_REPORT && o->out_flag)
+        return usage_error("report writes HTML; %s is not an option of it", o->out_flag);
     if (o->cmd->cmd == CMD_PROGRESS && o->nfiles < 2)
         return usage_error("progress compares two or more snapshots of one job%s", "");
     if (eager_set && o->cmd->cmd != CMD_WAITS)
@@ -235,8 +245,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ---- formatting helpers ---- */
 
-/* The first 16 payload bytes in hex, `sep` between bytes, "..." when there are more. */
-static const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size_t len)
+const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size_t len)
 {
     size_t at = 0;
     buf[0] = '\0';
@@ -449,6 +458,7 @@ static int run_file(const struct opts *o, const char *path, json *j)
             j ? stacks_json(path, f, j) : stacks_text(path, f);
         break;
     case CMD_PROGRESS: /* several files at once: see main */
+    case CMD_REPORT:
         break;
     case CMD_WAITS:
         rc = waits_run(path, f, o->out, o->eager, j);
@@ -477,7 +487,9 @@ int main(int argc, char **argv)
     if (!o.files)
         return EXIT_REFUSED;
     int rc = parse_args(argc, argv, &o), json_out = o.out == OUT_JSON;
-    if (rc < 0 && o.cmd->cmd == CMD_PROGRESS) {
+    if (rc < 0 && o.cmd->cmd == CMD_REPORT) {
+        rc = report_run(o.nfiles, (const char *const *)o.files);
+    } else if (rc < 0 && o.cmd->cmd == CMD_PROGRESS) {
         json j;
         json_init(&j, stdout);
         rc = progress_run(o.nfiles, (const char *const *)o.files, json_out ? &j : NULL);

@@ -203,8 +203,7 @@ void snap_dt_describe(MPI_Datatype dt, char *name, size_t nlen, char *out, size_
     int ni, na, nt, comb;
     out[0] = name[0] = '\0';
     if (dt == MPI_DATATYPE_NULL || PMPI_Type_get_envelope(dt, &ni, &na, &nt, &comb) != MPI_SUCCESS) return;
-    if (comb == MPI_COMBINER_NAMED) snap_dt_name(dt, name, nlen);
-    else snprintf(name, nlen, "derived"); /* (MPI gives derived types names like "Dup ") */
+    snap_dt_name(dt, name, nlen);
     walk(dt, &s, 0);
     if (s.bad || s.nr == 0) return;
     size_t at = 0;
