@@ -542,7 +542,10 @@ int report_run(int nfiles, const char *const *paths)
         qsort(s, (size_t)nfiles, sizeof *s, cmp_id);
     for (int i = 1; rc == 0 && i < nfiles; i++)
         if (progress_same_job(s[i - 1].path, s[i - 1].f, s[i].path, s[i].f, err, sizeof err) < 0) {
-            fprintf(stderr, "%s (report)\n", err);
+            char *why = strstr(err, ": progress compares"); /* the message is progress's */
+            if (why)
+                snprintf(why, sizeof err - (size_t)(why - err), ": a report is about one job");
+            fprintf(stderr, "%s\n", err);
             rc = EXIT_REFUSED;
         }
     for (int i = 0; rc == 0 && i < nfiles; i++)

@@ -11,7 +11,8 @@ Chromium built holds the wait-for graph (an <svg> in the waits section with the 
 payloads.c), the ranks table, the decoded messages, the progress view (two
 snapshots); and HTML injection is impossible: the payload string "</td><script>..."
 and a file crafted with markup in its program name, host and call arguments come out
-as text, with no element of theirs in the DOM. Artifacts in OUTDIR: report.html,
+as text, with no element of theirs in the DOM; a file that is not a snapshot, and
+snapshots of two jobs, are refused with one line. Artifacts in OUTDIR: report.html,
 report.png (the screenshot), crafted.html, chromium.log."""
 import glob
 import html.parser
@@ -185,7 +186,17 @@ tables = [len([t for t, _, _ in x.elements if t == "table"]) for x in (d, c)]
 if tables[1] != tables[0] - (len(snaps) - 1):  # one progress table per interval
     fail(f"the crafted call arguments changed the page's structure: {tables[1]} tables")
 
-# 5. the screenshot, kept as an artifact
+# 5. refusals: one line, exit 2, no half page
+other = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(snapdir)), "payloads.ly", "snap-*.h5")))
+cases = [([__file__], "not an HDF5 file")] + ([([snaps[0], other[0]], "a report is about one job")] if other else [])
+if not other:
+    fail("no snapshot of the ly job to compare with (test report.payloads.ly.run)")
+for files, why in cases:
+    r = subprocess.run([inspect, "report", *files], capture_output=True, text=True)
+    if r.returncode != 2 or r.stdout or len(r.stderr.splitlines()) != 1 or why not in r.stderr:
+        fail(f"report {files}: exit {r.returncode}, {len(r.stdout)} bytes out, stderr {r.stderr!r}")
+
+# 6. the screenshot, kept as an artifact
 shot = os.path.join(outdir, "report.png")
 if os.path.exists(shot):
     os.remove(shot)
