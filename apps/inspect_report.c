@@ -217,15 +217,14 @@ static void legend(FILE *out)
           "<span><i class=\"ln red\"></i>a wait of the deadlock</span></div>\n", out);
 }
 
-static void section_waits(FILE *out, const char *path, sf_file *f)
+/* Returns 0, or -1 when out of memory. */
+static int section_waits(FILE *out, const char *path, sf_file *f)
 {
     char *txt = NULL, *dot = NULL;
     int rc = waits_parts(path, f, EAGER_LIMIT_DEFAULT, &txt, &dot);
     fputs("<section id=\"waits\"><h2>Deadlock verdict and wait-for graph</h2>\n", out);
-    if (rc == EXIT_REFUSED) {
-        fputs("<p class=\"bad\">out of memory building the wait-for graph</p></section>\n", out);
-        return;
-    }
+    if (rc == EXIT_REFUSED)
+        return -1;
     /* the verdict is the last line of the text */
     const char *last = txt + strlen(txt);
     while (last > txt && last[-1] == '\n')
@@ -249,19 +248,19 @@ static void section_waits(FILE *out, const char *path, sf_file *f)
     free(svg);
     free(txt);
     free(dot);
+    return 0;
 }
 
-static void section_tree(FILE *out, const char *path, sf_file *f)
+/* Returns 0, or -1 when out of memory. */
+static int section_tree(FILE *out, const char *path, sf_file *f)
 {
     call_tree t;
     fputs("<section id=\"tree\"><h2>Call-prefix tree</h2>\n"
           "<p class=\"note\">Every rank's call stack merged from the outermost frame down to the MPI "
           "call; each edge carries the ranks that went that way. Ranks with the same whole path (a "
           "class) share a colour.</p>\n", out);
-    if (tree_build(f, &t) < 0) {
-        fputs("<p class=\"bad\">out of memory building the tree</p></section>\n", out);
-        return;
-    }
+    if (tree_build(f, &t) < 0)
+        return -1;
     text tt, st;
     char *svg = NULL, *txt = NULL;
     if (text_open(&st) == 0) {
@@ -295,6 +294,7 @@ static void section_tree(FILE *out, const char *path, sf_file *f)
     free(svg);
     free(txt);
     tree_free(&t);
+    return 0;
 }
 
 /* The first frames of r's stack, named ("wait_here (dlg.c:42) <- main (dlg.c:60)"). */
@@ -513,11 +513,13 @@ static int write_page(FILE *out, int n, const char *const *paths, sf_file *const
           "<a href=\"#tree\">Call tree</a><a href=\"#ranks\">Ranks</a><a href=\"#messages\">Messages</a>"
           "<a href=\"#progress\">Progress</a></nav>\n<main>\n", out);
     section_job(out, path, f);
-    section_waits(out, path, f);
-    section_tree(out, path, f);
+    int rc = section_waits(out, path, f);
+    if (rc == 0)
+        rc = section_tree(out, path, f);
     section_ranks(out, f);
     section_messages(out, f);
-    int rc = section_progress(out, n, paths, fs);
+    if (rc == 0)
+        rc = section_progress(out, n, paths, fs);
     fputs("</main>\n<footer>Written by mpisnap-inspect " MPISNAP_VERSION_STRING " from ", out);
     for (int i = 0; i < n; i++) {
         fputs(i ? ", " : "", out);
