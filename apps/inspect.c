@@ -1,7 +1,7 @@
 /*
  * inspect.c - mpisnap-inspect: show and check snapshot files, without MPI.
  *
- *   mpisnap-inspect [summary|check|messages|stacks|waits|progress] [--json|--dot|--svg] FILE...
+ *   mpisnap-inspect [summary|check|messages|stacks|waits|progress|report] [--json|--dot|--svg] FILE...
  *
  * The tool links only the serial snapshot-file module (snapfile.h), so it runs on a
  * login node or a laptop without mpirun. Every file is opened and all its ranks read
@@ -11,7 +11,8 @@
  * drive the terminal; in JSON they are escaped by inspect_json.c, in DOT by
  * inspect_dot.c. This file holds the driver, `check` and `messages`; the other
  * subcommands live in inspect_summary.c, inspect_waits*.c, inspect_dot.c, and
- * inspect_tree.c (stacks --tree) and inspect_progress.c (progress).
+ * inspect_tree.c (stacks --tree) and inspect_progress.c (progress); payload values in
+ * inspect_values.c, the HTML report in inspect_report.c.
  */
 #define _POSIX_C_SOURCE 200809L
 
