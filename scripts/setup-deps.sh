@@ -3,6 +3,9 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config python3 gfortran libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libcunit1-dev libxxhash-dev xxhash procps netpipe-openmpi hpcc mumps-test graphviz valgrind)
 pkgs+=(iproute2)   # ip: the emulated hosts of tests/hosts (network namespaces, a bridge, veth pairs)
+# the HTML report is opened in a real headless browser; the docs/PYTHON.md recipe needs
+# h5py and numpy (issue 12)
+pkgs+=(chromium python3-h5py python3-numpy)
 # named stacks: mpisnap-inspect names frames offline with elfutils' libdw
 pkgs+=(libdw-dev libelf-dev)
 # a real application the tests run unmodified; its documentation and examples (what

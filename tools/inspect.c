@@ -1,7 +1,7 @@
 /*
  * inspect.c - mpisnap-inspect: show and check snapshot files, without MPI.
  *
- *   mpisnap-inspect [summary|check|messages|stacks|waits|progress] [--json|--dot|--svg] FILE...
+ *   mpisnap-inspect [summary|check|messages|stacks|waits|progress|report] [--json|--dot|--svg] FILE...
  *
  * The tool links only the serial snapshot-file module (snapfile.h), so it runs on a
  * login node or a laptop without mpirun. Every file is opened and all its ranks read
@@ -11,7 +11,8 @@
  * drive the terminal; in JSON they are escaped by inspect_json.c, in DOT by
  * inspect_dot.c. This file holds the driver, `check` and `messages`; the other
  * subcommands live in inspect_summary.c, inspect_waits*.c, inspect_dot.c, and
- * inspect_tree.c (stacks --tree) and inspect_progress.c (progress).
+ * inspect_tree.c (stacks --tree) and inspect_progress.c (progress); payload values in
+ * inspect_values.c, the HTML report in inspect_report.c.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -29,7 +30,7 @@
 #define MPISNAP_VERSION_STRING "(unversioned build)"
 #endif
 
-enum cmd { CMD_SUMMARY, CMD_CHECK, CMD_MESSAGES, CMD_STACKS, CMD_WAITS, CMD_PROGRESS };
+enum cmd { CMD_SUMMARY, CMD_CHECK, CMD_MESSAGES, CMD_STACKS, CMD_WAITS, CMD_PROGRESS, CMD_REPORT };
 
 static const struct command {
     const char *name;
@@ -42,6 +43,7 @@ static const struct command {
     {"stacks", CMD_STACKS, 0},
     {"waits", CMD_WAITS, 1},
     {"progress", CMD_PROGRESS, 0},
+    {"report", CMD_REPORT, 0},
 };
 
 struct opts {
@@ -75,7 +77,10 @@ static void usage(FILE *out)
           "            anybody may read\n"
           "  messages  the messages in transit, one per line in each receiver's delivery\n"
           "            order: source -> destination, communicator, tag, size, sender's epoch,\n"
-          "            receive order, and the first bytes of the payload in hex\n"
+          "            receive order, and the payload as values by its datatype\n"
+          "            ('MPI_DOUBLE[5]: 1.5 -2.25 ...': the first values and the element\n"
+          "            count), or its first bytes in hex when the datatype is not known\n"
+          "            (no receive had asked for the message yet)\n"
           "  stacks    ranks grouped by MPI call and call stack, largest group first, one\n"
           "            line per group: 'ranks 0-511, 513-999 (999): MPI_Barrier <- solve\n"
           "            (cg.c:42) <- main (cg.c:90)'. Frames are named here, offline, from\n"
@@ -100,6 +105,13 @@ static void usage(FILE *out)
           "            the earlier one, whether its call and stack changed, and the ranks\n"
           "            that made no progress at all; refuses files of different jobs.\n"
           "            Take the pair with mpisnap-run --hang-timeout T --hang-repeat S\n"
+          "  report    FILE...: one self-contained HTML page on stdout for a person to read\n"
+          "            in a browser (no script, nothing fetched): the job, the deadlock\n"
+          "            verdict with the wait-for graph and its legend, the call-prefix tree,\n"
+          "            the ranks (call, arguments, time in call, pending requests, where),\n"
+          "            the messages in transit as values, and with several snapshots of one\n"
+          "            job the progress between them. Shows the newest FILE; refuses files\n"
+          "            of different jobs. mpisnap-inspect report mpisnap/*.h5 > report.html\n"
           "\n"
           "options:\n"
           "  --json     machine-readable output: one JSON object per file, an array of them\n"
@@ -222,6 +234,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         return usage_error("--tree is an option of stacks%s", "");
     if ((o->out == OUT_DOT || o->out == OUT_SVG) && !o->cmd->pictures && !o->tree)
         return usage_error("%s draws only summary, waits and stacks --tree", o->out_flag);
+    if (o->cmd->cmd == CMD_REPORT && o->out_flag)
+        return usage_error("report writes HTML; %s is not an option of it", o->out_flag);
     if (o->cmd->cmd == CMD_PROGRESS && o->nfiles < 2)
         return usage_error("progress compares two or more snapshots of one job%s", "");
     if (eager_set && o->cmd->cmd != CMD_WAITS)
@@ -229,20 +243,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
     if ((o->out == OUT_DOT || o->out == OUT_SVG) && o->nfiles > 1)
         return usage_error("%s takes one snapshot file (one picture)", o->out_flag);
     return -1;
-}
-
-/* ---- formatting helpers ---- */
-
-/* The first 16 payload bytes in hex, `sep` between bytes, "..." when there are more. */
-static const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size_t len)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (uint64_t i = 0; i < m->bytes && i < 16 && at < len; i++)
-        at += (size_t)snprintf(buf + at, len - at, "%s%02x", i ? sep : "", m->data[i]);
-    if (m->bytes > 16 && at < len)
-        snprintf(buf + at, len - at, "%s...", sep);
-    return buf;
 }
 
 /* ---- check ---- */
@@ -332,9 +332,11 @@ static void messages_text(const char *path, sf_file *f)
             const sf_msg *m = &k->msgs[i];
             char hex[64];
             printf("  %d -> %d  comm %d  tag %d  %" PRIu64 " bytes  epoch %" PRIu32
-                   "  order %" PRIu64 "%s%s\n", m->src, m->dst, m->comm, m->tag, m->bytes,
-                   m->epoch, m->order, m->bytes ? "  data " : "",
-                   hex_preview(m, " ", hex, sizeof hex));
+                   "  order %" PRIu64, m->src, m->dst, m->comm, m->tag, m->bytes,
+                   m->epoch, m->order);
+            if (m->bytes && (fputs("  ", stdout), values_text(stdout, m) < 0))
+                printf("data %s", hex_preview(m, " ", hex, sizeof hex));
+            putchar('\n');
         }
     }
 }
@@ -361,6 +363,11 @@ static void messages_json(const char *path, sf_file *f, json *j)
             json_kuint(j, "order", m->order);
             json_kuint(j, "bytes", m->bytes);
             json_kstring(j, "preview_hex", hex_preview(m, "", hex, sizeof hex));
+            json_key(j, "datatype");
+            m->datatype[0] ? json_string(j, m->datatype) : json_null(j);
+            json_key(j, "signature");
+            m->signature[0] ? json_string(j, m->signature) : json_null(j);
+            values_json(j, m);
             json_end_object(j);
         }
     }
@@ -416,6 +423,7 @@ static int run_file(const struct opts *o, const char *path, json *j)
             j ? stacks_json(path, f, j) : stacks_text(path, f);
         break;
     case CMD_PROGRESS: /* several files at once: see main */
+    case CMD_REPORT:
         break;
     case CMD_WAITS:
         rc = waits_run(path, f, o->out, o->eager, j);
@@ -444,7 +452,9 @@ int main(int argc, char **argv)
     if (!o.files)
         return EXIT_REFUSED;
     int rc = parse_args(argc, argv, &o), json_out = o.out == OUT_JSON;
-    if (rc < 0 && o.cmd->cmd == CMD_PROGRESS) {
+    if (rc < 0 && o.cmd->cmd == CMD_REPORT) {
+        rc = report_run(o.nfiles, (const char *const *)o.files);
+    } else if (rc < 0 && o.cmd->cmd == CMD_PROGRESS) {
         json j;
         json_init(&j, stdout);
         rc = progress_run(o.nfiles, (const char *const *)o.files, json_out ? &j : NULL);

@@ -53,6 +53,25 @@ char *text_close(text *t);
  * printing the one-line reason on stderr (and, with j, a "refused" JSON object). */
 sf_file *open_all(const char *path, json *j);
 
+/* The first 16 payload bytes of m in hex, `sep` between bytes, "..." when there are
+ * more (inspect.c). Returns buf. */
+const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size_t len);
+
+/* ---- inspect_report.c ---- */
+
+/* `report FILE...`: one HTML page on stdout about the newest file, with the progress
+ * across all of them (one job). Returns 0 or EXIT_REFUSED (after one line on stderr). */
+int report_run(int nfiles, const char *const *paths);
+
+/* ---- inspect_values.c ---- */
+
+/* m's payload as values by its recorded signature: "MPI_DOUBLE[5]: 1.5 -2.25 ..."
+ * (the first values, the element count in brackets). -1 and nothing written when the
+ * datatype is not known or does not fit the payload: show bytes instead. */
+int values_text(FILE *out, const sf_msg *m);
+/* The same as JSON members "elements", "values_total" and "values" (the first 8). */
+int values_json(json *j, const sf_msg *m);
+
 /* ---- inspect_summary.c ---- */
 
 void summary_text(const char *path, sf_file *f);
@@ -86,5 +105,12 @@ int svg_from_dot(const char *dot, size_t len, FILE *out);
 /* `waits`: the wait-for graph and its deadlocks (see inspect_waits.h for `eager`).
  * Returns 0, EXIT_DEADLOCK, or EXIT_REFUSED (out of memory, Graphviz missing). */
 int waits_run(const char *path, sf_file *f, enum output o, uint64_t eager, json *j);
+/* The same for the HTML report: the text (deadlocks, blocked ranks, verdict) and the
+ * Graphviz graph, each a string the caller frees. Returns 0, EXIT_DEADLOCK, or
+ * EXIT_REFUSED (out of memory; both NULL). */
+int waits_parts(const char *path, sf_file *f, uint64_t eager, char **text, char **dot);
+/* The picture's legend: the fill colour of node state s (0, 1, ...) and what it means
+ * in *meaning; NULL past the last state. */
+const char *waits_legend(int s, const char **meaning);
 
 #endif

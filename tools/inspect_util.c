@@ -143,3 +143,15 @@ sf_file *open_all(const char *path, json *j)
     }
     return NULL;
 }
+
+const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (uint64_t i = 0; i < m->bytes && i < 16 && at < len; i++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%02x", i ? sep : "", m->data[i]);
+    if (m->bytes > 16 && at < len)
+        snprintf(buf + at, len - at, "%s...", sep);
+    return buf;
+}
+

@@ -238,7 +238,7 @@ static int in_sorted(const int32_t *v, uint32_t n, int32_t x)
 }
 
 /* One deadlock: its cycle in wait order, then its other members. */
-static int print_deadlock(const report *rp, const wf_deadlock *d)
+static int print_deadlock(FILE *out, const report *rp, const wf_deadlock *d)
 {
     int32_t *order = malloc(d->n * sizeof *order), *cyc = malloc(d->ncycle * sizeof *cyc);
     group *gs = NULL;
@@ -253,11 +253,11 @@ static int print_deadlock(const report *rp, const wf_deadlock *d)
         ng = group_by_key(rp, order, k, &gs);
     }
     for (uint32_t i = 0; gs && i < ng; i++) {
-        fputs(i ? ",\n          " : "deadlock: ", stdout);
-        put_line(stdout, rp, &gs[i]);
+        fputs(i ? ",\n          " : "deadlock: ", out);
+        put_line(out, rp, &gs[i]);
     }
     if (gs)
-        putchar('\n');
+        fputc('\n', out);
     groups_free(gs, ng);
     free(order);
     free(cyc);
@@ -265,7 +265,7 @@ static int print_deadlock(const report *rp, const wf_deadlock *d)
 }
 
 /* Every rank in a blocking call that is not in a deadlock, one line per group. */
-static int print_blocked(const report *rp)
+static int print_blocked(FILE *out, const report *rp)
 {
     const wf_graph *g = rp->g;
     int32_t *v = malloc((size_t)g->n * sizeof *v);
@@ -277,8 +277,8 @@ static int print_blocked(const report *rp)
     if (v)
         ng = group_by_key(rp, v, n, &gs);
     for (uint32_t i = 0; gs && i < ng; i++) {
-        put_line(stdout, rp, &gs[i]);
-        putchar('\n');
+        put_line(out, rp, &gs[i]);
+        fputc('\n', out);
     }
     groups_free(gs, ng);
     free(v);
@@ -304,46 +304,46 @@ static uint32_t ranks_in(const wf_graph *g, wf_state s, int32_t *v)
     return n;
 }
 
-static void print_verdict(const report *rp, int32_t *v)
+static void print_verdict(FILE *out, const report *rp, int32_t *v)
 {
     const wf_graph *g = rp->g;
     uint32_t n;
-    printf("%s: ", rp->path);
+    fprintf(out, "%s: ", rp->path);
     for (uint32_t i = 0; i < g->ndeadlocks; i++) {
-        printf("%sdeadlock among ", i ? "; " : "");
-        put_rank_noun(stdout, g->deadlocks[i].ranks, g->deadlocks[i].n);
+        fprintf(out, "%sdeadlock among ", i ? "; " : "");
+        put_rank_noun(out, g->deadlocks[i].ranks, g->deadlocks[i].n);
     }
     if (g->ndeadlocks && (n = ranks_in(g, WS_STUCK, v)) > 0) {
-        fputs("; ", stdout);
-        put_rank_noun(stdout, v, n);
-        printf(" blocked by %s", g->ndeadlocks == 1 ? "it" : "them");
+        fputs("; ", out);
+        put_rank_noun(out, v, n);
+        fprintf(out, " blocked by %s", g->ndeadlocks == 1 ? "it" : "them");
     }
     if (!g->ndeadlocks) {
         n = ranks_in(g, WS_WAITING, v);
         if (n)
-            printf("no deadlock: %u rank%s blocked, all can progress", n, plural(n));
+            fprintf(out, "no deadlock: %u rank%s blocked, all can progress", n, plural(n));
         else
-            fputs("no deadlock: no rank is blocked", stdout);
+            fputs("no deadlock: no rank is blocked", out);
     }
     if ((n = ranks_in(g, WS_COMPLETES, v)) > 0)
-        printf("; %u more in calls that will complete", n);
+        fprintf(out, "; %u more in calls that will complete", n);
     if ((n = ranks_in(g, WS_IDLE, v)) > 0) {
-        fputs("; waited for while not in MPI (computing?): ", stdout);
-        put_ranks(stdout, v, n);
+        fputs("; waited for while not in MPI (computing?): ", out);
+        put_ranks(out, v, n);
     }
-    putchar('\n');
+    fputc('\n', out);
 }
 
-static int waits_text(const report *rp)
+static int waits_text(FILE *out, const report *rp)
 {
     int32_t *v = malloc((size_t)rp->g->n * sizeof *v);
     int rc = v ? 0 : -1;
     for (uint32_t i = 0; rc == 0 && i < rp->g->ndeadlocks; i++)
-        rc = print_deadlock(rp, &rp->g->deadlocks[i]);
+        rc = print_deadlock(out, rp, &rp->g->deadlocks[i]);
     if (rc == 0)
-        rc = print_blocked(rp);
+        rc = print_blocked(out, rp);
     if (rc == 0)
-        print_verdict(rp, v);
+        print_verdict(out, rp, v);
     free(v);
     return rc;
 }
@@ -466,11 +466,29 @@ static int waits_json(const report *rp, json *j)
 
 /* ---- Graphviz ---- */
 
+static const struct {
+    const char *fill, *meaning;
+} states[] = {
+    [WS_IDLE] = {"white", "not in MPI (computing?), waited for"},
+    [WS_FREE] = {"white", "in an MPI call that waits for no one"},
+    [WS_UNKNOWN] = {"#eeeeee", "in a blocking call the snapshot does not describe"},
+    [WS_COMPLETES] = {"#d9ead3", "in a blocking call that will complete"},
+    [WS_WAITING] = {"#cfe2f3", "waiting, can progress"},
+    [WS_DEADLOCK] = {"#f4a6a6", "deadlocked (red border, red edges: the cycle)"},
+    [WS_STUCK] = {"#f9cb9c", "blocked by a deadlock"},
+};
+
 static const char *state_color(wf_state s)
 {
-    static const char *const fill[] = {"white", "white", "#eeeeee", "#d9ead3", "#cfe2f3",
-                                       "#f4a6a6", "#f9cb9c"};
-    return fill[s];
+    return states[s].fill;
+}
+
+const char *waits_legend(int s, const char **meaning)
+{
+    if (s < 0 || (size_t)s >= sizeof states / sizeof states[0])
+        return NULL;
+    *meaning = states[s].meaning;
+    return states[s].fill;
 }
 
 /* A group's node: its ranks (cut when very long), its call, and the verdict. */
@@ -564,8 +582,9 @@ static int dot_edges(FILE *out, const report *rp, const uint32_t *gid)
 }
 
 /* The graph of every rank that is in a blocking call or waited for, one node per
- * group of ranks printed alike; deadlocked ranks in red. */
-static int waits_dot(const report *rp, enum output o)
+ * group of ranks printed alike; deadlocked ranks in red. The Graphviz text (the
+ * caller frees it), NULL when out of memory. */
+static char *waits_dot(const report *rp)
 {
     const wf_graph *g = rp->g;
     int32_t *v = malloc((size_t)g->n * sizeof *v);
@@ -595,11 +614,22 @@ static int waits_dot(const report *rp, enum output o)
         fputs("}\n", t.f);
     }
     char *dot = t.f ? text_close(&t) : NULL;
-    rc = rc == 0 && dot ? emit_graph(dot, strlen(dot), o) : -1;
-    free(dot);
+    if (rc != 0) {
+        free(dot);
+        dot = NULL;
+    }
     groups_free(gs, ng);
     free(v);
     free(gid);
+    return dot;
+}
+
+/* The picture to stdout: Graphviz text or SVG. */
+static int waits_picture(const report *rp, enum output o)
+{
+    char *dot = waits_dot(rp);
+    int rc = dot ? emit_graph(dot, strlen(dot), o) : -1;
+    free(dot);
     return rc;
 }
 
@@ -610,9 +640,9 @@ int waits_run(const char *path, sf_file *f, enum output o, uint64_t eager, json 
     int rc = g && report_init(&rp, path, g) == 0 ? 0 : -1;
     if (rc == 0) {
         if (o == OUT_DOT || o == OUT_SVG)
-            rc = waits_dot(&rp, o);
+            rc = waits_picture(&rp, o);
         else
-            rc = o == OUT_JSON ? waits_json(&rp, j) : waits_text(&rp);
+            rc = o == OUT_JSON ? waits_json(&rp, j) : waits_text(stdout, &rp);
         report_free(&rp);
     }
     if (rc < 0)
@@ -621,4 +651,31 @@ int waits_run(const char *path, sf_file *f, enum output o, uint64_t eager, json 
         rc = EXIT_DEADLOCK;
     wf_free(g);
     return rc < 0 ? EXIT_REFUSED : rc;
+}
+
+int waits_parts(const char *path, sf_file *f, uint64_t eager, char **text_out, char **dot)
+{
+    wf_graph *g = wf_build(f, eager);
+    report rp;
+    text t = {NULL, NULL, 0};
+    *text_out = *dot = NULL;
+    int rc = g && report_init(&rp, path, g) == 0 ? 0 : -1;
+    if (rc == 0) {
+        if (text_open(&t) == 0) {
+            rc = waits_text(t.f, &rp);
+            *text_out = text_close(&t);
+        }
+        *dot = waits_dot(&rp);
+        report_free(&rp);
+    }
+    if (rc < 0 || !*text_out || !*dot) {
+        free(*text_out);
+        free(*dot);
+        *text_out = *dot = NULL;
+        rc = EXIT_REFUSED;
+    } else if (g->ndeadlocks) {
+        rc = EXIT_DEADLOCK;
+    }
+    wf_free(g);
+    return rc;
 }

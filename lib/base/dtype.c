@@ -92,7 +92,11 @@ void snap_dt_name(MPI_Datatype dt, char *out, size_t len)
 {
     char name[MPI_MAX_OBJECT_NAME] = "";
     int n = 0;
+    int ni, na, nt, comb = MPI_COMBINER_NAMED;
     if (dt == MPI_DATATYPE_NULL) snprintf(out, len, "none");
-    else if (PMPI_Type_get_name(dt, name, &n) == MPI_SUCCESS && n > 0) snprintf(out, len, "%s", name);
+    /* derived types are "derived", not whatever MPI calls them ("Dup " in Open MPI) */
+    else if (PMPI_Type_get_envelope(dt, &ni, &na, &nt, &comb) == MPI_SUCCESS && comb == MPI_COMBINER_NAMED &&
+             PMPI_Type_get_name(dt, name, &n) == MPI_SUCCESS && n > 0)
+        snprintf(out, len, "%s", name);
     else snprintf(out, len, "derived");
 }

@@ -46,5 +46,9 @@ static inline void snap_dt_unpack_d(const snap_dtinfo *d, const uint8_t *in, uin
     else snap_dt_unpack_nc(d, in, nbytes, buf, count);
 }
 void snap_dt_name(MPI_Datatype dt, char *out, size_t len);
+/* dtsig.c: dt's name ("MPI_DOUBLE", "derived") and type signature, one element's
+ * packed layout as a numpy dtype string ("<f8", "3<i4,<f8"), or "" when it cannot be
+ * flattened or does not fit in len. Snapshot time only: it asks MPI about the type. */
+void snap_dt_describe(MPI_Datatype dt, char *name, size_t nlen, char *sig, size_t len);
 
 #endif

@@ -344,6 +344,8 @@ static int write_in_transit(hid_t g, const sf_rank *r)
                                        .src_comm = m->src_comm, .tag = m->tag,
                                        .epoch = m->epoch, .order = m->order,
                                        .bytes = m->bytes, .offset = off};
+        memcpy(env[i].datatype, m->datatype, SF_NAME_MAX);
+        memcpy(env[i].signature, m->signature, SF_NAME_MAX);
         off += m->bytes;
     }
     int rc = it < 0 ? -1 : 0;

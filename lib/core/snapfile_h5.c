@@ -92,6 +92,8 @@ static const struct sfi_field envelope_fields[] = {
     {"order", offsetof(struct sfi_envelope, order), SFI_U64},
     {"bytes", offsetof(struct sfi_envelope, bytes), SFI_U64},
     {"offset", offsetof(struct sfi_envelope, offset), SFI_U64},
+    {"datatype", offsetof(struct sfi_envelope, datatype), SFI_NAME},
+    {"signature", offsetof(struct sfi_envelope, signature), SFI_NAME},
 };
 
 static const struct sfi_field request_fields[] = {

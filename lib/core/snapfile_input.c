@@ -58,6 +58,9 @@ static int check_messages(const sf_rank *r, const char *part, char *err, size_t 
         uint64_t bytes = r->msgs[i].bytes;
         if (bytes && !r->msgs[i].data)
             return sfi_werr(err, errlen, part, "rank %d: message %u has no payload", r->rank, i);
+        if (!terminated(r->msgs[i].datatype, SF_NAME_MAX) || !terminated(r->msgs[i].signature, SF_NAME_MAX))
+            return sfi_werr(err, errlen, part, "rank %d: message %u: datatype or signature not terminated",
+                            r->rank, i);
         if (bytes > UINT64_MAX - total)
             return sfi_werr(err, errlen, part, "rank %d: payloads too large", r->rank);
         total += bytes;

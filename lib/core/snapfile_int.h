@@ -71,6 +71,7 @@ struct sfi_envelope {
     int32_t src, dst, comm, src_comm, tag;
     uint32_t epoch;
     uint64_t order, bytes, offset;
+    char datatype[SF_NAME_MAX], signature[SF_NAME_MAX]; /* optional: "" when absent */
 };
 
 /* A communicator as stored in /ranks/<r>/comms: its members' world ranks are

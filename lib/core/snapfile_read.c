@@ -288,6 +288,10 @@ static int load_messages(rctx *c, hid_t it, const char *path, struct rank_data *
                                    .src_comm = e->src_comm, .tag = e->tag, .epoch = e->epoch,
                                    .order = e->order, .bytes = e->bytes,
                                    .data = rd->payload + e->offset};
+        if (rc == 0) { /* optional fields: whatever the file holds, cut to a string */
+            memcpy(rd->msgs[i].datatype, e->datatype, SF_NAME_MAX - 1);
+            memcpy(rd->msgs[i].signature, e->signature, SF_NAME_MAX - 1);
+        }
     }
     free(env);
     rd->pub.msgs = rd->msgs;

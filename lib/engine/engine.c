@@ -36,6 +36,7 @@
  */
 #include "engine.h"
 #include "call.h"
+#include "dtype.h"
 #include "hooks.h"
 #include "pump.h"
 #include "wait.h"
@@ -88,7 +89,9 @@ int snap_engine_recording(void) { return E.phase == ENG_RECORDING; }
 
 /* ---- channel recording ---- */
 
-static void cur_add_msg(snap_cur *c, const snap_msg *m)
+/* Record m in the channel state; dt is the datatype of the receive it matched, or 0 /
+ * MPI_DATATYPE_NULL when no receive has asked for it yet (then its values are unknown). */
+static void cur_add_msg(snap_cur *c, const snap_msg *m, MPI_Datatype dt)
 {
     if (c->nmsgs == c->capmsgs) {
         c->capmsgs = c->capmsgs ? 2 * c->capmsgs : 16;
@@ -102,6 +105,8 @@ static void cur_add_msg(snap_cur *c, const snap_msg *m)
     *s = (sf_msg){.src = m->src_world, .dst = snap_job.rank, .comm = m->comm_id, .src_comm = m->src, .tag = m->tag,
                   .epoch = m->hdr.epoch, .order = c->nmsgs, .bytes = m->bytes};
     s->data = (const uint8_t *)(uintptr_t)c->plen; /* an offset until the part is built */
+    if (dt != 0 && dt != MPI_DATATYPE_NULL)
+        snap_dt_describe(dt, s->datatype, sizeof s->datatype, s->signature, sizeof s->signature);
     if (m->bytes) chan_payload(m, c->payload + c->plen);
     c->plen += m->bytes;
     c->nmsgs++;
@@ -115,15 +120,15 @@ static void taken(int src, const snap_msg *m)
     snap_cur *c = E.cur;
     c->pre_seen[src]++;
     c->sum_seen++;
-    cur_add_msg(c, m);
+    cur_add_msg(c, m, m->dt);
 }
 
 /* Messages the library holds for the application at the instant of a record are in
  * transit from the application's point of view. */
-static void add_held(const snap_msg *m, void *arg)
+static void add_held(const snap_msg *m, MPI_Datatype dt, void *arg)
 {
     snap_cur *c = arg;
-    if (m->hdr.epoch < c->epoch) cur_add_msg(c, m);
+    if (m->hdr.epoch < c->epoch) cur_add_msg(c, m, dt);
 }
 
 static void set_expect(snap_cur *c, int src, uint64_t count)

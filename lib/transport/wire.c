@@ -686,7 +686,7 @@ void xport_look_at_posted(void)
 }
 
 typedef struct held_visit {
-    void (*fn)(const snap_msg *m, void *arg);
+    void (*fn)(const snap_msg *m, MPI_Datatype dt, void *arg);
     void *arg;
 } held_visit;
 
@@ -694,12 +694,12 @@ static void visit_req(snap_req *r, void *arg)
 {
     held_visit *v = arg;
     const snap_msg *m = r->held ? r->held : (r->kind == RQ_RECV && r->state == RS_SEEN && r->msg.src_world >= 0 ? &r->msg : NULL);
-    if (m) v->fn(m, v->arg);
+    if (m) v->fn(m, r->dt, v->arg);
 }
 
-void xport_each_held(void (*fn)(const snap_msg *m, void *arg), void *arg)
+void xport_each_held(void (*fn)(const snap_msg *m, MPI_Datatype dt, void *arg), void *arg)
 {
-    for (snap_msg *m = wire_held.head; m; m = m->next) fn(m, arg);
+    for (snap_msg *m = wire_held.head; m; m = m->next) fn(m, m->dt, arg);
     held_visit v = {fn, arg};
     if (reqs_count) reqs_each(visit_req, &v);
 }

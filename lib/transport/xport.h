@@ -18,8 +18,9 @@ int xport_drain_from(int src);
 /* Look at the application's posted receives: those MPI has completed are taken now
  * (snap_seen), so a channel can close without waiting for the application's MPI_Wait. */
 void xport_look_at_posted(void);
-/* Every message the library holds for the application (taken, not yet delivered). */
-void xport_each_held(void (*fn)(const snap_msg *m, void *arg), void *arg);
+/* Every message the library holds for the application (taken, not yet delivered), with
+ * the datatype of the receive it matched (0 or MPI_DATATYPE_NULL: none yet). */
+void xport_each_held(void (*fn)(const snap_msg *m, MPI_Datatype dt, void *arg), void *arg);
 
 /* The library's own non-blocking collectives, one of each kind in flight at a time:
  * sum_start: out = the sum over ranks of contrib[this rank] (a reduce-scatter of one

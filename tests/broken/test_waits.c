@@ -66,7 +66,7 @@ static void transit(int32_t src, int32_t dst, int32_t comm, int32_t src_comm, in
 {
     static uint8_t payload[8192];
     sf_rank *k = &J.ranks[dst];
-    J.msgs[dst][k->nmsgs] = (sf_msg){src, dst, comm, src_comm, tag, 0, k->nmsgs, bytes, payload};
+    J.msgs[dst][k->nmsgs] = (sf_msg){src, dst, comm, src_comm, tag, 0, k->nmsgs, bytes, payload, "", ""};
     k->nmsgs++;
 }
 

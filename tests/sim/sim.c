@@ -303,13 +303,13 @@ int xport_drain_from(int src)
 
 void xport_look_at_posted(void) {} /* the simulated application posts no non-blocking receives */
 
-void xport_each_held(void (*fn)(const snap_msg *m, void *arg), void *arg)
+void xport_each_held(void (*fn)(const snap_msg *m, MPI_Datatype dt, void *arg), void *arg)
 {
     rank *x = &R[cur];
     for (size_t i = 0; i < x->held.len; i++) {
         payload p;
         snap_msg v = view(&msgs[idq_at(&x->held, i)], &p);
-        fn(&v, arg);
+        fn(&v, MPI_DATATYPE_NULL, arg);
     }
 }
 

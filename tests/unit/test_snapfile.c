@@ -68,7 +68,7 @@ static sf_region region(const char *name, const char *type, uint64_t count, cons
 static sf_msg msg(int32_t src, int32_t dst, int32_t comm, int32_t tag, uint64_t order,
                   const uint8_t *data, uint64_t bytes)
 {
-    return (sf_msg){src, dst, comm, src, tag, 3, order, bytes, data};
+    return (sf_msg){src, dst, comm, src, tag, 3, order, bytes, data, "", ""};
 }
 
 static void fixture_messages(void)
@@ -81,6 +81,8 @@ static void fixture_messages(void)
     fx.msgs1[0] = msg(0, 1, 0, 7, 0, fx.pay[1], 16);
     fx.msgs1[1] = msg(0, 1, 0, 9, 1, NULL, 0); /* a zero-byte message */
     fx.msgs1[2] = msg(2, 1, 5, 7, 2, fx.pay[2], 8);
+    snprintf(fx.msgs1[0].datatype, SF_NAME_MAX, "derived"); /* payloads as values */
+    snprintf(fx.msgs1[0].signature, SF_NAME_MAX, "2<i4,<f8");
 }
 
 static void fixture_regions(void)
@@ -236,6 +238,8 @@ static void assert_same_rank(const sf_rank *a, const sf_rank *b)
         CU_ASSERT(x->src == y->src && x->dst == y->dst && x->comm == y->comm &&
                   x->src_comm == y->src_comm && x->tag == y->tag && x->epoch == y->epoch &&
                   x->order == y->order);
+        CU_ASSERT_STRING_EQUAL(x->datatype, y->datatype);
+        CU_ASSERT_STRING_EQUAL(x->signature, y->signature);
         CU_ASSERT_EQUAL_FATAL(x->bytes, y->bytes);
         CU_ASSERT(x->bytes == 0 || memcmp(x->data, y->data, x->bytes) == 0);
     }

@@ -35,6 +35,12 @@ typedef struct sf_msg {
     uint64_t order;     /* receive order at dst: position in the order MPI would deliver */
     uint64_t bytes;     /* payload size in bytes (packed representation) */
     const uint8_t *data;/* payload, `bytes` bytes; not owned by the struct */
+    /* the datatype of the receive it matched (by MPI's type-matching rule, the sender's
+     * signature): its name ("MPI_DOUBLE", "derived") and the packed layout of one
+     * element as a numpy dtype string ("<f8", "3<i4,<f8,4S1"); "" when not known (a
+     * message no receive had asked for yet, or a file written before these fields) */
+    char datatype[SF_NAME_MAX];
+    char signature[SF_NAME_MAX];
 } sf_msg;
 
 /* A region registered with mpisnap_protect(). */
