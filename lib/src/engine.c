@@ -361,10 +361,19 @@ static void drain(void)
     check_complete();
 }
 
+/* A SIGUSR1 is one request however many times a rank gets it: a scheduler signals every
+ * rank and the launcher, which passes it on a moment later. The signals of a burst
+ * (within SNAP_SIGNAL_BURST_S of its first) are served by any snapshot this rank
+ * recorded after the first. */
+static int signal_served(void)
+{
+    return snap_g.last_record_t >= snap_g.sig_burst_t;
+}
+
 static void take_triggers(void)
 {
     snap_g.attention = 0;
-    if (snap_g.sig_request) snap_g.sig_request = 0, want_trigger = "signal";
+    if (snap_g.sig_request) snap_g.sig_request = 0, want_trigger = signal_served() ? want_trigger : "signal";
     if (snap_g.timer_request) snap_g.timer_request = 0, want_trigger = want_trigger ? want_trigger : "interval";
     if (snap_g.api_request) snap_g.api_request = 0, want_trigger = want_trigger ? want_trigger : "request";
     if (snap_g.hang_request) {

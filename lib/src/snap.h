@@ -168,6 +168,9 @@ typedef struct snap_proto {
 extern const snap_proto snap_proto_cl;
 extern const snap_proto snap_proto_ly;
 
+/* SIGUSR1s that arrive within this many seconds of the first are one request (engine.c) */
+#define SNAP_SIGNAL_BURST_S 1.0
+
 typedef struct snap_state {
     int initialized, finalizing, finalized;
     int rank, nranks;
@@ -206,6 +209,7 @@ typedef struct snap_state {
     int call_nreqs;
     int hang_reported;
     double last_record_t;  /* when this rank last recorded a snapshot */
+    double sig_burst_t;    /* when the first SIGUSR1 of the latest burst arrived */
     /* The ticker thread (wrap_init.c) watches calls without the wait loops reading the
      * clock: each call has a sequence number; the thread notes when it first saw one in
      * progress, and asks for a hang snapshot when the same call lasts hang_timeout. */
