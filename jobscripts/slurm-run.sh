@@ -14,24 +14,9 @@
 #SBATCH --open-mode=append
 #SBATCH --signal=B:USR1@300
 set -u
-sched=slurm
 mpisnapjob_submit="sbatch slurm-run.sh"
-if [ -n "${SLURM_JOB_ID:-}" ] && [ "${0##*/}" = slurm_script ]; then
-  # sbatch runs a copy of this file: the original, with mpisnap-job.sh beside it, is
-  # the job's Command, relative to the folder it was submitted from
-  cmd=$(scontrol show job "$SLURM_JOB_ID" | sed -n 's/^ *Command=//p' | head -n 1)
-  case $cmd in /*) ;; *) cmd=$SLURM_SUBMIT_DIR/$cmd ;; esac
-  [ -f "$cmd" ] || cmd=${cmd%% *}
-  mpisnapjob_home=${MPISNAPJOB_HOME:-$(dirname "$cmd")}
-else
-  mpisnapjob_home=${MPISNAPJOB_HOME:-$(dirname "$0")}
-fi
-[ -f "$mpisnapjob_home/mpisnap-job.sh" ] ||
-  { echo "slurm-run.sh: no mpisnap-job.sh in '$mpisnapjob_home': set MPISNAPJOB_HOME to mpisnap's jobscripts folder" >&2; exit 2; }
-if [ -z "${SLURM_JOB_ID:-}" ]; then
-  case ${1:-} in -h|--help) ;; *) echo "slurm-run.sh: not in a Slurm job: submit it with sbatch (or run it inside salloc)" >&2; exit 2 ;; esac
-fi
-job_id=${SLURM_JOB_ID:-none}
-workdir=${SLURM_SUBMIT_DIR:-$PWD}
-requeued=${SLURM_RESTART_COUNT:-0}
+me=$0 # sbatch runs a copy of this file: the original is the job's Command (from the submit folder)
+[ "${0##*/}" != slurm_script ] || me=$(cd "$SLURM_SUBMIT_DIR" && realpath -m "$(scontrol show job "$SLURM_JOB_ID" | sed -n 's/^ *Command=\([^ ]*\).*/\1/p')")
+mpisnapjob_home=${MPISNAPJOB_HOME:-$(dirname "$me")}
+. "$mpisnapjob_home/slurm-env.sh" || { echo "$mpisnapjob_submit: set MPISNAPJOB_HOME to mpisnap's jobscripts folder" >&2; exit 2; }
 . "$mpisnapjob_home/mpisnap-job.sh"

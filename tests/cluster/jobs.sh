@@ -104,7 +104,7 @@ usr1)
     j=$(submit "$name" -- --launcher "$launcher" --interval 0 "$jacobi" --n 64 --iters 150000)
     d=$work/mpisnap-$j
     while [ "$(rank_pids "$j" jacobi | wc -l)" -lt 4 ]; do
-      [ "$(job_state "$j")" = RUNNING ] || [ "$(job_state "$j")" = PENDING ] || fail "$name: job ended early"
+      active "$j" || fail "$name: job ended before its 4 ranks were seen"
       sleep 0.2
     done
     sleep 1 # past MPI_Init: the handlers are set
@@ -123,7 +123,7 @@ usr1)
   done
   # the signals did not harm a job that runs to its end
   j=$(submit usr1-end -- --interval 0 "$jacobi" "${args[@]}")
-  while [ -z "$(rank_pids "$j" jacobi)" ]; do [ "$(job_state "$j")" = COMPLETED ] && break; sleep 0.2; done
+  while [ -z "$(rank_pids "$j" jacobi)" ] && active "$j"; do sleep 0.2; done
   sleep 1
   scancel --signal=USR1 --full "$j" 2>/dev/null
   finished_ok "$j" usr1-end "a job signalled with USR1"

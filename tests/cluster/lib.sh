@@ -22,28 +22,27 @@ find_slurm() {
 # job_state JOB: its state (RUNNING, PENDING, COMPLETED, FAILED, ...)
 job_state() { scontrol show job -o "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2; }
 job_exit() { scontrol show job -o "$1" 2>/dev/null | grep -o ' ExitCode=[0-9:]*' | cut -d= -f2; }
-# wait_job JOB: until it has ended (ctest's TIMEOUT bounds the test, not this loop)
-wait_job() {
-  while :; do
-    case $(job_state "$1") in
-    PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED|REQUEUE_HOLD|REQUEUE_FED|RESIZING|SUSPENDED|SIGNALING|STAGE_OUT) sleep 0.5 ;;
-    "") fail "job $1 is unknown to Slurm" ;;
-    *) return 0 ;;
-    esac
-  done
+# active JOB: it has not ended (an empty answer, scontrol busy, counts as not ended:
+# ctest's TIMEOUT bounds every test, not these loops)
+active() {
+  case $(job_state "$1") in
+  ""|PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUED|REQUEUE_HOLD|REQUEUE_FED|RESIZING|SUSPENDED|SIGNALING|STAGE_OUT) return 0 ;;
+  esac
+  return 1
 }
+wait_job() { while active "$1"; do sleep 0.5; done; }
 # wait_snapshots DIR N JOB: until DIR holds at least N snapshot files; fails if the job ends first
 wait_snapshots() {
   while [ "$(ls "$1"/snap-*.h5 2>/dev/null | wc -l)" -lt "$2" ]; do
-    case $(job_state "$3") in PENDING|RUNNING|CONFIGURING|REQUEUED) sleep 0.2 ;;
-    *) fail "job $3 ended ($(job_state "$3")) before $1 held $2 snapshots" ;; esac
+    active "$3" || fail "job $3 ended ($(job_state "$3")) before $1 held $2 snapshots"
+    sleep 0.2
   done
 }
 # wait_log FILE TEXT JOB: until FILE has a line with TEXT (fixed string)
 wait_log() {
   while ! grep -qF -- "$2" "$1" 2>/dev/null; do
-    case $(job_state "$3") in PENDING|RUNNING|CONFIGURING|REQUEUED|COMPLETING) sleep 0.2 ;;
-    *) cat "$1"; fail "job $3 ended before its output said '$2'" ;; esac
+    active "$3" || { cat "$1"; fail "job $3 ended before its output said '$2'"; }
+    sleep 0.2
   done
 }
 # rank_pids JOB PROGRAM: the pids of the job's processes that run PROGRAM (its ranks)
@@ -57,7 +56,7 @@ rank_pids() {
 kill_rank() {
   local pids
   while pids=$(rank_pids "$1" "$2" | sort -n); [ -z "$pids" ]; do
-    [ "$(job_state "$1")" = RUNNING ] || fail "job $1 ended before a rank of $2 could be killed"
+    active "$1" || fail "job $1 ended before a rank of $2 could be killed"
     sleep 0.2
   done
   kill -9 "$(echo "$pids" | tail -n 1)"
