@@ -19,6 +19,7 @@ options:
   --ranks "N..."    rank counts of the snapshot cost (default "2 4 8 16")
   --sizes A,B,...   ping-pong message sizes in bytes (default 8,64,1024,8192,65536,1048576)
   --rounds K        alternated rounds of the ping-pong (default 5)
+  --iters N         its round trips per repetition (default 20000; a tenth from 64 KiB)
   --state "MiB..."  protected state of the bandwidth benchmark, MiB in all (default "64 256")
   --state-ranks N   ranks holding it (default 4)
   --state-rounds K  alternated rounds of it (default 3)
@@ -32,21 +33,21 @@ EOF
 }
 
 mpisnapbench_die() { echo "mpisnap-bench: $*" >&2; exit 2; }
-out="" ranks="2 4 8 16" sizes=8,64,1024,8192,65536,1048576 rounds=5 state="64 256" state_ranks=4 state_rounds=3
+out="" iters=${BENCH_ITERS:-20000} ranks="2 4 8 16" sizes=8,64,1024,8192,65536,1048576 rounds=5 state="64 256" state_ranks=4 state_rounds=3
 build=$mpisnapjob_home/../build
 while [ $# -gt 0 ]; do
   case $1 in
-  --out|--ranks|--sizes|--rounds|--state|--state-ranks|--state-rounds|--build)
+  --out|--ranks|--sizes|--rounds|--iters|--state|--state-ranks|--state-rounds|--build)
     [ $# -ge 2 ] || mpisnapbench_die "$1 needs a value (see --help)"
     v=${1#--}
     printf -v "${v//-/_}" %s "$2"
     shift 2 ;;
-  --quick) ranks="2 4" sizes=8,1024,65536 rounds=1 state=16 state_ranks=2 state_rounds=1 BENCH_ITERS=2000; shift ;;
+  --quick) ranks="2 4" sizes=8,1024,65536 rounds=1 state=16 state_ranks=2 state_rounds=1 iters=2000; shift ;;
   -h|--help) mpisnapbench_usage; exit 0 ;;
   *) mpisnapbench_die "unknown option $1 (see --help)" ;;
   esac
 done
-for v in $ranks $rounds $state $state_ranks $state_rounds; do
+for v in $ranks $rounds $iters $state $state_ranks $state_rounds; do
   case $v in ''|*[!0-9]*|0) mpisnapbench_die "'$v' is not a positive count (see --help)" ;; esac
 done
 case $sizes in ''|*[!0-9,]*) mpisnapbench_die "--sizes '$sizes' is not sizes in bytes separated by commas" ;; esac
@@ -61,7 +62,8 @@ rm -f "$out"/*.csv
 mpisnapbench_say() { echo "mpisnap-bench [$sched $job_id $(date +%H:%M:%S)]: $*"; }
 {
   echo "campaign of $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname -s), $sched job $job_id"
-  echo "matrix: ranks $ranks; sizes $sizes; ping-pong rounds $rounds; state $state MiB over $state_ranks ranks, $state_rounds rounds"
+  echo "matrix: ranks $ranks; sizes $sizes; ping-pong $rounds rounds of $iters; state $state MiB over $state_ranks ranks, $state_rounds rounds"
+  echo "machine: $(nproc) cores; load at the start:$(uptime | sed 's/.*load average://')"
   echo "build: $build"
 } >"$out/campaign.txt"
 cat "$out/campaign.txt"
@@ -69,7 +71,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 set -o pipefail
 
 mpisnapbench_say "idle overhead (bench/overhead.sh)"
-BENCH_CSV=$out/overhead.csv BENCH_SIZES=$sizes BENCH_ITERS=${BENCH_ITERS:-20000} "$bench/overhead.sh" "$build" "$rounds" | tee "$out/overhead.txt" ||
+BENCH_CSV=$out/overhead.csv BENCH_SIZES=$sizes BENCH_ITERS=$iters "$bench/overhead.sh" "$build" "$rounds" | tee "$out/overhead.txt" ||
   mpisnapbench_die "bench/overhead.sh failed"
 mpisnapbench_say "snapshot cost against ranks (bench/snapcost.sh)"
 BENCH_CSV=$out/snapcost.csv "$bench/snapcost.sh" "$build" $ranks | tee "$out/snapcost.txt" ||
