@@ -15,6 +15,9 @@
 #  limit                sbatch --time=1 --signal=B:USR1@55: a snapshot before the limit
 #  preload              an unmodified program under mpisnap-run, with srun and with mpirun:
 #                       snapshots consistent, output as without mpisnap
+#  direct               no job script: srun --mpi=pmix from the shell (snapshots, a crash,
+#                       MPISNAP_RESTART=latest: same checksum; mpisnap-run), and mpirun
+#                       inside salloc (the same)
 set -u
 case=$1 bin=$2 preload_app=$3 jobscripts=$4 work=$5
 shift 5
@@ -22,8 +25,9 @@ shift 5
 find_slurm
 inspect=$bin/mpisnap-inspect jacobi=$bin/jacobi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-# the node offers more CPUs than the machine has: ranks must yield while they wait
-export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_btl=self,vader
+# the node offers more CPUs than the machine has: ranks must yield while they wait, and
+# mpirun in the allocation must not bind two ranks that talk to the same core
+export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_btl=self,vader OMPI_MCA_hwloc_base_binding_policy=none
 fresh_work "$work"
 args=(--n 64 --iters 60000)
 
@@ -68,7 +72,7 @@ restart-srun|restart-mpirun)
     fail "the job did not say it restarted twice"
   [ "$(grep -c '^jacobi: .*(restarted)' "$work/$case.out")" -eq 1 ] ||
     fail "the program did not report exactly one restarted run that finished"
-  n=$(check_all "$work/mpisnap-$j")
+  check_all "$work/mpisnap-$j"; n=$checked
   echo "$launcher ($algo): killed twice, restarted twice, $n snapshots consistent, $want"
   ;;
 giveup)
@@ -95,7 +99,8 @@ requeue)
   finished_ok "$j" requeue "requeued"
   grep -q "requeued 1 times by slurm" "$work/requeue.out" || { cat "$work/requeue.out"; fail "the job did not see it was requeued"; }
   grep -q "^jacobi: .*(restarted)" "$work/requeue.out" || fail "the requeued job did not resume from a snapshot"
-  echo "requeued part-way, resumed: $want ($(check_all "$work/mpisnap-$j") snapshots consistent)"
+  check_all "$work/mpisnap-$j"
+  echo "requeued part-way, resumed: $want ($checked snapshots consistent)"
   ;;
 usr1)
   reference
@@ -119,7 +124,8 @@ usr1)
     grep -q "SIGUSR1: a snapshot is asked" "$work/$name.out" || fail "$name: the job script did not pass SIGUSR1 on"
     scancel "$j"
     wait_job "$j"
-    echo "$name: scancel --signal=USR1 --full, then --batch: 2 snapshots, $(check_all "$d") consistent"
+    check_all "$d"
+    echo "$name: scancel --signal=USR1 --full, then --batch: 2 snapshots, $checked consistent"
   done
   # the signals did not harm a job that runs to its end
   j=$(submit usr1-end -- --interval 0 "$jacobi" "${args[@]}")
@@ -135,20 +141,45 @@ limit)
   grep -q "SIGUSR1: a snapshot is asked" "$work/limit.out" || fail "the snapshot was not asked by the job script"
   scancel "$j"
   wait_job "$j"
-  echo "sbatch --signal=B:USR1@55: $(check_all "$work/mpisnap-$j") snapshot before the time limit, consistent"
+  check_all "$work/mpisnap-$j"
+  echo "sbatch --signal=B:USR1@55: $checked snapshot before the time limit, consistent"
   ;;
 preload)
   env -u SLURM_CONF mpirun -np 4 "$preload_app" --rounds 3000 >"$work/plain.out" 2>&1 || fail "the plain run failed"
   for launcher in srun mpirun; do
     name=preload-$launcher
-    j=$(submit "$name" -- --launcher "$launcher" --preload --interval 0.1 "$preload_app" --rounds 3000)
+    j=$(submit "$name" -- --launcher "$launcher" --preload --interval 0.1 "$preload_app" --rounds 3000 --signal-self)
     wait_job "$j"
     [ "$(job_state "$j")" = COMPLETED ] || { cat "$work/$name.out"; fail "$name: job ended $(job_state "$j")"; }
     diff <(grep -v '^mpisnap' "$work/plain.out") <(grep -vE '^(mpisnap|mpisnap-job)' "$work/$name.out") ||
       fail "$name: the output differs from the plain run's"
-    n=$(check_all "$work/mpisnap-$j")
+    check_all "$work/mpisnap-$j"; n=$checked
     [ "$n" -ge 1 ] || fail "$name: no snapshot"
     echo "$name: mpisnap-run under $launcher, output as without mpisnap, $n snapshots consistent"
+  done
+  ;;
+direct)
+  reference
+  for how in srun salloc; do
+    d=$work/$how
+    case $how in
+    srun) run=(srun --mpi=pmix --kill-on-bad-exit=1 -n 4 -J mpisnap-test-direct) ;;
+    salloc) run=(salloc -n 4 -J mpisnap-test-salloc mpirun) ;;
+    esac
+    MPISNAP_DIR=$d MPISNAP_INTERVAL=0.3 "${run[@]}" "$jacobi" "${args[@]}" --crash-at 40000 >"$d.1.out" 2>&1 &&
+      fail "$how: the run meant to crash at iteration 40000 did not"
+    check_all "$d"; n=$checked
+    MPISNAP_DIR=$d MPISNAP_RESTART=latest "${run[@]}" "$jacobi" "${args[@]}" >"$d.2.out" 2>&1 ||
+      { tail "$d.2.out"; fail "$how: the restart failed"; }
+    grep -q "^jacobi: .*(restarted)" "$d.2.out" || fail "$how: the run did not restart"
+    [ "$(checksum "$d.2.out")" = "$want" ] || fail "$how: restarted $(checksum "$d.2.out"), uninterrupted $want"
+    env -u SLURM_CONF mpirun -np 4 "$preload_app" --rounds 2000 >"$work/plain.out" 2>&1 || fail "the plain run failed"
+    MPISNAP_DIR=$d.run "${run[@]}" "$bin/mpisnap-run" --interval 0.1 -- "$preload_app" --rounds 2000 --signal-self >"$d.run.out" 2>&1 ||
+      { tail "$d.run.out"; fail "$how: mpisnap-run failed"; }
+    diff <(grep -v '^mpisnap' "$work/plain.out") <(grep -vE '^(mpisnap|salloc)' "$d.run.out") ||
+      fail "$how: mpisnap-run's output differs from the plain run's"
+    check_all "$d.run"
+    echo "$how: crashed after $n consistent snapshots, restarted: $want; mpisnap-run: $checked snapshots consistent, same output"
   done
   ;;
 *) fail "unknown case $case" ;;

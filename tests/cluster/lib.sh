@@ -62,15 +62,16 @@ kill_rank() {
   kill -9 "$(echo "$pids" | tail -n 1)"
   echo "killed rank pid $(echo "$pids" | tail -n 1) of job $1"
 }
-# check_all DIR: every snapshot in DIR is consistent (mpisnap-inspect check); prints the count
+# check_all DIR: every snapshot in DIR is consistent (mpisnap-inspect check), at least
+# one; sets checked to their number (not in $(...): a failure must end the test)
 check_all() {
-  local f n=0
+  local f
+  checked=0
   for f in "$1"/snap-*.h5; do
     [ -e "$f" ] || fail "no snapshot in $1"
     "$inspect" check "$f" >/dev/null || { "$inspect" check "$f" | tail -n 5; fail "$f is not consistent"; }
-    n=$((n + 1))
+    checked=$((checked + 1))
   done
-  echo "$n"
 }
 # fresh_work DIR: an empty work folder; only one this file made before is removed
 fresh_work() {

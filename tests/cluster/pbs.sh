@@ -11,7 +11,7 @@ bin=$1 jobscripts=$2 work=$3
 . "$(dirname "$0")/lib.sh"
 inspect=$bin/mpisnap-inspect jacobi=$bin/jacobi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_btl=self,vader
+export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_btl=self,vader OMPI_MCA_hwloc_base_binding_policy=none
 unset SLURM_JOB_ID SLURM_JOBID SLURM_NODELIST # not inside a Slurm job
 fresh_work "$work"
 args="--n 64 --iters 60000"
@@ -51,7 +51,8 @@ wait $job || { cat "$work/101.fakepbs.out"; fail "the PBS job failed"; }
 grep -q "mpisnap-job \[pbs 101.fakepbs .*restart 2 of 3" "$work/101.fakepbs.out" || fail "the PBS job did not restart twice"
 [ "$(checksum "$work/101.fakepbs.out")" = "$want" ] ||
   fail "PBS job restarted twice: $(checksum "$work/101.fakepbs.out"), uninterrupted $want"
-echo "pbs-run.sh, mpirun on PBS_NODEFILE: killed twice, restarted twice, $(check_all "$work/mpisnap-101.fakepbs") snapshots consistent, $want"
+check_all "$work/mpisnap-101.fakepbs"
+echo "pbs-run.sh, mpirun on PBS_NODEFILE: killed twice, restarted twice, $checked snapshots consistent, $want"
 
 # SIGUSR1 to the job script: one snapshot
 pbs_job 102.fakepbs MPISNAPJOB_COMMAND="$jacobi --n 64 --iters 150000" MPISNAPJOB_RESTARTS=0 MPISNAP_INTERVAL=0
@@ -63,7 +64,8 @@ sleep 2
 [ "$(ls "$work/mpisnap-102.fakepbs"/snap-*.h5 | wc -l)" -eq 1 ] || fail "SIGUSR1 to the PBS job script: not exactly one snapshot"
 kill -TERM "$(pgrep -P "$job" -x mpirun)"
 wait $job
-echo "SIGUSR1 to pbs-run.sh: $(check_all "$work/mpisnap-102.fakepbs") snapshot, consistent"
+check_all "$work/mpisnap-102.fakepbs"
+echo "SIGUSR1 to pbs-run.sh: $checked snapshot, consistent"
 
 refused() { # what text command...
   local what=$1 text=$2 out rc; shift 2
