@@ -12,7 +12,8 @@
 #  usr1                 scancel --signal=USR1 --full (batch shell, srun, every rank) and
 #                       then --batch (the shell passes it on): one snapshot each, under srun
 #                       and under mpirun; the job is not harmed
-#  limit                sbatch --time=1 --signal=B:USR1@55: a snapshot before the limit
+#  limit                sbatch --time=1 --signal=B:USR1@55 (the job script passes it on),
+#                       and --signal=USR1@55 (srun's ranks): a snapshot before the limit
 #  preload              an unmodified program under mpisnap-run, with srun and with mpirun:
 #                       snapshots consistent, output as without mpisnap
 #  direct               no job script: srun --mpi=pmix from the shell (snapshots, a crash,
@@ -136,13 +137,19 @@ usr1)
   echo "a signalled job finished with the uninterrupted checksum: $want"
   ;;
 limit)
-  j=$(submit limit --time=1 --signal=B:USR1@55 -- --interval 0 "$jacobi" --n 64 --iters 100000000)
-  wait_snapshots "$work/mpisnap-$j" 1 "$j"
-  grep -q "SIGUSR1: a snapshot is asked" "$work/limit.out" || fail "the snapshot was not asked by the job script"
-  scancel "$j"
-  wait_job "$j"
-  check_all "$work/mpisnap-$j"
-  echo "sbatch --signal=B:USR1@55: $checked snapshot before the time limit, consistent"
+  # B: signals the job script, which passes it on (any launcher); without B:, Slurm
+  # signals the ranks of the job's steps (srun's)
+  for how in B:USR1 USR1; do
+    name=limit-${how%%:*}
+    j=$(submit "$name" --time=1 --signal=$how@55 -- --interval 0 "$jacobi" --n 64 --iters 100000000)
+    wait_snapshots "$work/mpisnap-$j" 1 "$j"
+    [ $how = USR1 ] || grep -q "SIGUSR1: a snapshot is asked" "$work/$name.out" ||
+      fail "--signal=$how@55: the snapshot was not asked by the job script"
+    scancel "$j"
+    wait_job "$j"
+    check_all "$work/mpisnap-$j"
+    echo "sbatch --signal=$how@55: $checked snapshot before the time limit, consistent"
+  done
   ;;
 preload)
   env -u SLURM_CONF mpirun -np 4 "$preload_app" --rounds 3000 >"$work/plain.out" 2>&1 || fail "the plain run failed"
