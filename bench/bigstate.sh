@@ -8,17 +8,24 @@
 # the restart's time is what it adds to a fresh start: its MPI_Init and first safe
 # point, minus a fresh run's MPI_Init (see bigstate.c). All are alternated ROUNDS times
 # in one run (the disk of a shared machine changes speed from minute to minute) and the
-# medians compared.
+# medians compared. BENCH_CSV=FILE also writes each round there as CSV (appending, so
+# that one file holds several sizes).
 set -euo pipefail
 case ${1:-} in -h | --help) sed -n '2,/^set -/{/^set -/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;; esac
 build=$(realpath "${1:-build}") total=${2:-1024} np=${3:-4} rounds=${4:-3}
-dir=${MPISNAP_BENCH_DIR:-$PWD/bench-bigstate}
+# where the files go (the disk measured): BENCH_DIR (an MPISNAP_ name would reach the
+# ranks, which refuse unknown MPISNAP_* variables)
+dir=${BENCH_DIR:-$PWD/bench-bigstate}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 per=$((total / np))
 # Reads start cold: the files leave the page cache (dd iflag=nocache asks the kernel to
 # drop a file's clean pages; /proc/sys/vm/drop_caches needs more than a container has).
 drop() { sync; for f in "$@"; do dd if="$f" iflag=nocache count=0 status=none; done; }
 rows=()
+if [ -n "${BENCH_CSV:-}" ]; then
+  . "$(dirname "$0")/csv.sh"
+  [ -s "$BENCH_CSV" ] || echo "total_mib,ranks,round,dd_write_s,snapshot_s,dd_read_s,restart_with_init_s,dd_direct_write_s,init_s,dd_direct_read_s,pause_s,$csv_meta_header" >"$BENCH_CSV"
+fi
 for r in $(seq "$rounds"); do
   rm -rf "$dir" && mkdir -p "$dir"
   t_dd=$( { /usr/bin/time -f "%e" dd if=/dev/zero of="$dir/dd.bin" bs=1M count="$total" conv=fsync status=none; } 2>&1 )
@@ -35,6 +42,7 @@ for r in $(seq "$rounds"); do
     awk '/^restart:/ { print $2 }')
   echo "round $r: dd write $t_dd s (direct $t_ddd s), snapshot $snap s (application paused $pause s), dd read $t_rd s (direct $t_rdd s), restart $rest s (MPI_Init of a fresh run $init s)"
   rows+=("$t_dd $snap $t_rd $rest $t_ddd $init $t_rdd $pause")
+  [ -z "${BENCH_CSV:-}" ] || echo "$total,$np,$r,$t_dd,$snap,$t_rd,$rest,$t_ddd,$init,$t_rdd,$pause,$csv_meta" >>"$BENCH_CSV"
 done
 rm -rf "$dir"
 printf '%s\n' "${rows[@]}" | python3 -c '

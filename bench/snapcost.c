@@ -4,7 +4,9 @@
  * with --report, in time and memory (bench/scale.sh).
  * With "snap", rank 0 initiates one snapshot and every rank polls until it is complete;
  * without, the same program takes none. Both end with the same barrier and finalize.
- *   snapcost snap|none [--region KIB] [--report]
+ *   snapcost snap [K]|none [--region KIB] [--report]
+ * "snap K" takes K snapshots one after the other (their times, from the log, for
+ * bench/snapcost.sh's time to complete); --report times them all together.
  * --region KIB: every rank protects KIB KiB (so the file holds some state per rank).
  * --report: rank 0 prints one line: the time from its request to the snapshot complete
  * on rank 0 (the file committed), and each rank's peak memory growth while it took part
@@ -39,12 +41,15 @@ static void reset_peak(void)
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
-    int rank, size, flag, snap = 0, report = 0;
+    int rank, size, flag, snaps = 0, report = 0;
     long region_kib = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "snap")) snap = 1;
+        if (!strcmp(argv[i], "snap")) {
+            snaps = 1;
+            if (i + 1 < argc && argv[i + 1][0] >= '1' && argv[i + 1][0] <= '9') snaps = atoi(argv[++i]);
+        }
         else if (!strcmp(argv[i], "--report")) report = 1;
         else if (!strcmp(argv[i], "--region") && i + 1 < argc) region_kib = atol(argv[++i]);
     }
@@ -58,9 +63,9 @@ int main(int argc, char **argv)
     reset_peak();
     long rss0 = status_kib("VmRSS");
     double t0 = MPI_Wtime();
-    if (snap) {
+    for (int k = 1; k <= snaps; k++) {
         if (rank == 0) mpisnap_request();
-        while (mpisnap_last_snapshot() < 1) /* any MPI call serves the snapshot */
+        while (mpisnap_last_snapshot() < k) /* any MPI call serves the snapshot */
             MPI_Iprobe(MPI_ANY_SOURCE, 0, MPI_COMM_SELF, &flag, MPI_STATUS_IGNORE);
     }
     double ms = 1e3 * (MPI_Wtime() - t0);

@@ -8,6 +8,8 @@ pkgs+=(iproute2)   # ip: the emulated hosts of tests/hosts (network namespaces, 
 pkgs+=(chromium python3-h5py python3-numpy)
 # named stacks: mpisnap-inspect names frames offline with elfutils' libdw
 pkgs+=(libdw-dev libelf-dev)
+# the cluster tests' single-host Slurm (scripts/slurm-cluster.sh) and the benchmark plots
+pkgs+=(munge slurmctld slurmd slurm-client python3-matplotlib)
 # a real application the tests run unmodified; its documentation and examples (what
 # apt would add as recommended, 50 MB) are not needed
 pkgs_bare=(lammps)

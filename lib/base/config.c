@@ -39,7 +39,7 @@ static const cfg_row cfg_table[] = {
     {"MPISNAP_SIGNAL", CT_BOOL, "1", "0|1", "SIGUSR1 sent to any rank initiates a snapshot", OFF(signal)},
     {"MPISNAP_LOG", CT_ENUM, "info", "error|warn|info|debug", "log level of mpisnap's lines on stderr", OFF(log_level)},
     {"MPISNAP_STACK", CT_BOOL, "1", "0|1", "record each rank's call stack in debugging snapshots", OFF(stack)},
-    {"MPISNAP_RESTART", CT_OPTSTRING, "", "latest, or a snapshot file", "resume the job from a snapshot taken at safe points (latest: the newest complete one in MPISNAP_DIR)", OFF(restart)},
+    {"MPISNAP_RESTART", CT_OPTSTRING, "", "latest, latest-or-new, or a snapshot file", "resume the job from a snapshot taken at safe points (latest: the newest complete one in MPISNAP_DIR; latest-or-new: the same, or the beginning when there is none)", OFF(restart)},
     {"MPISNAP_SAFEPOINT_TIMEOUT", CT_SECONDS, "10", "seconds >= 0 (0 = wait forever)", "how long a restartable snapshot waits for every rank to reach a safe point before it is abandoned", OFF(sp_timeout)},
     {"MPISNAP_KEEP", CT_COUNT, "0", "a count, 0..1000000 (0 = keep all)", "keep only this job's newest K snapshots: an older one is deleted once a newer one is complete", OFF(keep)},
     {"MPISNAP_SHARE", CT_ENUM, "private", "private|group", "who may read the snapshot files (they hold message payloads and application memory): private (files 0600, folders mpisnap creates 0700) or group (0640, 0750), whatever the umask", OFF(share)},
@@ -77,6 +77,10 @@ static int parse_row(const cfg_row *r, const char *v, snap_config *cfg, char *er
     case CT_STRING:
     case CT_OPTSTRING:
         if ((!*v && r->type == CT_STRING) || strlen(v) >= sizeof cfg->dir) goto bad;
+        /* a misspelt keyword (latest-or-none) is a typo, not a file name: ./latest-x is */
+        if (r->offset == OFF(restart) && !strncmp(v, "latest", 6) && strcmp(v, "latest") &&
+            strcmp(v, "latest-or-new"))
+            goto bad;
         snprintf(base, sizeof cfg->dir, "%s", v);
         return 0;
     case CT_SECONDS: {

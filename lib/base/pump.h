@@ -61,9 +61,13 @@ void snap_progress(void);
 /* Any client's peek. */
 int pump_peek(void);
 
+/* SIGUSR1s that arrive within this many seconds of the first are one request (engine.c) */
+#define SNAP_SIGNAL_BURST_S 1.0
+
 typedef struct snap_async_flags {
     volatile sig_atomic_t attention;   /* something below wants the engine */
     volatile sig_atomic_t sig, timer, hang, hang_repeat;
+    volatile double sig_burst_t;       /* when the first SIGUSR1 of the latest burst arrived */
     int api;
     unsigned tick;                     /* snap_poll's call count */
 } snap_async_flags;

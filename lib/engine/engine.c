@@ -360,10 +360,16 @@ static void drain(void)
     check_complete();
 }
 
+/* A SIGUSR1 is one request however many times a rank gets it: a scheduler signals every
+ * rank and the launcher, which passes it on a moment later. The signals of a burst
+ * (within SNAP_SIGNAL_BURST_S of its first) are served by any snapshot this rank
+ * recorded after the first. */
+static int signal_served(void) { return E.last_record_t >= snap_async.sig_burst_t; }
+
 static void take_triggers(void)
 {
     snap_async.attention = 0;
-    if (snap_async.sig) snap_async.sig = 0, E.want = "signal";
+    if (snap_async.sig) snap_async.sig = 0, E.want = signal_served() ? E.want : "signal";
     if (snap_async.timer) snap_async.timer = 0, E.want = E.want ? E.want : "interval";
     if (snap_async.api) snap_async.api = 0, E.want = E.want ? E.want : "request";
     if (snap_async.hang) {

@@ -1,11 +1,13 @@
 /*
- * restart.c - resume a job from a snapshot (MPISNAP_RESTART=FILE|latest).
+ * restart.c - resume a job from a snapshot (MPISNAP_RESTART=FILE|latest|latest-or-new).
  *
  * At MPI_Init the ranks agree on the file (latest: the newest snapshot in MPISNAP_DIR
  * that opens as complete and checksum-valid and was taken at safe points; rank 0 says
- * why it skips the others). Each rank checks, in parallel with the others, that the file
- * belongs to this job (same number of ranks, same program) and that its own part was
- * recorded at a safe point and passes its checksums. Every rank then reads its part:
+ * why it skips the others; latest-or-new: the same, but when there is none, or no
+ * MPISNAP_DIR yet, the job starts from the beginning, as a job script's first run must).
+ * Each rank checks, in parallel with the others, that the file belongs to this job (same
+ * number of ranks, same program) and that its own part was recorded at a safe point and
+ * passes its checksums. Every rank then reads its part:
  *  - its counters, so the channels' arithmetic continues and later snapshots of the
  *    restarted job are consistent too;
  *  - the messages that were in transit into it, which go into the held queue when the
@@ -210,14 +212,16 @@ static int load_everywhere(const char *path, char *err, size_t errlen)
 }
 
 /* Collective: the newest snapshot of MPISNAP_DIR that every rank can restart from, into
- * path; rank 0 lists the directory and says why it skips the others. -1 if none. */
-static int find_latest(char *path, size_t len, char *err, size_t errlen)
+ * path; rank 0 lists the directory and says why it skips the others. -1 if none (a
+ * missing directory holds none when or_new), -2 if the directory cannot be read. */
+static int find_latest(char *path, size_t len, int or_new, char *err, size_t errlen)
 {
     cand *names = NULL;
     int n = 0, readable = 1;
+    const char *what = or_new ? "latest-or-new" : "latest";
     if (snap_job.rank == 0) {
         DIR *d = opendir(snap_job.cfg.dir);
-        readable = d != NULL;
+        readable = d != NULL || (or_new && errno == ENOENT);
         for (struct dirent *e; d && (e = readdir(d));) {
             size_t l = strlen(e->d_name);
             if (strncmp(e->d_name, "snap-", 5) || l < 8 || strcmp(e->d_name + l - 3, ".h5")) continue;
@@ -234,8 +238,8 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
     }
     PMPI_Bcast(&readable, 1, MPI_INT, 0, snap_job.coll);
     if (!readable) {
-        snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: cannot read MPISNAP_DIR '%.400s'", snap_job.cfg.dir);
-        return -1;
+        snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=%s: cannot read MPISNAP_DIR '%.400s'", what, snap_job.cfg.dir);
+        return -2;
     }
     PMPI_Bcast(&n, 1, MPI_INT, 0, snap_job.coll);
     int found = -1;
@@ -249,18 +253,23 @@ static int find_latest(char *path, size_t len, char *err, size_t errlen)
     }
     for (int i = 0; names && i < n; i++) free(names[i].name);
     free(names);
-    if (found) snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=latest: no snapshot to restart from in '%.400s'",
+    if (found) snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=%s: no snapshot to restart from in '%.400s'", what,
                         snap_job.cfg.dir);
     return found;
 }
 
-/* Agree on the file (collective): every rank checks its own part, rank 0 reports. */
-static void choose(char *path, size_t len)
+/* Agree on the file (collective): every rank checks its own part, rank 0 reports. 0:
+ * latest-or-new found none, the job starts from the beginning. */
+static int choose(char *path, size_t len)
 {
     char err[700] = "";
-    int bad;
-    if (!strcmp(snap_job.cfg.restart, "latest")) {
-        bad = find_latest(path, len, err, sizeof err);
+    int bad, or_new = !strcmp(snap_job.cfg.restart, "latest-or-new");
+    if (or_new || !strcmp(snap_job.cfg.restart, "latest")) {
+        bad = find_latest(path, len, or_new, err, sizeof err);
+        if (bad == -1 && or_new) {
+            if (snap_job.rank == 0) snap_log(SNAP_LOG_INFO, "%s: starting from the beginning", err + 9);
+            return 0;
+        }
     } else {
         snprintf(path, len, "%s", snap_job.cfg.restart);
         bad = load_everywhere(path, err, sizeof err);
@@ -270,6 +279,7 @@ static void choose(char *path, size_t len)
         PMPI_Finalize();
         exit(2);
     }
+    return 1;
 }
 
 static void hold(const sf_msg *m, MPI_Comm comm)
@@ -332,7 +342,7 @@ void snap_restart_load(void)
     static const snap_comm_observer observer = {comm_created, NULL};
     snap_comm_observe(&observer);
     char path[4096] = "";
-    choose(path, sizeof path);
+    if (!choose(path, sizeof path)) return;
     uint64_t id = sf_job_info(rfile)->id;
     load_part(rpart, id);
     if (snap_job.rank == 0)

@@ -22,6 +22,8 @@ static volatile sig_atomic_t early_signals; /* SIGUSR1 while mpisnap was not act
 static void on_sigusr1(int sig)
 {
     (void)sig;
+    double now = snap_now(); /* clock_gettime: async-signal-safe */
+    if (now - snap_async.sig_burst_t > SNAP_SIGNAL_BURST_S) snap_async.sig_burst_t = now;
     snap_async.sig = 1; /* served at the next MPI call once active (MPI_Init included) */
     snap_async.attention = 1;
     if (!snap_job.initialized) early_signals++;

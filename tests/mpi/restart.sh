@@ -121,4 +121,20 @@ run 4 "$work/crash101" MPISNAP_RESTART=latest -- >"$work/skip.out" 2>&1 || fail 
 grep -q "skipping.*snap-000099.h5" "$work/skip.out" || fail "latest did not say it skipped snap-000099.h5"
 [ "$(checksum "$work/skip.out")" = "$want" ] || fail "restart after skipping a corrupt file: wrong checksum"
 echo "latest skipped the corrupt snap-000099.h5 and restarted from the one before: $want"
+
+# latest-or-new: with no snapshot (no directory yet, or only a corrupt file) the job
+# starts from the beginning and says so; with one, it restarts as latest does
+refused "no snapshot, latest" "no snapshot to restart from" run 4 "$work/none" MPISNAP_RESTART=latest --
+mkdir -p "$work/only-corrupt" && cp "$work/corrupt.h5" "$work/only-corrupt/snap-000002.h5"
+for d in "$work/fresh" "$work/only-corrupt"; do
+  run 4 "$d" MPISNAP_RESTART=latest-or-new -- >"$d.out" 2>&1 || { tail -n 3 "$d.out"; fail "latest-or-new in $d failed"; }
+  grep -q "latest-or-new: no snapshot to restart from in '$d': starting from the beginning" "$d.out" ||
+    fail "latest-or-new in $d did not say it starts from the beginning"
+  grep -q "(restarted)" "$d.out" && fail "latest-or-new in $d restarted from something"
+  [ "$(checksum "$d.out")" = "$want" ] || fail "latest-or-new in $d: $(checksum "$d.out"), uninterrupted $want"
+done
+run 4 "$work/crash33" MPISNAP_RESTART=latest-or-new -- >"$work/or-new.out" 2>&1 || fail "latest-or-new with snapshots failed"
+grep -q "^jacobi: .*(restarted)" "$work/or-new.out" || fail "latest-or-new did not restart from crash33's snapshot"
+[ "$(checksum "$work/or-new.out")" = "$want" ] || fail "latest-or-new restart: wrong checksum"
+echo "latest-or-new: started from the beginning without a snapshot, restarted with one: $want"
 echo "all restart checks passed"

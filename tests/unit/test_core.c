@@ -116,7 +116,7 @@ static void clear_env(void)
 {
     const char *vars[] = {"MPISNAP_ALGO", "MPISNAP_DIR", "MPISNAP_INTERVAL", "MPISNAP_HANG_TIMEOUT", "MPISNAP_SIGNAL",
                           "MPISNAP_LOG", "MPISNAP_STACK", "MPISNAP_SMALL_MSG", "MPISNAP_ALGORITHM", "MPISNAP_KEEP",
-                          "MPISNAP_HANG_REPEAT"};
+                          "MPISNAP_HANG_REPEAT", "MPISNAP_RESTART"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) unsetenv(vars[i]);
 }
 
@@ -152,6 +152,13 @@ static void test_config_values(void)
     CU_ASSERT_EQUAL(c.log_level, SNAP_LOG_DEBUG);
     CU_ASSERT_STRING_EQUAL(c.dir, "/x/y");
     clear_env();
+    const char *restarts[] = {"latest", "latest-or-new", "./latest-or-none", "/x/snap-000003.h5"};
+    for (size_t i = 0; i < sizeof restarts / sizeof *restarts; i++) {
+        setenv("MPISNAP_RESTART", restarts[i], 1);
+        CU_ASSERT_EQUAL(snap_config_load(&c, err, sizeof err), 0);
+        CU_ASSERT_STRING_EQUAL(c.restart, restarts[i]);
+    }
+    clear_env();
 }
 
 /* Each bad value is refused with a message naming the variable and what it accepts. */
@@ -177,6 +184,7 @@ static void test_config_errors(void)
     expect_bad("MPISNAP_SMALL_MSG", "99999999999", "mpisnap: MPISNAP_SMALL_MSG='99999999999' is not valid: expected bytes, 0..16777216");
     expect_bad("MPISNAP_KEEP", "-2", "mpisnap: MPISNAP_KEEP='-2' is not valid: expected a count, 0..1000000 (0 = keep all)");
     expect_bad("MPISNAP_KEEP", "3 files", "mpisnap: MPISNAP_KEEP='3 files' is not valid: expected a count, 0..1000000 (0 = keep all)");
+    expect_bad("MPISNAP_RESTART", "latest-or-none", "mpisnap: MPISNAP_RESTART='latest-or-none' is not valid: expected latest, latest-or-new, or a snapshot file");
     expect_bad("MPISNAP_ALGORITHM", "ly", "mpisnap: unknown variable MPISNAP_ALGORITHM (see mpisnap-run --help for the settings)");
     expect_bad("MPISNAP_HANG_REPEAT", "-3", "mpisnap: MPISNAP_HANG_REPEAT='-3' is not valid: expected seconds >= 0 (0 = off)");
     expect_bad("MPISNAP_HANG_REPEAT", "5", "mpisnap: MPISNAP_HANG_REPEAT needs MPISNAP_HANG_TIMEOUT (the repeat follows a hang "
