@@ -55,6 +55,14 @@ static void put(blob *b, const void *v, size_t n)
     b->len += n;
 }
 #define PUT(b, v) put((b), &(v), sizeof(v))
+/* Arrays the collector uses in place (counters, requests, envelopes, member lists)
+ * start at a multiple of 8 bytes of the blob, as their types need (UBSan found int32
+ * member lists at odd addresses); get_part skips the same padding. */
+static void align8(blob *b)
+{
+    static const uint8_t zero[8];
+    put(b, zero, (8 - b->len % 8) % 8);
+}
 
 typedef struct reader {
     const uint8_t *p;
@@ -73,6 +81,10 @@ static const void *get(reader *r, size_t n)
     return v;
 }
 #define GET(r, v) do { const void *q_ = get((r), sizeof(v)); if (q_) memcpy(&(v), q_, sizeof(v)); } while (0)
+static void skip8(reader *r)
+{
+    get(r, (8 - r->pos % 8) % 8);
+}
 
 /* ---- serialise a part ---- */
 static void put_part(blob *b, snap_cur *c, uint8_t direct)
@@ -82,10 +94,13 @@ static void put_part(blob *b, snap_cur *c, uint8_t direct)
     PUT(b, epoch);
     PUT(b, direct);
     PUT(b, *p); /* fixed fields; pointers are rewritten on the other side */
+    align8(b);
     put(b, p->sent, (size_t)p->nranks * sizeof(uint64_t));
     put(b, p->recvd, (size_t)p->nranks * sizeof(uint64_t));
+    align8(b);
     put(b, p->requests, p->nrequests * sizeof(sf_request));
     for (uint32_t i = 0; i < p->nregions; i++) PUT(b, p->regions[i]); /* bytes at the end, or not sent */
+    align8(b);
     put(b, c->msgs, c->nmsgs * sizeof(sf_msg));
     uint64_t plen = c->plen;
     PUT(b, plen);
@@ -97,6 +112,7 @@ static void put_part(blob *b, snap_cur *c, uint8_t direct)
     }
     for (uint32_t i = 0; i < p->ncomms; i++) {
         PUT(b, p->comms[i]);
+        align8(b);
         put(b, p->comms[i].world, (size_t)p->comms[i].size * sizeof(int32_t));
     }
     /* the conserved quantity, when this rank declared one */
@@ -125,8 +141,10 @@ static int get_part(reader *rd, part *o)
     GET(rd, o->r);
     sf_rank *p = &o->r;
     if (rd->bad || p->nranks != snap_g.nranks || p->rank < 0 || p->rank >= snap_g.nranks) return -1;
+    skip8(rd);
     p->sent = get(rd, (size_t)p->nranks * sizeof(uint64_t));
     p->recvd = get(rd, (size_t)p->nranks * sizeof(uint64_t));
+    skip8(rd);
     p->requests = get(rd, (size_t)p->nrequests * sizeof(sf_request));
     if (p->nregions > rd->len / sizeof(sf_region)) return -1;
     o->regions = snap_xcalloc(p->nregions, sizeof *o->regions);
@@ -135,6 +153,7 @@ static int get_part(reader *rd, part *o)
         o->regions[i].data = NULL; /* below, or written by the rank */
     }
     p->regions = o->regions;
+    skip8(rd);
     const sf_msg *m = get(rd, (size_t)p->nmsgs * sizeof(sf_msg));
     uint64_t plen = 0;
     GET(rd, plen);
@@ -159,6 +178,7 @@ static int get_part(reader *rd, part *o)
     for (uint32_t i = 0; i < p->ncomms && !rd->bad; i++) {
         GET(rd, o->comms[i]);
         if (o->comms[i].size < 0 || o->comms[i].size > snap_g.nranks) return -1;
+        skip8(rd);
         o->comms[i].world = get(rd, (size_t)o->comms[i].size * sizeof(int32_t));
     }
     p->comms = o->comms;
