@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config python3 gfortran libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libcunit1-dev libxxhash-dev xxhash procps netpipe-openmpi hpcc mumps-test graphviz valgrind)
 # the fuzz targets (tests/fuzz): clang and its libFuzzer run-time
-pkgs+=(clang)
+pkgs+=(clang libclang-rt-14-dev)
 # a real application the tests run unmodified; its documentation and examples (what
 # apt would add as recommended, 50 MB) are not needed
 pkgs_bare=(lammps)
