@@ -45,7 +45,9 @@ log=$work/fuzz.log
 if [ "$jobs" -gt 1 ]; then
   (cd "$work" && "$target" "${limit[@]}" -detect_leaks=0 -jobs="$jobs" -workers="$jobs" -timeout=120 -print_final_stats=1 \
     -artifact_prefix="$work/artifacts/" "$work/corpus" "$seeds") >"$log" 2>&1
-  cat "$work"/fuzz-*.log >>"$log" 2>/dev/null
+  # the workers' logs (fuzz-N.log) hold their figures; the parent's repeats their ends
+  log=$work/workers.log
+  cat "$work"/fuzz-*.log >"$log" 2>/dev/null
 else
   "$target" "${limit[@]}" -detect_leaks=0 -timeout=120 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
     "$work/corpus" "$seeds" >"$log" 2>&1
