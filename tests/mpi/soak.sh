@@ -3,11 +3,11 @@
 # rate with a snapshot every 10 ms (MPISNAP_INTERVAL=0.01, MPISNAP_ALGO from the
 # environment) for at least SECONDS.
 #  - the resident memory (VmRSS) and open descriptors of every rank are read from /proc
-#    every 2 s, with the number of snapshots taken by then; the samples nearest 10%,
+#    every second, with the number of snapshots taken by then; the samples nearest 10%,
 #    50% and 90% of the job's life (start, middle, end) are reported; from the middle
 #    third of the job to the last, the least total RSS of the samples may not grow by
-#    more than 5% + 4 MiB, nor the least count of descriptors at all (a snapshot in
-#    progress holds a few for a moment), while the snapshots go on;
+#    more than 5% + 4 MiB, nor the least count of descriptors by more than 3 (what a
+#    snapshot in progress holds for a moment), while the snapshots go on;
 #  - the job ends with the money conserved (bank's own verdict), and every snapshot
 #    written passes `mpisnap-inspect check` (channels and conservation).
 # The transfer count is calibrated by a short run first; the job must outlast SECONDS.
@@ -44,8 +44,8 @@ for attempt in 1 2 3; do
   MPISNAP_DIR=$work/snaps "$mpiexec" "$npflag" $np "$bank" --transfers "$transfers" --quiet >"$work/job.out" 2>&1 &
   job=$!
   : >"$work/samples"
-  # every 2 s while all ranks live: seconds since the start, snapshots, RSS, descriptors
-  while sleep 2 && s=$(sample "$(($(date +%s) - start))" $job); do echo "$s" >>"$work/samples"; done
+  # every second while all ranks live: seconds since the start, snapshots, RSS, descriptors
+  while sleep 1 && s=$(sample "$(($(date +%s) - start))" $job); do echo "$s" >>"$work/samples"; done
   wait $job
   rc=$?
   elapsed=$(($(date +%s) - start))
@@ -79,7 +79,9 @@ third=$((elapsed / 3))
 rmid=$(floor 3 $third $((2 * third))) rend=$(floor 3 $((2 * third)) "$elapsed")
 fmid=$(floor 4 $third $((2 * third))) fend=$(floor 4 $((2 * third)) "$elapsed")
 [ "$rend" -le $((rmid + rmid / 20 + 4096)) ] || fail "RSS grew from $rmid to $rend KiB (least of each third) while snapshots $s2..$s3 were taken"
-[ "$fend" -le "$fmid" ] || fail "open descriptors grew from $fmid to $fend (least of each third) while snapshots $s2..$s3 were taken"
+# (a snapshot in progress holds up to 3 descriptors on a rank: the collector's memory
+# file, the .part, a region's O_DIRECT writer; in a short run every sample may see one)
+[ "$fend" -le $((fmid + 3)) ] || fail "open descriptors grew from $fmid to $fend (least of each third) while snapshots $s2..$s3 were taken"
 echo "soak: $np ranks, ${elapsed} s, $transfers transfers per rank, $n snapshots all consistent, money conserved;" \
   "RSS (all ranks) $((r1 / 1024))/$((r2 / 1024))/$((r3 / 1024)) MiB and descriptors $f1/$f2/$f3 at $t1/$t2/$t3 s, after $s1/$s2/$s3 snapshots;" \
   "least of the middle and last thirds: RSS $((rmid / 1024))/$((rend / 1024)) MiB, descriptors $fmid/$fend"
