@@ -10,6 +10,8 @@ pkgs+=(chromium python3-h5py python3-numpy)
 pkgs+=(libdw-dev libelf-dev)
 # the cluster tests' single-host Slurm (scripts/slurm-cluster.sh) and the benchmark plots
 pkgs+=(munge slurmctld slurmd slurm-client python3-matplotlib)
+# the fuzz targets (tests/fuzz): clang and its libFuzzer run-time
+pkgs+=(clang libclang-rt-14-dev)
 # a real application the tests run unmodified; its documentation and examples (what
 # apt would add as recommended, 50 MB) are not needed
 pkgs_bare=(lammps)

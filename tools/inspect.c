@@ -398,6 +398,7 @@ static int stacks_tree(const char *path, sf_file *f, enum output out, json *j)
 
 static int run_file(const struct opts *o, const char *path, json *j)
 {
+    inspect_reading = path;
     sf_file *f = open_all(path, j);
     int rc = 0;
     if (!f)
@@ -441,7 +442,9 @@ static int worse(int a, int b)
     return rank[b] > rank[a] ? b : a;
 }
 
-int main(int argc, char **argv)
+const char *volatile inspect_reading;
+
+int inspect_main(int argc, char **argv)
 {
     /* After a metadata checksum failure HDF5 1.10 cannot shut down cleanly, and its exit
      * handler would print a diagnostic after our one-line reason; the process is exiting
@@ -478,6 +481,7 @@ int main(int argc, char **argv)
     }
     free(o.files);
     sym_release();
+    inspect_reading = NULL;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "mpisnap-inspect: cannot write the output\n");
         return EXIT_REFUSED;

@@ -21,6 +21,14 @@
 
 enum output { OUT_TEXT, OUT_JSON, OUT_DOT, OUT_SVG };
 
+/* ---- inspect.c ---- */
+
+/* The whole tool but the crash guard of inspect_main.c: parses argv, shows every FILE,
+ * returns the exit status (the fuzz targets in tests/fuzz call it in-process). */
+int inspect_main(int argc, char **argv);
+/* The file being read, NULL outside of one (for the crash guard's message). */
+extern const char *volatile inspect_reading;
+
 /* ---- inspect_util.c ---- */
 
 /* s with control characters replaced by '?', cut to len-1 bytes. Returns buf. */

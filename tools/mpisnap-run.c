@@ -119,13 +119,20 @@ int main(int argc, char **argv)
     }
     if (i >= argc) die("no program given; usage: mpisnap-run [options] -- PROGRAM [ARGS...]%s%s", "", "");
     check_program(argv[i]);
-    char dir[PATH_MAX], lib[PATH_MAX + 64], pre[2 * PATH_MAX + 64];
+    char dir[PATH_MAX], lib[PATH_MAX + 64], pre[3 * PATH_MAX + 64];
     self_dir(dir, sizeof dir);
     snprintf(lib, sizeof lib, "%s/%s/libmpisnap.so", dir, MPISNAP_REL_LIBDIR);
     if (access(lib, R_OK)) snprintf(lib, sizeof lib, "%s/../lib/libmpisnap.so", dir); /* build tree */
     if (access(lib, R_OK)) die("cannot find libmpisnap.so next to %s (is mpisnap installed completely?)%s", dir, "");
     const char *old = getenv("LD_PRELOAD");
+#ifdef MPISNAP_SANITIZER_RUNTIME
+    /* a build with AddressSanitizer (MPISNAP_SANITIZE): its run-time must be the first
+     * library of the process, before libmpisnap, in a program built without it */
+    snprintf(pre, sizeof pre, "%s:%s%s%s", MPISNAP_SANITIZER_RUNTIME, lib, old && *old ? ":" : "",
+             old && *old ? old : "");
+#else
     snprintf(pre, sizeof pre, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
+#endif
     setenv("LD_PRELOAD", pre, 1);
     execvp(argv[i], argv + i);
     die("cannot run %s: %s", argv[i], strerror(errno));

@@ -19,6 +19,10 @@ static snap_comm **comms;
 static int ncomms, capcomms;
 static int32_t next_id = 2;
 static snap_comm no_comm = {.comm = MPI_COMM_NULL};
+/* entries of freed communicators, kept until the process ends for requests still
+ * pointing at them (held here, not lost: LeakSanitizer reported them) */
+static snap_comm **retired;
+static int nretired, capretired;
 snap_comm *snap_comm_last = &no_comm; /* the last one found (snap.h, snap_comm_get) */
 
 enum { MAX_OBSERVERS = 4 };
@@ -105,6 +109,11 @@ void snap_comm_forget(MPI_Comm c)
     for (int i = 0; i < ncomms; i++) {
         if (comms[i]->comm != c) continue;
         comms[i]->comm = MPI_COMM_NULL; /* kept for requests still pointing at it */
+        if (nretired == capretired) {
+            capretired = capretired ? 2 * capretired : 8;
+            retired = snap_xrealloc(retired, (size_t)capretired * sizeof *retired);
+        }
+        retired[nretired++] = comms[i];
         comms[i] = comms[--ncomms];
         snap_comm_last = &no_comm;
         return;

@@ -17,6 +17,14 @@ void blob_put(blob *b, const void *v, size_t n)
     b->len += n;
 }
 #define PUT(b, v) blob_put((b), &(v), sizeof(v))
+/* Arrays the collector uses in place (counters, requests, envelopes, member lists)
+ * start at a multiple of 8 bytes of the blob, as their types need (UBSan found int32
+ * member lists at odd addresses); get_part skips the same padding. */
+static void align8(blob *b)
+{
+    static const uint8_t zero[8];
+    blob_put(b, zero, (8 - b->len % 8) % 8);
+}
 
 typedef struct reader {
     const uint8_t *p;
@@ -35,6 +43,7 @@ static const void *get(reader *r, size_t n)
     return v;
 }
 #define GET(r, v) do { const void *q_ = get((r), sizeof(v)); if (q_) memcpy(&(v), q_, sizeof(v)); } while (0)
+static void skip8(reader *r) { get(r, (8 - r->pos % 8) % 8); }
 
 void part_put(blob *b, const snap_cur *c, uint8_t direct, const char *conserve_region, int64_t conserve_total,
               int32_t conserve_offset)
@@ -44,10 +53,13 @@ void part_put(blob *b, const snap_cur *c, uint8_t direct, const char *conserve_r
     PUT(b, epoch);
     PUT(b, direct);
     PUT(b, *p); /* fixed fields; pointers are rewritten on the other side */
+    align8(b);
     blob_put(b, p->sent, (size_t)p->nranks * sizeof(uint64_t));
     blob_put(b, p->recvd, (size_t)p->nranks * sizeof(uint64_t));
+    align8(b);
     blob_put(b, p->requests, p->nrequests * sizeof(sf_request));
     for (uint32_t i = 0; i < p->nregions; i++) PUT(b, p->regions[i]); /* bytes at the end, or not sent */
+    align8(b);
     blob_put(b, c->msgs, c->nmsgs * sizeof(sf_msg));
     uint64_t plen = c->plen;
     PUT(b, plen);
@@ -59,6 +71,7 @@ void part_put(blob *b, const snap_cur *c, uint8_t direct, const char *conserve_r
     }
     for (uint32_t i = 0; i < p->ncomms; i++) {
         PUT(b, p->comms[i]);
+        align8(b);
         blob_put(b, p->comms[i].world, (size_t)p->comms[i].size * sizeof(int32_t));
     }
     /* the conserved quantity, when this rank declared one */
@@ -78,8 +91,10 @@ static int get_part(reader *rd, int nranks, part *o)
     GET(rd, o->r);
     sf_rank *p = &o->r;
     if (rd->bad || p->nranks != nranks || p->rank < 0 || p->rank >= nranks) return -1;
+    skip8(rd);
     p->sent = get(rd, (size_t)p->nranks * sizeof(uint64_t));
     p->recvd = get(rd, (size_t)p->nranks * sizeof(uint64_t));
+    skip8(rd);
     p->requests = get(rd, (size_t)p->nrequests * sizeof(sf_request));
     if (p->nregions > rd->len / sizeof(sf_region)) return -1;
     o->regions = snap_xcalloc(p->nregions, sizeof *o->regions);
@@ -88,6 +103,7 @@ static int get_part(reader *rd, int nranks, part *o)
         o->regions[i].data = NULL; /* below, or written by the rank */
     }
     p->regions = o->regions;
+    skip8(rd);
     const sf_msg *m = get(rd, (size_t)p->nmsgs * sizeof(sf_msg));
     uint64_t plen = 0;
     GET(rd, plen);
@@ -112,6 +128,7 @@ static int get_part(reader *rd, int nranks, part *o)
     for (uint32_t i = 0; i < p->ncomms && !rd->bad; i++) {
         GET(rd, o->comms[i]);
         if (o->comms[i].size < 0 || o->comms[i].size > nranks) return -1;
+        skip8(rd);
         o->comms[i].world = get(rd, (size_t)o->comms[i].size * sizeof(int32_t));
     }
     p->comms = o->comms;
