@@ -73,8 +73,8 @@ static struct {
 /* A persistent receive, kept while the arguments repeat. */
 static MPI_Request *recv_request(void *buf, int count, int src, int tag, MPI_Comm comm)
 {
-    if (!cached.valid || cached.buf != buf || cached.count != count || cached.src != src ||
-        cached.tag != tag || cached.comm != comm) {
+    if (!cached.valid || cached.buf != buf || cached.count != count || cached.src != src || cached.tag != tag ||
+        cached.comm != comm) {
         if (cached.valid) PMPI_Request_free(&cached.req);
         PMPI_Recv_init(buf, count, MPI_BYTE, src, tag, comm, &cached.req);
         cached.valid = 1;

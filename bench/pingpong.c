@@ -22,9 +22,12 @@ int main(int argc, char **argv)
     long sizes[16] = {8, 1024, 65536, 1048576};
     size_t nsizes = 4;
     for (int i = 1; i + 1 < argc; i++) {
-        if (!strcmp(argv[i], "--iters")) iters = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--size")) sizes[0] = atol(argv[++i]), nsizes = 1;
+        if (!strcmp(argv[i], "--iters"))
+            iters = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--reps"))
+            reps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--size"))
+            sizes[0] = atol(argv[++i]), nsizes = 1;
         else if (!strcmp(argv[i], "--sizes")) { /* a comma-separated list of up to 16 */
             char *p = argv[++i], *end;
             for (nsizes = 0; nsizes < 16; p = end + 1) {

@@ -49,9 +49,10 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "snap")) {
             snaps = 1;
             if (i + 1 < argc && argv[i + 1][0] >= '1' && argv[i + 1][0] <= '9') snaps = atoi(argv[++i]);
-        }
-        else if (!strcmp(argv[i], "--report")) report = 1;
-        else if (!strcmp(argv[i], "--region") && i + 1 < argc) region_kib = atol(argv[++i]);
+        } else if (!strcmp(argv[i], "--report"))
+            report = 1;
+        else if (!strcmp(argv[i], "--region") && i + 1 < argc)
+            region_kib = atol(argv[++i]);
     }
     char *state = NULL;
     if (region_kib > 0) {

@@ -40,10 +40,8 @@ static void record_symbols(void)
     void *f[MAXF];
     int n = backtrace(f, MAXF);
     char **sym = backtrace_symbols(f, n), *copy[MAXF];
-    for (int i = 0; sym && i < n; i++)
-        copy[i] = strdup(sym[i]);
-    for (int i = 0; sym && i < n; i++)
-        sink += strlen(copy[i]), free(copy[i]);
+    for (int i = 0; sym && i < n; i++) copy[i] = strdup(sym[i]);
+    for (int i = 0; sym && i < n; i++) sink += strlen(copy[i]), free(copy[i]);
     free(sym);
 }
 
@@ -57,8 +55,7 @@ static void record_ids(void)
         stackid_frame((uintptr_t)f[i], buf, sizeof buf);
         copy[i] = strdup(buf);
     }
-    for (int i = 0; i < n; i++)
-        sink += strlen(copy[i]), free(copy[i]);
+    for (int i = 0; i < n; i++) sink += strlen(copy[i]), free(copy[i]);
 }
 
 static void unwind_only(void)
@@ -80,8 +77,7 @@ static double time_it(void (*fn)(void))
     fn(); /* warm: caches, lazy binding */
     for (int r = 0; r < ROUNDS; r++) {
         double t0 = now();
-        for (int i = 0; i < reps; i++)
-            fn();
+        for (int i = 0; i < reps; i++) fn();
         t[r] = (now() - t0) / reps * 1e6;
     }
     qsort(t, ROUNDS, sizeof *t, cmp);
@@ -99,16 +95,15 @@ __attribute__((noinline)) static void at_depth(int d)
     int frames = backtrace(f, MAXF);
     double sym = time_it(record_symbols), ids = time_it(record_ids), unw = time_it(unwind_only);
     printf("frames %d: unwind %.2f us, symbols (format 2) %.2f us, ids (format 3) %.2f us, "
-           "symbols/ids %.1f, beyond the unwind %.1f\n", frames, unw, sym, ids, sym / ids,
-           (sym - unw) / (ids - unw));
+           "symbols/ids %.1f, beyond the unwind %.1f\n",
+           frames, unw, sym, ids, sym / ids, (sym - unw) / (ids - unw));
 }
 
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     int depth = argc > 1 ? atoi(argv[1]) : 20;
-    if (argc > 2)
-        reps = atoi(argv[2]);
+    if (argc > 2) reps = atoi(argv[2]);
     if (depth < 1 || depth > MAXF - 8 || reps < 1) {
         fprintf(stderr, "usage: stackcost [DEPTH 1..%d [REPS >= 1]]\n", MAXF - 8);
         MPI_Abort(MPI_COMM_WORLD, 2);

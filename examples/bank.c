@@ -45,8 +45,8 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <signal.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -80,8 +80,7 @@ void fail(const char *fmt, ...)
 void *xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size);
-    if (!p)
-        fail("out of memory (%zu x %zu bytes)", n, size);
+    if (!p) fail("out of memory (%zu x %zu bytes)", n, size);
     return p;
 }
 
@@ -98,8 +97,7 @@ static void busy_ms(int ms)
     volatile double x = 0;
     double end = now_s() + 1e-3 * ms;
     while (now_s() < end)
-        for (int k = 0; k < 1000; k++)
-            x += 0.5 * k;
+        for (int k = 0; k < 1000; k++) x += 0.5 * k;
 }
 
 static void sleep_ms(int ms)
@@ -112,8 +110,7 @@ static void sleep_ms(int ms)
 static void snap_request(void)
 {
     int rc = mpisnap_request();
-    if (rc != MPISNAP_OK)
-        fail("mpisnap_request: %s", mpisnap_strerror(rc));
+    if (rc != MPISNAP_OK) fail("mpisnap_request: %s", mpisnap_strerror(rc));
 }
 
 /* ---- phases ---- */
@@ -121,8 +118,8 @@ static void snap_request(void)
 static MPI_Datatype make_ftype(void)
 {
     int len[4] = {1, 1, 1, 1};
-    MPI_Aint disp[4] = {offsetof(struct fmsg, amount), offsetof(struct fmsg, from),
-                        offsetof(struct fmsg, seq), offsetof(struct fmsg, stamp)};
+    MPI_Aint disp[4] = {offsetof(struct fmsg, amount), offsetof(struct fmsg, from), offsetof(struct fmsg, seq),
+                        offsetof(struct fmsg, stamp)};
     MPI_Datatype types[4] = {MPI_INT64_T, MPI_INT32_T, MPI_INT32_T, MPI_DOUBLE};
     MPI_Datatype s, t;
     MPI_Type_create_struct(4, len, disp, types, &s);
@@ -138,18 +135,16 @@ static void attach_bsend_buffer(const struct bank *b)
     int pack;
     MPI_Pack_size(2, MPI_INT64_T, MPI_COMM_WORLD, &pack);
     long size = (b->n_bsend + 1L) * (pack + MPI_BSEND_OVERHEAD);
-    if (size > INT_MAX)
-        fail("Bsend buffer of %ld bytes is too big; use fewer --transfers", size);
+    if (size > INT_MAX) fail("Bsend buffer of %ld bytes is too big; use fewer --transfers", size);
     MPI_Buffer_attach(xcalloc((size_t)size, 1), (int)size);
 }
 
 static void print_header(const struct bank *b)
 {
-    printf("bank: %d ranks, %lld transfers each, seed %lld, initial %lld per rank\n",
-           b->nranks, b->opt.transfers, b->opt.seed, b->opt.initial);
+    printf("bank: %d ranks, %lld transfers each, seed %lld, initial %lld per rank\n", b->nranks, b->opt.transfers,
+           b->opt.seed, b->opt.initial);
     printf("bank: messages per class:");
-    for (int k = K_A1; k < K_COUNT; k++)
-        printf(" %s %ld", kinds[k].name, b->per_kind[k]);
+    for (int k = K_A1; k < K_COUNT; k++) printf(" %s %ld", kinds[k].name, b->per_kind[k]);
     printf("\n");
     fflush(stdout);
 }
@@ -160,30 +155,25 @@ static void setup(struct bank *b)
 {
     b->balance = b->opt.initial;
     int rc = mpisnap_protect("balance", &b->balance, 1, MPI_INT64_T);
-    if (rc == MPISNAP_OK && b->rank == 0)
-        rc = mpisnap_conserve("balance", b->nranks * b->opt.initial, 0);
-    if (rc != MPISNAP_OK)
-        fail("mpisnap_protect/conserve: %s", mpisnap_strerror(rc));
+    if (rc == MPISNAP_OK && b->rank == 0) rc = mpisnap_conserve("balance", b->nranks * b->opt.initial, 0);
+    if (rc != MPISNAP_OK) fail("mpisnap_protect/conserve: %s", mpisnap_strerror(rc));
     MPI_Comm_dup(MPI_COMM_WORLD, &b->comm_b);
     MPI_Comm_dup(MPI_COMM_WORLD, &b->comm_c);
     b->ftype = make_ftype();
     plan_all(b);
-    if (b->rank == 0 && !b->opt.quiet)
-        print_header(b);
+    if (b->rank == 0 && !b->opt.quiet) print_header(b);
     pool_init(&b->sends, b->n_slot);
     attach_bsend_buffer(b);
     prepost_init(&b->c, K_C, b->comm_c, b->expect[K_C], C_SLOTS);
     prepost_init(&b->d, K_D, MPI_COMM_WORLD, b->expect[K_D], INT_MAX);
-    if (b->opt.safepoint_every)
-        protect_state(b);
+    if (b->opt.safepoint_every) protect_state(b);
     MPI_Barrier(MPI_COMM_WORLD);
 }
 
 static int request_due(const struct bank *b, long i)
 {
     long long m = b->opt.request_every;
-    if (m <= 0 || !b->requester)
-        return 0;
+    if (m <= 0 || !b->requester) return 0;
     long long offset = (long long)((double)b->rank * (double)m / (2.0 * b->nranks));
     return (i + 1 + offset) % m == 0;
 }
@@ -194,13 +184,10 @@ static void run_transfers(struct bank *b)
 {
     long every = (long)b->opt.safepoint_every;
     for (b->next = 0; b->next < b->opt.transfers; b->next++) {
-        if (every && b->next % every == 0)
-            safe_point(b);
+        if (every && b->next % every == 0) safe_point(b);
         long i = b->next;
-        if (i == b->opt.crash_at && b->rank == b->nranks - 1)
-            raise(SIGKILL);
-        if (request_due(b, i))
-            snap_request();
+        if (i == b->opt.crash_at && b->rank == b->nranks - 1) raise(SIGKILL);
+        if (request_due(b, i)) snap_request();
         send_transfer(b, i);
         receive_pass(b);
     }
@@ -218,12 +205,10 @@ static void run_tail(struct bank *b)
     if (b->opt.in_recv && b->rank == 0) {
         sleep_ms(SNAP_DELAY_MS);
         snap_request();
-        for (int r = 1; r < b->nranks; r++)
-            MPI_Send(&b->zero, 0, MPI_INT64_T, r, kinds[K_E].tag, MPI_COMM_WORLD);
+        for (int r = 1; r < b->nranks; r++) MPI_Send(&b->zero, 0, MPI_INT64_T, r, kinds[K_E].tag, MPI_COMM_WORLD);
     }
     for (size_t k = 0; k < sizeof world_kinds / sizeof *world_kinds; k++)
-        while (b->expect[world_kinds[k]] > 0)
-            recv_world(b, world_kinds[k], MPI_ANY_SOURCE);
+        while (b->expect[world_kinds[k]] > 0) recv_world(b, world_kinds[k], MPI_ANY_SOURCE);
     probe_b(b, 1);
     prepost_waitany(b, &b->c);
     prepost_waitall(b, &b->d);
@@ -233,10 +218,8 @@ static void run_tail(struct bank *b)
     MPI_Buffer_detach(&buf, &size);
     free(buf);
     for (int k = 0; k < K_COUNT; k++)
-        if (b->expect[k] != 0)
-            fail("class %s: %ld messages never arrived", kinds[k].name, b->expect[k]);
-    if (b->token_due)
-        fail("the zero-byte message rank 0 holds back never arrived");
+        if (b->expect[k] != 0) fail("class %s: %ld messages never arrived", kinds[k].name, b->expect[k]);
+    if (b->token_due) fail("the zero-byte message rank 0 holds back never arrived");
 }
 
 /* Gather the balances on rank 0 and print the verdict. Returns the exit status. */
@@ -245,25 +228,21 @@ static int report(const struct bank *b, long snapshot, double seconds)
     int n = b->nranks, bad = 0;
     int64_t *all = b->rank == 0 ? xcalloc((size_t)n, sizeof *all) : NULL;
     MPI_Gather(&b->balance, 1, MPI_INT64_T, all, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
-    if (b->rank != 0)
-        return 0;
+    if (b->rank != 0) return 0;
     int64_t total = 0, expected = (int64_t)n * b->opt.initial;
     for (int r = 0; r < n; r++) {
         total += all[r];
         if (all[r] != b->predicted[r]) {
-            fprintf(stderr, "bank: rank %d ends with %lld, its plan says %lld\n", r,
-                    (long long)all[r], (long long)b->predicted[r]);
+            fprintf(stderr, "bank: rank %d ends with %lld, its plan says %lld\n", r, (long long)all[r],
+                    (long long)b->predicted[r]);
             bad = 1;
         }
     }
     bad |= total != expected;
-    if (!b->opt.quiet)
-        printf("bank: done in %.2f s, newest complete snapshot %ld\n", seconds, snapshot);
+    if (!b->opt.quiet) printf("bank: done in %.2f s, newest complete snapshot %ld\n", seconds, snapshot);
     printf("balances:");
-    for (int r = 0; r < n; r++)
-        printf(" %lld", (long long)all[r]);
-    printf("\nbank: total %lld (expected %lld) %s\n", (long long)total, (long long)expected,
-           bad ? "MISMATCH" : "OK");
+    for (int r = 0; r < n; r++) printf(" %lld", (long long)all[r]);
+    printf("\nbank: total %lld (expected %lld) %s\n", (long long)total, (long long)expected, bad ? "MISMATCH" : "OK");
     fflush(stdout);
     free(all);
     return bad;
@@ -289,8 +268,7 @@ static void teardown(struct bank *b)
     MPI_Comm_free(&b->comm_b);
     MPI_Comm_free(&b->comm_c);
     mpisnap_unprotect("balance");
-    if (b->opt.safepoint_every)
-        unprotect_state();
+    if (b->opt.safepoint_every) unprotect_state();
 }
 
 int main(int argc, char **argv)
@@ -303,10 +281,8 @@ int main(int argc, char **argv)
     g_rank = b.rank;
     int rc = parse_args(argc, argv, &b, err, sizeof err);
     if (rc != 0) {
-        if (b.rank == 0 && rc > 0)
-            usage();
-        if (b.rank == 0 && rc < 0)
-            fprintf(stderr, "%s\n", err);
+        if (b.rank == 0 && rc > 0) usage();
+        if (b.rank == 0 && rc < 0) fprintf(stderr, "%s\n", err);
         MPI_Finalize();
         return rc > 0 ? 0 : 2;
     }

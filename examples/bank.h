@@ -16,9 +16,10 @@ enum {
     SENDRECV_EVERY = 97,      /* class G: transfer i with (i + 1) % 97 == 0, on every rank */
     C_SLOTS = 4,              /* pre-posted receives of class C */
     D_BUDGET = 256,           /* class D: at most this many Rsends (pre-posted Irecvs) per rank */
-    SNAP_DELAY_MS = 300,      /* --snapshot-in-barrier / --snapshot-in-recv: long enough, under load, for the others to block */
-    FILL_SEND = 0xA5,         /* class F: gap bytes of a sent struct */
-    FILL_RECV = 0x5A,         /* class F: gap bytes of a receive buffer, must survive */
+    SNAP_DELAY_MS =
+        300,          /* --snapshot-in-barrier / --snapshot-in-recv: long enough, under load, for the others to block */
+    FILL_SEND = 0xA5, /* class F: gap bytes of a sent struct */
+    FILL_RECV = 0x5A, /* class F: gap bytes of a receive buffer, must survive */
 };
 
 /* Message classes: each has its own (communicator, tag), so receive styles never take
@@ -90,8 +91,8 @@ struct sendpool {
 struct prepost {
     int kind;
     MPI_Comm comm;
-    int n;           /* requests in the array */
-    long unposted;   /* expected messages whose receive is not posted yet */
+    int n;         /* requests in the array */
+    long unposted; /* expected messages whose receive is not posted yet */
     MPI_Request *req;
     int64_t (*buf)[2];
     int *idx;
@@ -120,8 +121,8 @@ struct bank {
     long per_kind[K_COUNT];  /* messages of each class in the whole job */
     struct sendpool sends;
     struct prepost c, d;
-    int64_t zero;            /* buffer of zero-byte messages */
-    long next;               /* the next transfer of the main phase (protected in restartable mode) */
+    int64_t zero; /* buffer of zero-byte messages */
+    long next;    /* the next transfer of the main phase (protected in restartable mode) */
 };
 
 /* ---- bank.c: helpers ---- */
@@ -146,20 +147,11 @@ static inline const struct xfer *xfer_at(const struct bank *b, int r, long i)
     return &b->plan[(size_t)r * (size_t)b->opt.transfers + (size_t)i];
 }
 
-static inline int xfer_tag(const struct xfer *x)
-{
-    return kinds[x->kind].tag + (x->kind == K_B ? x->mode : 0);
-}
+static inline int xfer_tag(const struct xfer *x) { return kinds[x->kind].tag + (x->kind == K_B ? x->mode : 0); }
 
-static inline int is_a(const struct xfer *x)
-{
-    return x->kind == K_A1 || x->kind == K_A10;
-}
+static inline int is_a(const struct xfer *x) { return x->kind == K_A1 || x->kind == K_A10; }
 
-static inline double stamp_of(int from, long seq)
-{
-    return from + (double)seq / 1024.0; /* exact in a double */
-}
+static inline double stamp_of(int from, long seq) { return from + (double)seq / 1024.0; /* exact in a double */ }
 
 /* ---- bank_xfer.c: sending, receiving, restartable mode ---- */
 

@@ -14,9 +14,8 @@
 #include "bank.h"
 
 const struct kind_info kinds[K_COUNT] = {
-    [K_NONE] = {"-", -1, 0}, [K_A1] = {"A1", 1, 1}, [K_A10] = {"A10", 10, 1},
-    [K_B] = {"B", 3, 1},     [K_C] = {"C", 5, 0},   [K_D] = {"D", 6, 0},
-    [K_E] = {"E", 7, 1},     [K_F] = {"F", 8, 1},   [K_G] = {"G", 9, 1},
+    [K_NONE] = {"-", -1, 0}, [K_A1] = {"A1", 1, 1}, [K_A10] = {"A10", 10, 1}, [K_B] = {"B", 3, 1}, [K_C] = {"C", 5, 0},
+    [K_D] = {"D", 6, 0},     [K_E] = {"E", 7, 1},   [K_F] = {"F", 8, 1},      [K_G] = {"G", 9, 1},
 };
 
 /* splitmix64: small, fast, and identical on every platform, unlike rand(). */
@@ -32,10 +31,7 @@ static uint64_t rng_next(struct rng *g)
     return z ^ (z >> 31);
 }
 
-static unsigned rng_below(struct rng *g, unsigned n)
-{
-    return (unsigned)(rng_next(g) % n);
-}
+static unsigned rng_below(struct rng *g, unsigned n) { return (unsigned)(rng_next(g) % n); }
 
 static struct rng rng_seed(uint64_t seed, int rank)
 {
@@ -77,12 +73,10 @@ void usage(void)
 static int parse_ll(const char *s, long long min, long long max, long long *out)
 {
     char *end;
-    if (!((*s >= '0' && *s <= '9') || *s == '-'))
-        return -1;
+    if (!((*s >= '0' && *s <= '9') || *s == '-')) return -1;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < min || v > max)
-        return -1;
+    if (errno || *end || v < min || v > max) return -1;
     *out = v;
     return 0;
 }
@@ -96,15 +90,12 @@ static int in_rank_list(const char *list, int rank, int nranks)
         char item[32];
         size_t len = strcspn(p, ",");
         long long r;
-        if (len == 0 || len >= sizeof item)
-            return -1;
+        if (len == 0 || len >= sizeof item) return -1;
         memcpy(item, p, len);
         item[len] = '\0';
-        if (parse_ll(item, 0, nranks - 1, &r) < 0)
-            return -1;
+        if (parse_ll(item, 0, nranks - 1, &r) < 0) return -1;
         found |= r == rank;
-        if (p[len] == '\0')
-            return found;
+        if (p[len] == '\0') return found;
         p += len + 1;
     }
 }
@@ -137,10 +128,8 @@ int parse_args(int argc, char **argv, struct bank *b, char *err, size_t errlen)
     b->requester = 1;
     for (int i = 1; i < argc; i++) {
         size_t k = 0, ndefs = sizeof defs / sizeof *defs;
-        if (!strcmp(argv[i], "--help"))
-            return 1;
-        while (k < ndefs && strcmp(argv[i], defs[k].name))
-            k++;
+        if (!strcmp(argv[i], "--help")) return 1;
+        while (k < ndefs && strcmp(argv[i], defs[k].name)) k++;
         if (k == ndefs) {
             snprintf(err, errlen, "bank: unknown option '%s' (see --help)", argv[i]);
             return -1;
@@ -154,20 +143,20 @@ int parse_args(int argc, char **argv, struct bank *b, char *err, size_t errlen)
             return -1;
         }
         if (defs[k].num && parse_ll(argv[i], 0, defs[k].max, defs[k].num) < 0) {
-            snprintf(err, errlen, "bank: bad value '%s' for %s: expected an integer in 0..%lld",
-                     argv[i], defs[k].name, defs[k].max);
+            snprintf(err, errlen, "bank: bad value '%s' for %s: expected an integer in 0..%lld", argv[i], defs[k].name,
+                     defs[k].max);
             return -1;
         }
         if (!defs[k].num && (b->requester = in_rank_list(argv[i], b->rank, b->nranks)) < 0) {
-            snprintf(err, errlen,
-                     "bank: bad value '%s' for %s: expected comma-separated ranks in 0..%d",
-                     argv[i], defs[k].name, b->nranks - 1);
+            snprintf(err, errlen, "bank: bad value '%s' for %s: expected comma-separated ranks in 0..%d", argv[i],
+                     defs[k].name, b->nranks - 1);
             return -1;
         }
     }
     if (o->safepoint_every && (o->in_recv || o->in_barrier)) {
-        snprintf(err, errlen, "bank: --safepoint-every cannot be combined with --snapshot-in-recv or "
-                              "--snapshot-in-barrier (their snapshots are taken outside safe points)");
+        snprintf(err, errlen,
+                 "bank: --safepoint-every cannot be combined with --snapshot-in-recv or "
+                 "--snapshot-in-barrier (their snapshots are taken outside safe points)");
         return -1;
     }
     return 0;
@@ -227,8 +216,7 @@ static void plan_rank(struct bank *b, int r)
             int d = (int)rng_below(&g, (unsigned)n - 1);
             x->dest = d >= r ? d + 1 : d;
             pick_kind(&g, x, &d_left);
-            if (x->kind == K_E)
-                x->amount = 0;
+            if (x->kind == K_E) x->amount = 0;
         }
     }
 }
@@ -245,13 +233,11 @@ void plan_all(struct bank *b)
         b->predicted[r] += b->opt.initial;
         for (long i = 0; i < T; i++) {
             const struct xfer *x = xfer_at(b, r, i);
-            if (x->kind == K_NONE)
-                continue;
+            if (x->kind == K_NONE) continue;
             b->per_kind[x->kind]++;
             b->predicted[r] -= x->amount;
             b->predicted[x->dest] += x->amount;
-            if (x->dest == b->rank)
-                b->expect[x->kind]++;
+            if (x->dest == b->rank) b->expect[x->kind]++;
             if (r == b->rank) {
                 b->n_bsend += is_a(x) && x->mode == A_BSEND;
                 b->n_slot += uses_slot(x);
@@ -274,8 +260,7 @@ static long next_in_plan(const struct bank *b, int kind, int src)
     long k = b->cursor[kind * b->nranks + src];
     while (k < b->opt.transfers) {
         const struct xfer *x = xfer_at(b, src, k);
-        if (x->dest == b->rank && x->kind == kind)
-            break;
+        if (x->dest == b->rank && x->kind == kind) break;
         k++;
     }
     return k;
@@ -286,8 +271,7 @@ void check_count(const MPI_Status *st, MPI_Datatype type, int want, int kind)
     int got;
     MPI_Get_count(st, type, &got);
     if (got != want)
-        fail("class %s message from %d has count %d, expected %d", kinds[kind].name,
-             st->MPI_SOURCE, got, want);
+        fail("class %s message from %d has count %d, expected %d", kinds[kind].name, st->MPI_SOURCE, got, want);
 }
 
 /*
@@ -295,31 +279,28 @@ void check_count(const MPI_Status *st, MPI_Datatype type, int want, int kind)
  * sender's planned transfer seq to this rank, received at most once and, for ordered
  * classes, exactly the next one (MPI's non-overtaking rule).
  */
-void check_money(struct bank *b, int kind, const MPI_Status *st, int64_t amount,
-                        int64_t seq)
+void check_money(struct bank *b, int kind, const MPI_Status *st, int64_t amount, int64_t seq)
 {
     int src = st->MPI_SOURCE;
     const char *name = kinds[kind].name;
     if (src < 0 || src >= b->nranks || seq < 0 || seq >= b->opt.transfers)
         fail("class %s message from %d names transfer %lld", name, src, (long long)seq);
     const struct xfer *x = xfer_at(b, src, (long)seq);
-    if (x->kind != kind || x->dest != b->rank || x->amount != amount ||
-        xfer_tag(x) != st->MPI_TAG)
+    if (x->kind != kind || x->dest != b->rank || x->amount != amount || xfer_tag(x) != st->MPI_TAG)
         fail("class %s message from %d (transfer %lld, amount %lld, tag %d) is not in the "
              "plan (class %s to %d, amount %d, tag %d)",
-             name, src, (long long)seq, (long long)amount, st->MPI_TAG, kinds[x->kind].name,
-             x->dest, x->amount, xfer_tag(x));
+             name, src, (long long)seq, (long long)amount, st->MPI_TAG, kinds[x->kind].name, x->dest, x->amount,
+             xfer_tag(x));
     if (kinds[kind].ordered) {
         long next = next_in_plan(b, kind, src);
         if (next != seq)
-            fail("class %s from %d: got transfer %lld before transfer %ld (order broken)",
-                 name, src, (long long)seq, next);
+            fail("class %s from %d: got transfer %lld before transfer %ld (order broken)", name, src, (long long)seq,
+                 next);
         b->cursor[kind * b->nranks + src] = next + 1;
     } else {
         size_t bit = (size_t)src * (size_t)b->opt.transfers + (size_t)seq;
         if (b->seen[bit / 8] & (1u << bit % 8))
-            fail("class %s from %d: transfer %lld received twice", name, src,
-                 (long long)seq);
+            fail("class %s from %d: transfer %lld received twice", name, src, (long long)seq);
         b->seen[bit / 8] |= (unsigned char)(1u << bit % 8);
     }
     b->expect[kind]--;
@@ -350,8 +331,7 @@ static int gaps_untouched(const struct fmsg *m)
     const size_t len[] = {sizeof m->gap0, sizeof m->gap1, sizeof m->gap2};
     for (int g = 0; g < 3; g++)
         for (size_t k = 0; k < len[g]; k++)
-            if (gaps[g][k] != FILL_RECV)
-                return 0;
+            if (gaps[g][k] != FILL_RECV) return 0;
     return 1;
 }
 
@@ -359,10 +339,8 @@ void check_fmsg(struct bank *b, const struct fmsg *m, const MPI_Status *st)
 {
     check_count(st, b->ftype, 1, K_F);
     if (m->from != st->MPI_SOURCE || m->stamp != stamp_of(m->from, m->seq))
-        fail("class F message from %d says from %d, seq %d, stamp %.17g", st->MPI_SOURCE,
-             (int)m->from, (int)m->seq, m->stamp);
-    if (!gaps_untouched(m))
-        fail("class F message from %d wrote into the gaps of the struct", st->MPI_SOURCE);
+        fail("class F message from %d says from %d, seq %d, stamp %.17g", st->MPI_SOURCE, (int)m->from, (int)m->seq,
+             m->stamp);
+    if (!gaps_untouched(m)) fail("class F message from %d wrote into the gaps of the struct", st->MPI_SOURCE);
     check_money(b, K_F, st, m->amount, m->seq);
 }
-

@@ -21,29 +21,21 @@ void pool_init(struct sendpool *p, int cap)
 }
 
 /* The buffer for the next non-blocking send; post the send into pool_req(). */
-static union payload *pool_next(struct sendpool *p)
-{
-    return &p->slots[p->used++];
-}
+static union payload *pool_next(struct sendpool *p) { return &p->slots[p->used++]; }
 
-static MPI_Request *pool_req(struct sendpool *p)
-{
-    return &p->req[p->active++];
-}
+static MPI_Request *pool_req(struct sendpool *p) { return &p->req[p->active++]; }
 
 /* Complete pending sends: those that are done (wait = 0) or all of them (wait = 1). */
 void pool_reap(struct sendpool *p, int wait)
 {
     int out, kept = 0;
-    if (p->active == 0)
-        return;
+    if (p->active == 0) return;
     if (wait)
         MPI_Waitall(p->active, p->req, MPI_STATUSES_IGNORE);
     else
         MPI_Testsome(p->active, p->req, &out, p->idx, MPI_STATUSES_IGNORE);
     for (int k = 0; k < p->active; k++)
-        if (p->req[k] != MPI_REQUEST_NULL)
-            p->req[kept++] = p->req[k];
+        if (p->req[k] != MPI_REQUEST_NULL) p->req[kept++] = p->req[k];
     p->active = kept;
 }
 
@@ -95,8 +87,7 @@ static void send_g(struct bank *b, long i, const struct xfer *x)
     int64_t out[2] = {x->amount, i}, in[2];
     MPI_Status st;
     b->balance -= x->amount;
-    MPI_Sendrecv(out, 2, MPI_INT64_T, x->dest, tag, in, 2, MPI_INT64_T, left, tag,
-                 MPI_COMM_WORLD, &st);
+    MPI_Sendrecv(out, 2, MPI_INT64_T, x->dest, tag, in, 2, MPI_INT64_T, left, tag, MPI_COMM_WORLD, &st);
     b->balance += in[0];
     check_count(&st, MPI_INT64_T, 2, K_G);
     check_money(b, K_G, &st, in[0], in[1]);
@@ -106,19 +97,11 @@ void send_transfer(struct bank *b, long i)
 {
     const struct xfer *x = xfer_at(b, b->rank, i);
     switch (x->kind) {
-    case K_NONE:
-        break;
-    case K_E:
-        MPI_Send(&b->zero, 0, MPI_INT64_T, x->dest, kinds[K_E].tag, MPI_COMM_WORLD);
-        break;
-    case K_F:
-        send_f(b, i, x);
-        break;
-    case K_G:
-        send_g(b, i, x);
-        break;
-    default:
-        send_pair(b, i, x);
+    case K_NONE: break;
+    case K_E: MPI_Send(&b->zero, 0, MPI_INT64_T, x->dest, kinds[K_E].tag, MPI_COMM_WORLD); break;
+    case K_F: send_f(b, i, x); break;
+    case K_G: send_g(b, i, x); break;
+    default: send_pair(b, i, x);
     }
 }
 
@@ -155,8 +138,7 @@ static void probe_world(struct bank *b, int kind)
         int flag;
         MPI_Status st;
         MPI_Iprobe(MPI_ANY_SOURCE, kinds[kind].tag, MPI_COMM_WORLD, &flag, &st);
-        if (!flag)
-            return;
+        if (!flag) return;
         recv_world(b, kind, st.MPI_SOURCE);
     }
 }
@@ -173,13 +155,12 @@ void probe_b(struct bank *b, int blocking)
             MPI_Mprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, b->comm_b, &msg, &pst);
         else
             MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, b->comm_b, &flag, &msg, &pst);
-        if (!flag)
-            return;
+        if (!flag) return;
         MPI_Mrecv(m, 2, MPI_INT64_T, &msg, &st);
         b->balance += m[0];
         if (st.MPI_SOURCE != pst.MPI_SOURCE || st.MPI_TAG != pst.MPI_TAG)
-            fail("class B: Mprobe saw (%d, %d) but Mrecv got (%d, %d)", pst.MPI_SOURCE,
-                 pst.MPI_TAG, st.MPI_SOURCE, st.MPI_TAG);
+            fail("class B: Mprobe saw (%d, %d) but Mrecv got (%d, %d)", pst.MPI_SOURCE, pst.MPI_TAG, st.MPI_SOURCE,
+                 st.MPI_TAG);
         check_count(&st, MPI_INT64_T, 2, K_B);
         check_money(b, K_B, &st, m[0], m[1]);
     }
@@ -188,8 +169,7 @@ void probe_b(struct bank *b, int blocking)
 static void prepost_post(struct prepost *p, int k)
 {
     p->buf[k][0] = 0; /* stays 0 if the receive is cancelled */
-    MPI_Irecv(p->buf[k], 2, MPI_INT64_T, MPI_ANY_SOURCE, kinds[p->kind].tag, p->comm,
-              &p->req[k]);
+    MPI_Irecv(p->buf[k], 2, MPI_INT64_T, MPI_ANY_SOURCE, kinds[p->kind].tag, p->comm, &p->req[k]);
 }
 
 /* Post min(slots, expected) wildcard receives of a class; the rest are posted as these
@@ -204,8 +184,7 @@ void prepost_init(struct prepost *p, int kind, MPI_Comm comm, long expected, int
     p->buf = xcalloc((size_t)p->n, sizeof *p->buf);
     p->idx = xcalloc((size_t)p->n, sizeof *p->idx);
     p->st = xcalloc((size_t)p->n, sizeof *p->st);
-    for (int k = 0; k < p->n; k++)
-        prepost_post(p, k);
+    for (int k = 0; k < p->n; k++) prepost_post(p, k);
 }
 
 /*
@@ -213,11 +192,9 @@ void prepost_init(struct prepost *p, int kind, MPI_Comm comm, long expected, int
  * amount first (nothing may come between the completing call and the credit), then
  * check each message and re-post its slot while more are expected.
  */
-static void prepost_done(struct bank *b, struct prepost *p, int count, const int *idx,
-                         const MPI_Status *st)
+static void prepost_done(struct bank *b, struct prepost *p, int count, const int *idx, const MPI_Status *st)
 {
-    for (int j = 0; j < count; j++)
-        b->balance += p->buf[idx[j]][0];
+    for (int j = 0; j < count; j++) b->balance += p->buf[idx[j]][0];
     for (int j = 0; j < count; j++) {
         check_count(&st[j], MPI_INT64_T, 2, p->kind);
         check_money(b, p->kind, &st[j], p->buf[idx[j]][0], p->buf[idx[j]][1]);
@@ -231,11 +208,9 @@ static void prepost_done(struct bank *b, struct prepost *p, int count, const int
 static void prepost_test(struct bank *b, struct prepost *p)
 {
     int out;
-    if (b->expect[p->kind] == 0)
-        return;
+    if (b->expect[p->kind] == 0) return;
     MPI_Testsome(p->n, p->req, &out, p->idx, p->st);
-    if (out != MPI_UNDEFINED && out > 0)
-        prepost_done(b, p, out, p->idx, p->st);
+    if (out != MPI_UNDEFINED && out > 0) prepost_done(b, p, out, p->idx, p->st);
 }
 
 /* Tail phase of class C: one MPI_Waitany at a time. */
@@ -246,8 +221,7 @@ void prepost_waitany(struct bank *b, struct prepost *p)
         MPI_Status st;
         MPI_Waitany(p->n, p->req, &k, &st);
         if (k == MPI_UNDEFINED)
-            fail("class %s: no receive left for %ld expected messages", kinds[p->kind].name,
-                 b->expect[p->kind]);
+            fail("class %s: no receive left for %ld expected messages", kinds[p->kind].name, b->expect[p->kind]);
         prepost_done(b, p, 1, &k, &st);
     }
 }
@@ -256,16 +230,13 @@ void prepost_waitany(struct bank *b, struct prepost *p)
 void prepost_waitall(struct bank *b, struct prepost *p)
 {
     int count = 0;
-    if (b->expect[p->kind] == 0)
-        return;
+    if (b->expect[p->kind] == 0) return;
     for (int k = 0; k < p->n; k++)
-        if (p->req[k] != MPI_REQUEST_NULL)
-            p->idx[count++] = k;
+        if (p->req[k] != MPI_REQUEST_NULL) p->idx[count++] = k;
     MPI_Waitall(p->n, p->req, p->st);
     /* Pack the statuses of the completed ones in idx order; idx[j] >= j, so nothing
      * still to be read is overwritten. */
-    for (int j = 0; j < count; j++)
-        p->st[j] = p->st[p->idx[j]];
+    for (int j = 0; j < count; j++) p->st[j] = p->st[p->idx[j]];
     prepost_done(b, p, count, p->idx, p->st);
 }
 
@@ -302,16 +273,14 @@ void protect_state(struct bank *b)
     };
     for (size_t k = 0; k < sizeof regions / sizeof *regions; k++) {
         int rc = mpisnap_protect(regions[k].name, regions[k].p, regions[k].count, regions[k].type);
-        if (rc != MPISNAP_OK)
-            fail("mpisnap_protect(%s): %s", regions[k].name, mpisnap_strerror(rc));
+        if (rc != MPISNAP_OK) fail("mpisnap_protect(%s): %s", regions[k].name, mpisnap_strerror(rc));
     }
 }
 
 void unprotect_state(void)
 {
     static const char *names[] = {"expect", "cursor", "seen", "next", "sends.used", "c.unposted"};
-    for (size_t k = 0; k < sizeof names / sizeof *names; k++)
-        mpisnap_unprotect(names[k]);
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) mpisnap_unprotect(names[k]);
 }
 
 /* Take back the pre-posted receives of a class: cancel each; one that completed instead
@@ -319,8 +288,7 @@ void unprotect_state(void)
 static void prepost_cancel(struct bank *b, struct prepost *p)
 {
     for (int k = 0; k < p->n; k++) {
-        if (p->req[k] == MPI_REQUEST_NULL)
-            continue;
+        if (p->req[k] == MPI_REQUEST_NULL) continue;
         MPI_Status st;
         int cancelled;
         MPI_Cancel(&p->req[k]);
@@ -350,12 +318,9 @@ static void prepost_repost(struct prepost *p)
  * which records a pending snapshot here or, in a restarted run, restores the state. */
 void safe_point(struct bank *b)
 {
-    while (b->sends.active > 0)
-        receive_pass(b);
+    while (b->sends.active > 0) receive_pass(b);
     prepost_cancel(b, &b->c);
     int rc = mpisnap_safepoint();
-    if (rc != MPISNAP_OK)
-        fail("mpisnap_safepoint: %s", mpisnap_strerror(rc));
+    if (rc != MPISNAP_OK) fail("mpisnap_safepoint: %s", mpisnap_strerror(rc));
     prepost_repost(&b->c);
 }
-

@@ -46,8 +46,11 @@ static int parse(int argc, char **argv, opts *o, int rank)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) return 1;
-        int *dst = !strcmp(a, "--n") ? &o->n : !strcmp(a, "--iters") ? &o->iters
-                 : !strcmp(a, "--snapshot-every") ? &o->snapshot_every : !strcmp(a, "--crash-at") ? &o->crash_at : NULL;
+        int *dst = !strcmp(a, "--n")                ? &o->n
+                   : !strcmp(a, "--iters")          ? &o->iters
+                   : !strcmp(a, "--snapshot-every") ? &o->snapshot_every
+                   : !strcmp(a, "--crash-at")       ? &o->crash_at
+                                                    : NULL;
         char *end = NULL;
         long v = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
         if (!dst || i + 1 >= argc || *end || v < -1 || v > 100000000) {
@@ -110,8 +113,9 @@ int main(int argc, char **argv)
             int gi = first + i - 1;
             for (int j = 0; j < n; j++) {
                 int fixed = gi == 0 || gi == n - 1 || j == 0 || j == n - 1;
-                ROW(v, i)[j] = fixed ? ROW(u, i)[j]
-                                     : 0.25 * (ROW(u, i - 1)[j] + ROW(u, i + 1)[j] + ROW(u, i)[j - 1] + ROW(u, i)[j + 1]);
+                ROW(v, i)
+                [j] = fixed ? ROW(u, i)[j]
+                            : 0.25 * (ROW(u, i - 1)[j] + ROW(u, i + 1)[j] + ROW(u, i)[j - 1] + ROW(u, i)[j + 1]);
             }
         }
         memcpy(ROW(u, 1), ROW(v, 1), (size_t)rows * (size_t)n * sizeof *u);

@@ -39,8 +39,7 @@ static int parse_args(int argc, char **argv, long *rounds, char *err, size_t err
 {
     *rounds = 1000;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help"))
-            return 1;
+        if (!strcmp(argv[i], "--help")) return 1;
         if (strcmp(argv[i], "--rounds")) {
             snprintf(err, errlen, "ring: unknown option '%s' (see --help)", argv[i]);
             return -1;
@@ -53,8 +52,8 @@ static int parse_args(int argc, char **argv, long *rounds, char *err, size_t err
         errno = 0;
         long v = strtol(argv[i], &end, 10);
         if (argv[i][0] < '0' || argv[i][0] > '9' || errno || *end || v > MAX_ROUNDS) {
-            snprintf(err, errlen, "ring: bad value '%s' for --rounds: expected an integer in 0..%d",
-                     argv[i], MAX_ROUNDS);
+            snprintf(err, errlen, "ring: bad value '%s' for --rounds: expected an integer in 0..%d", argv[i],
+                     MAX_ROUNDS);
             return -1;
         }
         *rounds = v;
@@ -89,8 +88,7 @@ static int64_t run_ring(long rounds, int rank, int nranks, int64_t *hops)
     int left = (rank - 1 + nranks) % nranks, right = (rank + 1) % nranks;
     int64_t token = 0;
     for (long r = 0; r < rounds; r++) {
-        if (rank != 0)
-            recv_token(&token, left);
+        if (rank != 0) recv_token(&token, left);
         token++;
         (*hops)++; /* counted before the token leaves this rank */
         if (nranks == 1) {
@@ -98,8 +96,7 @@ static int64_t run_ring(long rounds, int rank, int nranks, int64_t *hops)
             continue;
         }
         MPI_Send(&token, 1, MPI_INT64_T, right, TAG_TOKEN, MPI_COMM_WORLD);
-        if (rank == 0)
-            recv_token(&token, left);
+        if (rank == 0) recv_token(&token, left);
     }
     return token;
 }
@@ -116,10 +113,8 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
     int rc = parse_args(argc, argv, &rounds, err, sizeof err);
     if (rc != 0) {
-        if (rank == 0 && rc > 0)
-            usage();
-        if (rank == 0 && rc < 0)
-            fprintf(stderr, "%s\n", err);
+        if (rank == 0 && rc > 0) usage();
+        if (rank == 0 && rc < 0) fprintf(stderr, "%s\n", err);
         MPI_Finalize();
         return rc > 0 ? 0 : 2;
     }
@@ -135,8 +130,8 @@ int main(int argc, char **argv)
         int64_t expected = (int64_t)rounds * nranks;
         printf("ring: token %lld after %ld rounds\n", (long long)token, rounds);
         if (token != expected || all_hops != expected) {
-            printf("ring: MISMATCH: expected token %lld; the ranks counted %lld hops\n",
-                   (long long)expected, (long long)all_hops);
+            printf("ring: MISMATCH: expected token %lld; the ranks counted %lld hops\n", (long long)expected,
+                   (long long)all_hops);
             status = 1;
         }
     }

@@ -10,8 +10,9 @@ pkgs+=(chromium python3-h5py python3-numpy)
 pkgs+=(libdw-dev libelf-dev)
 # the cluster tests' single-host Slurm (scripts/slurm-cluster.sh) and the benchmark plots
 pkgs+=(munge slurmctld slurmd slurm-client python3-matplotlib)
-# the fuzz targets (tests/fuzz): clang and its libFuzzer run-time
-pkgs+=(clang libclang-rt-14-dev)
+# the fuzz targets (tests/fuzz): clang and its libFuzzer run-time; one style for the C
+# sources (clang-format, checked by tools.format)
+pkgs+=(clang libclang-rt-14-dev clang-format)
 # a real application the tests run unmodified; its documentation and examples (what
 # apt would add as recommended, 50 MB) are not needed
 pkgs_bare=(lammps)

@@ -37,12 +37,8 @@ static const struct command {
     enum cmd cmd;
     int pictures; /* accepts --dot and --svg */
 } commands[] = {
-    {"summary", CMD_SUMMARY, 1},
-    {"check", CMD_CHECK, 0},
-    {"messages", CMD_MESSAGES, 0},
-    {"stacks", CMD_STACKS, 0},
-    {"waits", CMD_WAITS, 1},
-    {"progress", CMD_PROGRESS, 0},
+    {"summary", CMD_SUMMARY, 1}, {"check", CMD_CHECK, 0}, {"messages", CMD_MESSAGES, 0},
+    {"stacks", CMD_STACKS, 0},   {"waits", CMD_WAITS, 1}, {"progress", CMD_PROGRESS, 0},
     {"report", CMD_REPORT, 0},
 };
 
@@ -149,8 +145,7 @@ static int usage_error(const char *fmt, const char *arg)
 static const struct command *find_command(const char *name)
 {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(commands[i].name, name) == 0)
-            return &commands[i];
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
     return NULL;
 }
 
@@ -174,8 +169,7 @@ static int parse_option(const char *a, struct opts *o)
         enum output out;
     } outputs[] = {{"--json", OUT_JSON}, {"--dot", OUT_DOT}, {"--svg", OUT_SVG}};
     for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-        if (strcmp(a, outputs[i].flag) != 0)
-            continue;
+        if (strcmp(a, outputs[i].flag) != 0) continue;
         if (o->out_flag && strcmp(o->out_flag, a) != 0)
             return usage_error("choose one of --json, --dot and --svg%s", "");
         o->out = outputs[i].out;
@@ -191,8 +185,8 @@ static int parse_option(const char *a, struct opts *o)
         return 0;
     }
     if (strcmp(a, "--version") == 0) {
-        printf("mpisnap-inspect %s (reads snapshot formats %d to %d)\n", MPISNAP_VERSION_STRING,
-               SF_FORMAT_OLDEST, SF_FORMAT_VERSION);
+        printf("mpisnap-inspect %s (reads snapshot formats %d to %d)\n", MPISNAP_VERSION_STRING, SF_FORMAT_OLDEST,
+               SF_FORMAT_VERSION);
         return 0;
     }
     return usage_error("unknown option '%s'", a);
@@ -211,35 +205,28 @@ static int parse_args(int argc, char **argv, struct opts *o)
         if (!only_files && strcmp(a, "--") == 0) {
             only_files = 1;
         } else if (!only_files && strcmp(a, "--eager-limit") == 0) {
-            if ((rc = parse_eager(i + 1 < argc ? argv[++i] : NULL, o)) >= 0)
-                return rc;
+            if ((rc = parse_eager(i + 1 < argc ? argv[++i] : NULL, o)) >= 0) return rc;
             eager_set = 1;
         } else if (!only_files && a[0] == '-' && a[1]) {
-            if ((rc = parse_option(a, o)) >= 0)
-                return rc;
+            if ((rc = parse_option(a, o)) >= 0) return rc;
         } else if (!only_files && !o->cmd && o->nfiles == 0 && (c = find_command(a))) {
             o->cmd = c;
-        } else if (!only_files && !o->cmd && o->nfiles == 0 && stat(a, &st) != 0 &&
-                   !strpbrk(a, "./")) {
+        } else if (!only_files && !o->cmd && o->nfiles == 0 && stat(a, &st) != 0 && !strpbrk(a, "./")) {
             return usage_error("'%s' is neither a subcommand nor an existing file", a);
         } else {
             o->files[o->nfiles++] = a;
         }
     }
-    if (!o->cmd)
-        o->cmd = &commands[0];
-    if (o->nfiles == 0)
-        return usage_error("no snapshot file given%s", "");
-    if (o->tree && o->cmd->cmd != CMD_STACKS)
-        return usage_error("--tree is an option of stacks%s", "");
+    if (!o->cmd) o->cmd = &commands[0];
+    if (o->nfiles == 0) return usage_error("no snapshot file given%s", "");
+    if (o->tree && o->cmd->cmd != CMD_STACKS) return usage_error("--tree is an option of stacks%s", "");
     if ((o->out == OUT_DOT || o->out == OUT_SVG) && !o->cmd->pictures && !o->tree)
         return usage_error("%s draws only summary, waits and stacks --tree", o->out_flag);
     if (o->cmd->cmd == CMD_REPORT && o->out_flag)
         return usage_error("report writes HTML; %s is not an option of it", o->out_flag);
     if (o->cmd->cmd == CMD_PROGRESS && o->nfiles < 2)
         return usage_error("progress compares two or more snapshots of one job%s", "");
-    if (eager_set && o->cmd->cmd != CMD_WAITS)
-        return usage_error("--eager-limit is an option of waits%s", "");
+    if (eager_set && o->cmd->cmd != CMD_WAITS) return usage_error("--eager-limit is an option of waits%s", "");
     if ((o->out == OUT_DOT || o->out == OUT_SVG) && o->nfiles > 1)
         return usage_error("%s takes one snapshot file (one picture)", o->out_flag);
     return -1;
@@ -250,8 +237,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 static uint64_t count_messages(sf_file *f)
 {
     uint64_t n = 0;
-    for (int32_t r = 0; r < sf_job_info(f)->nranks; r++)
-        n += sf_get_rank(f, r, NULL, 0)->nmsgs;
+    for (int32_t r = 0; r < sf_job_info(f)->nranks; r++) n += sf_get_rank(f, r, NULL, 0)->nmsgs;
     return n;
 }
 
@@ -262,8 +248,10 @@ static void warn_readable(const char *path)
 {
     struct stat st;
     if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
-        fprintf(stderr, "mpisnap-inspect: warning: %s is readable by others (mode %04o): it holds message payloads "
-                        "and application memory; chmod o-r it\n", path, (unsigned)(st.st_mode & 07777));
+        fprintf(stderr,
+                "mpisnap-inspect: warning: %s is readable by others (mode %04o): it holds message payloads "
+                "and application memory; chmod o-r it\n",
+                path, (unsigned)(st.st_mode & 07777));
 }
 
 /* Runs sf_check; its report (one problem per line) is printed with the file name in
@@ -309,8 +297,8 @@ static int run_check(const char *path, sf_file *f, json *j)
     } else if (problems) {
         printf("%s: INCONSISTENT (%d problem%s)\n", path, problems, plural((uint64_t)problems));
     } else {
-        printf("%s: consistent (%d ranks, %" PRIu64 " channels checked, %" PRIu64
-               " message%s in transit)\n", path, n, channels, nmsgs, plural(nmsgs));
+        printf("%s: consistent (%d ranks, %" PRIu64 " channels checked, %" PRIu64 " message%s in transit)\n", path, n,
+               channels, nmsgs, plural(nmsgs));
     }
     free(report);
     return problems ? EXIT_INCONSISTENT : 0;
@@ -322,18 +310,15 @@ static void messages_text(const char *path, sf_file *f)
 {
     int32_t n = sf_job_info(f)->nranks;
     uint64_t count = count_messages(f), bytes = 0;
-    for (int32_t r = 0; r < n; r++)
-        bytes += msg_bytes(sf_get_rank(f, r, NULL, 0));
-    printf("%s: %" PRIu64 " message%s in transit, %" PRIu64 " bytes\n", path, count,
-           plural(count), bytes);
+    for (int32_t r = 0; r < n; r++) bytes += msg_bytes(sf_get_rank(f, r, NULL, 0));
+    printf("%s: %" PRIu64 " message%s in transit, %" PRIu64 " bytes\n", path, count, plural(count), bytes);
     for (int32_t r = 0; r < n; r++) {
         const sf_rank *k = sf_get_rank(f, r, NULL, 0);
         for (uint32_t i = 0; i < k->nmsgs; i++) {
             const sf_msg *m = &k->msgs[i];
             char hex[64];
-            printf("  %d -> %d  comm %d  tag %d  %" PRIu64 " bytes  epoch %" PRIu32
-                   "  order %" PRIu64, m->src, m->dst, m->comm, m->tag, m->bytes,
-                   m->epoch, m->order);
+            printf("  %d -> %d  comm %d  tag %d  %" PRIu64 " bytes  epoch %" PRIu32 "  order %" PRIu64, m->src, m->dst,
+                   m->comm, m->tag, m->bytes, m->epoch, m->order);
             if (m->bytes && (fputs("  ", stdout), values_text(stdout, m) < 0))
                 printf("data %s", hex_preview(m, " ", hex, sizeof hex));
             putchar('\n');
@@ -401,8 +386,7 @@ static int run_file(const struct opts *o, const char *path, json *j)
     inspect_reading = path;
     sf_file *f = open_all(path, j);
     int rc = 0;
-    if (!f)
-        return EXIT_REFUSED;
+    if (!f) return EXIT_REFUSED;
     int picture = o->out == OUT_DOT || o->out == OUT_SVG;
     switch (o->cmd->cmd) {
     case CMD_SUMMARY:
@@ -411,12 +395,8 @@ static int run_file(const struct opts *o, const char *path, json *j)
         else
             j ? summary_json(path, f, j) : summary_text(path, f);
         break;
-    case CMD_CHECK:
-        rc = run_check(path, f, j);
-        break;
-    case CMD_MESSAGES:
-        j ? messages_json(path, f, j) : messages_text(path, f);
-        break;
+    case CMD_CHECK: rc = run_check(path, f, j); break;
+    case CMD_MESSAGES: j ? messages_json(path, f, j) : messages_text(path, f); break;
     case CMD_STACKS:
         if (o->tree)
             rc = stacks_tree(path, f, o->out, j);
@@ -424,11 +404,8 @@ static int run_file(const struct opts *o, const char *path, json *j)
             j ? stacks_json(path, f, j) : stacks_text(path, f);
         break;
     case CMD_PROGRESS: /* several files at once: see main */
-    case CMD_REPORT:
-        break;
-    case CMD_WAITS:
-        rc = waits_run(path, f, o->out, o->eager, j);
-        break;
+    case CMD_REPORT: break;
+    case CMD_WAITS: rc = waits_run(path, f, o->out, o->eager, j); break;
     }
     sf_close(f);
     return rc;
@@ -450,10 +427,8 @@ int inspect_main(int argc, char **argv)
      * handler would print a diagnostic after our one-line reason; the process is exiting
      * anyway, so the handler is not installed. */
     H5dont_atexit();
-    struct opts o = {NULL, OUT_TEXT, NULL, EAGER_LIMIT_DEFAULT, 0, 0,
-                     calloc((size_t)argc, sizeof(char *))};
-    if (!o.files)
-        return EXIT_REFUSED;
+    struct opts o = {NULL, OUT_TEXT, NULL, EAGER_LIMIT_DEFAULT, 0, 0, calloc((size_t)argc, sizeof(char *))};
+    if (!o.files) return EXIT_REFUSED;
     int rc = parse_args(argc, argv, &o), json_out = o.out == OUT_JSON;
     if (rc < 0 && o.cmd->cmd == CMD_REPORT) {
         rc = report_run(o.nfiles, (const char *const *)o.files);
@@ -461,23 +436,18 @@ int inspect_main(int argc, char **argv)
         json j;
         json_init(&j, stdout);
         rc = progress_run(o.nfiles, (const char *const *)o.files, json_out ? &j : NULL);
-        if (json_out && rc == 0)
-            json_finish(&j);
+        if (json_out && rc == 0) json_finish(&j);
     } else if (rc < 0) {
         json j;
         rc = 0;
         json_init(&j, stdout);
-        if (json_out && o.nfiles > 1)
-            json_begin_array(&j);
+        if (json_out && o.nfiles > 1) json_begin_array(&j);
         for (int i = 0; i < o.nfiles; i++) {
-            if (i && o.out == OUT_TEXT && o.cmd->cmd != CMD_CHECK)
-                putchar('\n');
+            if (i && o.out == OUT_TEXT && o.cmd->cmd != CMD_CHECK) putchar('\n');
             rc = worse(rc, run_file(&o, o.files[i], json_out ? &j : NULL));
         }
-        if (json_out && o.nfiles > 1)
-            json_end_array(&j);
-        if (json_out)
-            json_finish(&j);
+        if (json_out && o.nfiles > 1) json_end_array(&j);
+        if (json_out) json_finish(&j);
     }
     free(o.files);
     sym_release();

@@ -16,8 +16,8 @@
 #include <stdio.h>
 
 #define EXIT_INCONSISTENT 1
-#define EXIT_REFUSED 2 /* also usage errors and a missing Graphviz */
-#define EXIT_DEADLOCK 3
+#define EXIT_REFUSED      2 /* also usage errors and a missing Graphviz */
+#define EXIT_DEADLOCK     3
 
 enum output { OUT_TEXT, OUT_JSON, OUT_DOT, OUT_SVG };
 

@@ -25,8 +25,7 @@ void dot_escape(FILE *out, const char *s)
 {
     char buf[4096];
     for (const char *p = clean(s, buf, sizeof buf); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fputc('\\', out);
+        if (*p == '"' || *p == '\\') fputc('\\', out);
         fputc(*p, out);
     }
 }
@@ -39,8 +38,7 @@ static int have_dot(void)
     for (const char *p = path ? path : ""; *p;) {
         size_t n = strcspn(p, ":");
         snprintf(dir, sizeof dir, "%.*s/dot", (int)n, p);
-        if (n > 0 && access(dir, X_OK) == 0)
-            return 1;
+        if (n > 0 && access(dir, X_OK) == 0) return 1;
         p += n + (p[n] == ':');
     }
     return 0;
@@ -48,8 +46,7 @@ static int have_dot(void)
 
 int emit_graph(const char *dot, size_t len, enum output o)
 {
-    if (o == OUT_DOT)
-        return fwrite(dot, 1, len, stdout) == len ? 0 : EXIT_REFUSED;
+    if (o == OUT_DOT) return fwrite(dot, 1, len, stdout) == len ? 0 : EXIT_REFUSED;
     return svg_from_dot(dot, len, stdout);
 }
 
@@ -61,8 +58,7 @@ static int run_dot(const char *dot, size_t len, FILE *out)
     char path[4096];
     snprintf(path, sizeof path, "%s/mpisnap-dot-XXXXXX", dir && *dir ? dir : "/tmp");
     int in = mkstemp(path), p[2] = {-1, -1}, ok = in >= 0;
-    if (in >= 0)
-        unlink(path);
+    if (in >= 0) unlink(path);
     ok = ok && write(in, dot, len) == (ssize_t)len && lseek(in, 0, SEEK_SET) == 0 && pipe(p) == 0;
     pid_t pid = ok ? fork() : -1;
     if (pid == 0) {
@@ -72,19 +68,14 @@ static int run_dot(const char *dot, size_t len, FILE *out)
         execlp("dot", "dot", "-Tsvg", (char *)NULL);
         _exit(127);
     }
-    if (p[1] >= 0)
-        close(p[1]);
+    if (p[1] >= 0) close(p[1]);
     char buf[65536];
     ssize_t n;
-    while (pid > 0 && (n = read(p[0], buf, sizeof buf)) > 0)
-        ok = ok && fwrite(buf, 1, (size_t)n, out) == (size_t)n;
+    while (pid > 0 && (n = read(p[0], buf, sizeof buf)) > 0) ok = ok && fwrite(buf, 1, (size_t)n, out) == (size_t)n;
     int st = 0;
-    if (pid > 0)
-        waitpid(pid, &st, 0);
-    if (p[0] >= 0)
-        close(p[0]);
-    if (in >= 0)
-        close(in);
+    if (pid > 0) waitpid(pid, &st, 0);
+    if (p[0] >= 0) close(p[0]);
+    if (in >= 0) close(in);
     return pid > 0 && ok && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
@@ -106,15 +97,11 @@ int svg_from_dot(const char *dot, size_t len, FILE *out)
 
 static const char *call_color(const char *call)
 {
-    if (!call[0])
-        return "white";
-    if (strstr(call, "recv") || strstr(call, "Recv") || strstr(call, "Probe"))
-        return "#cfe2f3"; /* receiving */
-    if (strstr(call, "send") || strstr(call, "Send"))
-        return "#fff2cc"; /* sending */
-    if (strncmp(call, "MPI_Wait", 8) == 0)
-        return "#d9d2e9"; /* waiting on requests */
-    return "#e6e6e6";     /* collectives and the rest */
+    if (!call[0]) return "white";
+    if (strstr(call, "recv") || strstr(call, "Recv") || strstr(call, "Probe")) return "#cfe2f3"; /* receiving */
+    if (strstr(call, "send") || strstr(call, "Send")) return "#fff2cc";                          /* sending */
+    if (strncmp(call, "MPI_Wait", 8) == 0) return "#d9d2e9"; /* waiting on requests */
+    return "#e6e6e6";                                        /* collectives and the rest */
 }
 
 struct chan {
@@ -134,15 +121,12 @@ static uint32_t channels_into(const sf_rank *k, struct chan *v, uint32_t *count)
 {
     struct chan *m = malloc((k->nmsgs ? k->nmsgs : 1) * sizeof *m);
     uint32_t n = 0;
-    if (!m)
-        return UINT32_MAX;
-    for (uint32_t i = 0; i < k->nmsgs; i++)
-        m[i] = (struct chan){k->msgs[i].src, k->msgs[i].bytes};
+    if (!m) return UINT32_MAX;
+    for (uint32_t i = 0; i < k->nmsgs; i++) m[i] = (struct chan){k->msgs[i].src, k->msgs[i].bytes};
     qsort(m, k->nmsgs, sizeof *m, cmp_chan);
     for (uint32_t i = 0, j; i < k->nmsgs; i = j, n++) {
         v[n] = (struct chan){m[i].src, 0};
-        for (j = i; j < k->nmsgs && m[j].src == m[i].src; j++)
-            v[n].bytes += m[j].bytes;
+        for (j = i; j < k->nmsgs && m[j].src == m[i].src; j++) v[n].bytes += m[j].bytes;
         count[n] = j - i;
     }
     free(m);
@@ -161,8 +145,8 @@ static int channel_edges(FILE *out, const sf_rank *k, int dense)
         if (dense)
             fprintf(out, "  r%d -> r%d;\n", v[i].src, k->rank);
         else
-            fprintf(out, "  r%d -> r%d [label=\"%u msg%s, %s\"];\n", v[i].src, k->rank,
-                    count[i], plural(count[i]), human_bytes(v[i].bytes, b, sizeof b));
+            fprintf(out, "  r%d -> r%d [label=\"%u msg%s, %s\"];\n", v[i].src, k->rank, count[i], plural(count[i]),
+                    human_bytes(v[i].bytes, b, sizeof b));
     }
     free(v);
     free(count);
@@ -192,8 +176,7 @@ static void rank_node(FILE *out, const sf_rank *k, int32_t n, int dense)
     position(k->rank, n, &x, &y);
     fprintf(out, "  r%d [label=\"%d\\n", k->rank, k->rank);
     dot_escape(out, short_call(k->call));
-    if (dense && k->nmsgs)
-        fprintf(out, "\\n%u in, %s", k->nmsgs, human_bytes(msg_bytes(k), b, sizeof b));
+    if (dense && k->nmsgs) fprintf(out, "\\n%u in, %s", k->nmsgs, human_bytes(msg_bytes(k), b, sizeof b));
     fprintf(out, "\", pos=\"%.2f,%.2f!\", fillcolor=\"%s\"%s];\n", x, y, call_color(k->call),
             k->initiator ? ", penwidth=2.5" : "");
 }
@@ -206,8 +189,7 @@ static int is_dense(sf_file *f, int32_t n, uint64_t *nmsgs)
         const sf_rank *k = sf_get_rank(f, r, NULL, 0);
         uint8_t *seen = calloc((size_t)n, 1);
         for (uint32_t i = 0; seen && i < k->nmsgs; i++)
-            if (k->msgs[i].src >= 0 && k->msgs[i].src < n && !seen[k->msgs[i].src]++)
-                channels++;
+            if (k->msgs[i].src >= 0 && k->msgs[i].src < n && !seen[k->msgs[i].src]++) channels++;
         free(seen);
         *nmsgs += k->nmsgs;
     }
@@ -220,21 +202,20 @@ int summary_dot(sf_file *f, enum output o)
     uint64_t nmsgs = 0;
     int dense = is_dense(f, jb->nranks, &nmsgs), rc = 0;
     text t;
-    if (text_open(&t) < 0)
-        return EXIT_REFUSED;
-    fprintf(t.f, "digraph job {\n  graph [layout=neato, labelloc=t, fontname=Helvetica, "
-                 "fontsize=12, label=\"snapshot %llu of ", (unsigned long long)jb->id);
+    if (text_open(&t) < 0) return EXIT_REFUSED;
+    fprintf(t.f,
+            "digraph job {\n  graph [layout=neato, labelloc=t, fontname=Helvetica, "
+            "fontsize=12, label=\"snapshot %llu of ",
+            (unsigned long long)jb->id);
     dot_escape(t.f, jb->program);
-    fprintf(t.f, ": %d ranks, %llu message%s in transit%s (bold: initiators)\"];\n"
-                 "  node [shape=box, style=\"rounded,filled\", fontname=Helvetica, fontsize=9];\n"
-                 "  edge [fontname=Helvetica, fontsize=7, %s];\n",
-            jb->nranks, (unsigned long long)nmsgs, plural(nmsgs),
-            dense ? ", each rank showing those into it" : "",
+    fprintf(t.f,
+            ": %d ranks, %llu message%s in transit%s (bold: initiators)\"];\n"
+            "  node [shape=box, style=\"rounded,filled\", fontname=Helvetica, fontsize=9];\n"
+            "  edge [fontname=Helvetica, fontsize=7, %s];\n",
+            jb->nranks, (unsigned long long)nmsgs, plural(nmsgs), dense ? ", each rank showing those into it" : "",
             dense ? "color=\"#55555560\", penwidth=0.5, arrowsize=0.4" : "color=\"#555555\"");
-    for (int32_t r = 0; r < jb->nranks; r++)
-        rank_node(t.f, sf_get_rank(f, r, NULL, 0), jb->nranks, dense);
-    for (int32_t r = 0; rc == 0 && r < jb->nranks; r++)
-        rc = channel_edges(t.f, sf_get_rank(f, r, NULL, 0), dense);
+    for (int32_t r = 0; r < jb->nranks; r++) rank_node(t.f, sf_get_rank(f, r, NULL, 0), jb->nranks, dense);
+    for (int32_t r = 0; rc == 0 && r < jb->nranks; r++) rc = channel_edges(t.f, sf_get_rank(f, r, NULL, 0), dense);
     fputs("}\n", t.f);
     char *dot = text_close(&t);
     if (!dot || rc < 0) {

@@ -18,16 +18,12 @@ void json_init(json *j, FILE *out)
     j->out = out;
 }
 
-void json_finish(json *j)
-{
-    fputc('\n', j->out);
-}
+void json_finish(json *j) { fputc('\n', j->out); }
 
 static void newline(json *j)
 {
     fputc('\n', j->out);
-    for (int i = 0; i < j->depth; i++)
-        fputs("  ", j->out);
+    for (int i = 0; i < j->depth; i++) fputs("  ", j->out);
 }
 
 /* Before any value or key: the comma and line break its position needs. */
@@ -37,10 +33,8 @@ static void separate(json *j)
         j->after_key = 0;
         return;
     }
-    if (j->depth == 0)
-        return;
-    if (j->depth <= JSON_MAX_DEPTH && j->count[j->depth - 1]++ > 0)
-        fputc(',', j->out);
+    if (j->depth == 0) return;
+    if (j->depth <= JSON_MAX_DEPTH && j->count[j->depth - 1]++ > 0) fputc(',', j->out);
     newline(j);
 }
 
@@ -48,8 +42,7 @@ static void open_level(json *j, char c)
 {
     separate(j);
     fputc(c, j->out);
-    if (j->depth < JSON_MAX_DEPTH)
-        j->count[j->depth] = 0;
+    if (j->depth < JSON_MAX_DEPTH) j->count[j->depth] = 0;
     j->depth++;
 }
 
@@ -57,8 +50,7 @@ static void close_level(json *j, char c)
 {
     int had = j->depth <= JSON_MAX_DEPTH && j->count[j->depth - 1] > 0;
     j->depth--;
-    if (had)
-        newline(j);
+    if (had) newline(j);
     fputc(c, j->out);
 }
 
@@ -74,8 +66,7 @@ static int utf8_len(const unsigned char *s)
 {
     unsigned c = s[0], cp, min;
     int n;
-    if (c < 0x80)
-        return 1;
+    if (c < 0x80) return 1;
     if ((c & 0xE0) == 0xC0)
         n = 2, min = 0x80, cp = c & 0x1F;
     else if ((c & 0xF0) == 0xE0)
@@ -85,12 +76,10 @@ static int utf8_len(const unsigned char *s)
     else
         return 0;
     for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
+        if ((s[i] & 0xC0) != 0x80) return 0;
         cp = cp << 6 | (s[i] & 0x3F);
     }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
     return n;
 }
 
@@ -154,8 +143,7 @@ void json_double(json *j, double v)
     }
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
+        if (strtod(buf, NULL) == v) break;
     }
     fputs(buf, j->out);
 }
@@ -176,8 +164,7 @@ void json_uint_array(json *j, const uint64_t *v, uint64_t n)
 {
     separate(j);
     fputc('[', j->out);
-    for (uint64_t i = 0; i < n; i++)
-        fprintf(j->out, i ? ", %llu" : "%llu", (unsigned long long)v[i]);
+    for (uint64_t i = 0; i < n; i++) fprintf(j->out, i ? ", %llu" : "%llu", (unsigned long long)v[i]);
     fputc(']', j->out);
 }
 
@@ -185,13 +172,32 @@ void json_i32_array(json *j, const int32_t *v, uint64_t n)
 {
     separate(j);
     fputc('[', j->out);
-    for (uint64_t i = 0; i < n; i++)
-        fprintf(j->out, i ? ", %ld" : "%ld", (long)v[i]);
+    for (uint64_t i = 0; i < n; i++) fprintf(j->out, i ? ", %ld" : "%ld", (long)v[i]);
     fputc(']', j->out);
 }
 
-void json_kstring(json *j, const char *key, const char *s) { json_key(j, key); json_string(j, s); }
-void json_kint(json *j, const char *key, int64_t v) { json_key(j, key); json_int(j, v); }
-void json_kuint(json *j, const char *key, uint64_t v) { json_key(j, key); json_uint(j, v); }
-void json_kdouble(json *j, const char *key, double v) { json_key(j, key); json_double(j, v); }
-void json_kbool(json *j, const char *key, int v) { json_key(j, key); json_bool(j, v); }
+void json_kstring(json *j, const char *key, const char *s)
+{
+    json_key(j, key);
+    json_string(j, s);
+}
+void json_kint(json *j, const char *key, int64_t v)
+{
+    json_key(j, key);
+    json_int(j, v);
+}
+void json_kuint(json *j, const char *key, uint64_t v)
+{
+    json_key(j, key);
+    json_uint(j, v);
+}
+void json_kdouble(json *j, const char *key, double v)
+{
+    json_key(j, key);
+    json_double(j, v);
+}
+void json_kbool(json *j, const char *key, int v)
+{
+    json_key(j, key);
+    json_bool(j, v);
+}

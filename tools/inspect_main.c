@@ -21,16 +21,15 @@
 static const struct {
     int sig;
     const char *name;
-} fatal[] = {{SIGSEGV, "SIGSEGV"}, {SIGBUS, "SIGBUS"}, {SIGFPE, "SIGFPE"},
-             {SIGILL, "SIGILL"}, {SIGABRT, "SIGABRT"}, {SIGSYS, "SIGSYS"}};
+} fatal[] = {{SIGSEGV, "SIGSEGV"}, {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},
+             {SIGILL, "SIGILL"},   {SIGABRT, "SIGABRT"}, {SIGSYS, "SIGSYS"}};
 
 static void put(const char *s)
 {
     size_t n = strlen(s);
     while (n > 0) {
         ssize_t w = write(STDERR_FILENO, s, n);
-        if (w <= 0)
-            return;
+        if (w <= 0) return;
         s += w;
         n -= (size_t)w;
     }
@@ -40,8 +39,7 @@ static void on_crash(int sig)
 {
     const char *name = "a fatal signal";
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        if (fatal[i].sig == sig)
-            name = fatal[i].name;
+        if (fatal[i].sig == sig) name = fatal[i].name;
     const char *path = inspect_reading;
     if (path) {
         put("mpisnap: ");
@@ -67,8 +65,7 @@ static void guard(void)
     sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaltstack(&ss, NULL);
-    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        sigaction(fatal[i].sig, &sa, NULL);
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) sigaction(fatal[i].sig, &sa, NULL);
 }
 
 int main(int argc, char **argv)

@@ -23,30 +23,29 @@
  * coarse note of when a call began (it looks every 0.1 s). */
 #define SAME_CALL_SLACK 0.25
 
-int progress_same_job(const char *pa, sf_file *a, const char *pb, sf_file *b, char *err,
-                      size_t errlen)
+int progress_same_job(const char *pa, sf_file *a, const char *pb, sf_file *b, char *err, size_t errlen)
 {
     const sf_job *x = sf_job_info(a), *y = sf_job_info(b);
     char ka[SF_NAME_MAX], kb[SF_NAME_MAX];
     if (strcmp(x->job_key, y->job_key) != 0 || x->nranks != y->nranks) {
-        snprintf(err, errlen, "mpisnap-inspect: %s and %s are snapshots of different jobs "
-                              "(job %s, %d ranks; job %s, %d ranks): progress compares "
-                              "snapshots of one job", pa, pb, clean(x->job_key, ka, sizeof ka),
-                 x->nranks, clean(y->job_key, kb, sizeof kb), y->nranks);
+        snprintf(err, errlen,
+                 "mpisnap-inspect: %s and %s are snapshots of different jobs "
+                 "(job %s, %d ranks; job %s, %d ranks): progress compares "
+                 "snapshots of one job",
+                 pa, pb, clean(x->job_key, ka, sizeof ka), x->nranks, clean(y->job_key, kb, sizeof kb), y->nranks);
         return -1;
     }
     if (x->id == y->id) {
-        snprintf(err, errlen, "mpisnap-inspect: %s and %s are the same snapshot (%" PRIu64
-                              "): give snapshots taken at different times", pa, pb, x->id);
+        snprintf(err, errlen,
+                 "mpisnap-inspect: %s and %s are the same snapshot (%" PRIu64
+                 "): give snapshots taken at different times",
+                 pa, pb, x->id);
         return -1;
     }
     return 0;
 }
 
-static uint64_t since(uint64_t before, uint64_t after)
-{
-    return after > before ? after - before : 0;
-}
+static uint64_t since(uint64_t before, uint64_t after) { return after > before ? after - before : 0; }
 
 static uint64_t colls_since(const sf_rank *a, const sf_rank *b)
 {
@@ -54,8 +53,7 @@ static uint64_t colls_since(const sf_rank *a, const sf_rank *b)
     for (uint32_t i = 0; i < b->ncomms; i++) {
         uint64_t before = 0;
         for (uint32_t k = 0; k < a->ncomms; k++)
-            if (a->comms[k].id == b->comms[i].id)
-                before = a->comms[k].colls;
+            if (a->comms[k].id == b->comms[i].id) before = a->comms[k].colls;
         n += since(before, b->comms[i].colls);
     }
     return n;
@@ -63,21 +61,23 @@ static uint64_t colls_since(const sf_rank *a, const sf_rank *b)
 
 static int same_stack(const sf_rank *a, const sf_rank *b)
 {
-    if (a->nstack != b->nstack)
-        return 0;
+    if (a->nstack != b->nstack) return 0;
     for (uint32_t i = 0; i < a->nstack; i++)
-        if (strcmp(a->stack[i], b->stack[i]) != 0)
-            return 0;
+        if (strcmp(a->stack[i], b->stack[i]) != 0) return 0;
     return 1;
 }
 
 int progress_compute(sf_file *fa, sf_file *fb, progress *p)
 {
     int32_t n = sf_job_info(fa)->nranks;
-    *p = (progress){n, sf_job_info(fa)->id, sf_job_info(fb)->id, sf_job_info(fa)->t_start,
-                    sf_job_info(fb)->t_start, calloc((size_t)n, sizeof *p->ranks), 0};
-    if (!p->ranks)
-        return -1;
+    *p = (progress){n,
+                    sf_job_info(fa)->id,
+                    sf_job_info(fb)->id,
+                    sf_job_info(fa)->t_start,
+                    sf_job_info(fb)->t_start,
+                    calloc((size_t)n, sizeof *p->ranks),
+                    0};
+    if (!p->ranks) return -1;
     for (int32_t r = 0; r < n; r++) {
         const sf_rank *a = sf_get_rank(fa, r, NULL, 0), *b = sf_get_rank(fb, r, NULL, 0);
         rank_progress *x = &p->ranks[r];
@@ -91,8 +91,7 @@ int progress_compute(sf_file *fa, sf_file *fb, progress *p)
         memcpy(x->call_after, b->call, sizeof x->call_after);
         x->seconds_in_call = b->call_seconds;
         int same_call = b->call[0] && b->call_seconds + SAME_CALL_SLACK >= b->t_record - a->t_record;
-        x->stuck = !x->sent && !x->recvd && !x->colls && !x->call_changed && !x->stack_changed &&
-                   same_call;
+        x->stuck = !x->sent && !x->recvd && !x->colls && !x->call_changed && !x->stack_changed && same_call;
         p->nstuck += (uint32_t)x->stuck;
     }
     return 0;
@@ -109,8 +108,7 @@ static size_t stuck_ranks(const progress *p, int32_t *v)
 {
     size_t k = 0;
     for (int32_t r = 0; r < p->nranks; r++)
-        if (p->ranks[r].stuck)
-            v[k++] = r;
+        if (p->ranks[r].stuck) v[k++] = r;
     return k;
 }
 
@@ -122,14 +120,14 @@ static const char *call_or_dash(const char *call, char *buf, size_t len)
 void progress_text(FILE *out, const char *pa, const char *pb, const progress *p)
 {
     int32_t *v = malloc(((size_t)p->nranks + 1) * sizeof *v);
-    fprintf(out, "progress from snapshot %" PRIu64 " (%s) to snapshot %" PRIu64 " (%s), "
-                 "%.1f s later, %d ranks\n", p->id_before, pa, p->id_after, pb,
-            p->t_after - p->t_before, p->nranks);
+    fprintf(out,
+            "progress from snapshot %" PRIu64 " (%s) to snapshot %" PRIu64 " (%s), "
+            "%.1f s later, %d ranks\n",
+            p->id_before, pa, p->id_after, pb, p->t_after - p->t_before, p->nranks);
     if (v && p->nstuck) {
         fprintf(out, "  no progress at all: ");
         put_rank_noun(out, v, stuck_ranks(p, v));
-        fprintf(out, " (%u of %d): no message, no collective, the same call and stack\n",
-                p->nstuck, p->nranks);
+        fprintf(out, " (%u of %d): no message, no collective, the same call and stack\n", p->nstuck, p->nranks);
     } else {
         fprintf(out, "  every rank made progress\n");
     }
@@ -143,11 +141,11 @@ void progress_text(FILE *out, const char *pa, const char *pb, const progress *p)
             snprintf(call, sizeof call, "%s -> %s", call_or_dash(x->call_before, c1, sizeof c1),
                      call_or_dash(x->call_after, c2, sizeof c2));
         else
-            snprintf(call, sizeof call, "%s (same, %.1f s in it)",
-                     call_or_dash(x->call_after, c2, sizeof c2), x->seconds_in_call);
-        fprintf(out, "  %5d  %+8" PRId64 "  %+8" PRId64 "  %+6" PRId64 "  %-32s  %-7s  %s\n", r,
-                (int64_t)x->sent, (int64_t)x->recvd, (int64_t)x->colls, call,
-                x->stack_changed ? "changed" : "same", x->stuck ? "NO PROGRESS" : "");
+            snprintf(call, sizeof call, "%s (same, %.1f s in it)", call_or_dash(x->call_after, c2, sizeof c2),
+                     x->seconds_in_call);
+        fprintf(out, "  %5d  %+8" PRId64 "  %+8" PRId64 "  %+6" PRId64 "  %-32s  %-7s  %s\n", r, (int64_t)x->sent,
+                (int64_t)x->recvd, (int64_t)x->colls, call, x->stack_changed ? "changed" : "same",
+                x->stuck ? "NO PROGRESS" : "");
     }
 }
 
@@ -202,10 +200,8 @@ static size_t stuck_throughout(const progress *ps, int np, int32_t n, int32_t *v
     size_t k = 0;
     for (int32_t r = 0; r < n; r++) {
         int all = 1;
-        for (int i = 0; i < np && all; i++)
-            all = ps[i].ranks[r].stuck;
-        if (all)
-            v[k++] = r;
+        for (int i = 0; i < np && all; i++) all = ps[i].ranks[r].stuck;
+        if (all) v[k++] = r;
     }
     return k;
 }
@@ -220,16 +216,14 @@ int progress_run(int nfiles, const char *const *paths, json *j)
         s[i] = (struct snap){paths[i], open_all(paths[i], NULL)};
         rc = s[i].f ? 0 : EXIT_REFUSED;
     }
-    if (rc == 0)
-        qsort(s, (size_t)nfiles, sizeof *s, cmp_snap);
+    if (rc == 0) qsort(s, (size_t)nfiles, sizeof *s, cmp_snap);
     for (int i = 1; rc == 0 && i < nfiles; i++)
         if (progress_same_job(s[i - 1].path, s[i - 1].f, s[i].path, s[i].f, err, sizeof err) < 0) {
             fprintf(stderr, "%s\n", err);
             rc = EXIT_REFUSED;
         }
     for (int i = 1; rc == 0 && i < nfiles; i++, np++)
-        if (progress_compute(s[i - 1].f, s[i].f, &ps[np]) < 0)
-            rc = EXIT_REFUSED;
+        if (progress_compute(s[i - 1].f, s[i].f, &ps[np]) < 0) rc = EXIT_REFUSED;
     if (rc == 0) {
         int32_t n = ps[0].nranks, *v = malloc(((size_t)n + 1) * sizeof *v);
         size_t nv = v ? stuck_throughout(ps, np, n, v) : 0;
@@ -259,11 +253,9 @@ int progress_run(int nfiles, const char *const *paths, json *j)
         }
         free(v);
     }
-    for (int i = 0; i < np; i++)
-        progress_free(&ps[i]);
+    for (int i = 0; i < np; i++) progress_free(&ps[i]);
     for (int i = 0; s && i < nfiles; i++)
-        if (s[i].f)
-            sf_close(s[i].f);
+        if (s[i].f) sf_close(s[i].f);
     free(s);
     free(ps);
     return rc;

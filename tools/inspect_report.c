@@ -65,8 +65,7 @@ static const char *utc(double t, char *buf, size_t len)
 {
     time_t s = (time_t)t;
     struct tm tm;
-    if (!gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
-        snprintf(buf, len, "%.3f", t);
+    if (!gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm)) snprintf(buf, len, "%.3f", t);
     return buf;
 }
 
@@ -76,22 +75,22 @@ static void put_svg(FILE *out, const char *svg, const char *what)
 {
     const char *p = svg ? strstr(svg, "<svg") : NULL;
     for (const char *q = p; q && *q; q++)
-        if (strncasecmp(q, "<script", 7) == 0 || strncasecmp(q, "<foreignobject", 14) == 0)
-            p = NULL;
+        if (strncasecmp(q, "<script", 7) == 0 || strncasecmp(q, "<foreignobject", 14) == 0) p = NULL;
     if (p) {
         fprintf(out, "<div class=\"graph\">%s</div>\n", p);
         return;
     }
-    fprintf(out, "<p class=\"note\">The %s could not be drawn: Graphviz's <code>dot</code> is missing or "
-                 "failed (install the package graphviz). The text above says the same.</p>\n", what);
+    fprintf(out,
+            "<p class=\"note\">The %s could not be drawn: Graphviz's <code>dot</code> is missing or "
+            "failed (install the package graphviz). The text above says the same.</p>\n",
+            what);
 }
 
 /* SVG of the Graphviz text dot, NULL if Graphviz failed (it said why on stderr). */
 static char *svg_of(const char *dot)
 {
     text t;
-    if (!dot || text_open(&t) < 0)
-        return NULL;
+    if (!dot || text_open(&t) < 0) return NULL;
     int rc = svg_from_dot(dot, strlen(dot), t.f);
     char *svg = text_close(&t);
     if (rc != 0) {
@@ -171,8 +170,7 @@ static void section_job(FILE *out, const char *path, sf_file *f)
             if (k->initiator && any++ < 16)
                 fprintf(init.f, "%s%d (%s)", any > 1 ? ", " : "", r, clean(k->trigger, buf, 64));
         }
-        if (any > 16)
-            fprintf(init.f, ", ... (%d)", any);
+        if (any > 16) fprintf(init.f, ", ... (%d)", any);
         char *s = text_close(&init);
         kv(out, "initiators (trigger)", s && *s ? s : "none recorded");
         free(s);
@@ -183,8 +181,7 @@ static void section_job(FILE *out, const char *path, sf_file *f)
     size_t len = 0;
     FILE *mem = open_memstream(&report, &len);
     int problems = mem ? sf_check(f, mem) : -1;
-    if (mem)
-        fclose(mem);
+    if (mem) fclose(mem);
     fprintf(out, "<tr><th>consistency</th><td>");
     if (problems == 0)
         fprintf(out, "consistent: every channel's sent &minus; received = in transit (%lld channels)",
@@ -207,14 +204,14 @@ static void legend(FILE *out)
     const char *meaning, *fill;
     fputs("<div class=\"legend\">", out);
     for (int s = 0; (fill = waits_legend(s, &meaning)); s++) {
-        fprintf(out, "<span><i class=\"sw%s\" style=\"background:%s\"></i>", s == WS_DEADLOCK ? " dead" : "",
-                fill);
+        fprintf(out, "<span><i class=\"sw%s\" style=\"background:%s\"></i>", s == WS_DEADLOCK ? " dead" : "", fill);
         html(out, meaning);
         fputs("</span>", out);
     }
     fputs("<span><i class=\"ln\"></i>waits for (all of them)</span>"
           "<span><i class=\"ln or\"></i>waits for one of them (or)</span>"
-          "<span><i class=\"ln red\"></i>a wait of the deadlock</span></div>\n", out);
+          "<span><i class=\"ln red\"></i>a wait of the deadlock</span></div>\n",
+          out);
 }
 
 /* Returns 0, or -1 when out of memory. */
@@ -223,14 +220,11 @@ static int section_waits(FILE *out, const char *path, sf_file *f)
     char *txt = NULL, *dot = NULL;
     int rc = waits_parts(path, f, EAGER_LIMIT_DEFAULT, &txt, &dot);
     fputs("<section id=\"waits\"><h2>Deadlock verdict and wait-for graph</h2>\n", out);
-    if (rc == EXIT_REFUSED)
-        return -1;
+    if (rc == EXIT_REFUSED) return -1;
     /* the verdict is the last line of the text */
     const char *last = txt + strlen(txt);
-    while (last > txt && last[-1] == '\n')
-        last--;
-    while (last > txt && last[-1] != '\n')
-        last--;
+    while (last > txt && last[-1] == '\n') last--;
+    while (last > txt && last[-1] != '\n') last--;
     const char *verdict = strncmp(last, path, strlen(path)) == 0 ? last + strlen(path) + 2 : last;
     char head[2] = {(char)(*verdict >= 'a' && *verdict <= 'z' ? *verdict - 32 : *verdict), 0};
     fprintf(out, "<div class=\"verdict %s\">", rc == EXIT_DEADLOCK ? "bad" : "ok");
@@ -244,7 +238,8 @@ static int section_waits(FILE *out, const char *path, sf_file *f)
     legend(out);
     fputs("<p class=\"note\">A standard send of at most 4096 bytes is taken as buffered by MPI "
           "(<code>mpisnap-inspect waits --eager-limit</code>). A receive with a matching message "
-          "in transit is not blocked.</p></section>\n", out);
+          "in transit is not blocked.</p></section>\n",
+          out);
     free(svg);
     free(txt);
     free(dot);
@@ -258,9 +253,9 @@ static int section_tree(FILE *out, const char *path, sf_file *f)
     fputs("<section id=\"tree\"><h2>Call-prefix tree</h2>\n"
           "<p class=\"note\">Every rank's call stack merged from the outermost frame down to the MPI "
           "call; each edge carries the ranks that went that way. Ranks with the same whole path (a "
-          "class) share a colour.</p>\n", out);
-    if (tree_build(f, &t) < 0)
-        return -1;
+          "class) share a colour.</p>\n",
+          out);
+    if (tree_build(f, &t) < 0) return -1;
     text tt, st;
     char *svg = NULL, *txt = NULL;
     if (text_open(&st) == 0) {
@@ -301,8 +296,7 @@ static int section_tree(FILE *out, const char *path, sf_file *f)
 static void put_where(FILE *out, const sf_rank *k)
 {
     text t;
-    if (text_open(&t) < 0)
-        return;
+    if (text_open(&t) < 0) return;
     uint32_t shown = 0;
     for (uint32_t i = 0; i < k->nstack && shown < STACK_FRAMES; i++) {
         const sym_frame *fr;
@@ -312,8 +306,7 @@ static void put_where(FILE *out, const sf_rank *k)
             sym_put(t.f, &fr[x]);
         }
     }
-    if (k->nstack > shown)
-        fputs(" \xe2\x80\xa6", t.f);
+    if (k->nstack > shown) fputs(" \xe2\x80\xa6", t.f);
     char *s = text_close(&t);
     html(out, s ? s : "");
     free(s);
@@ -325,14 +318,12 @@ static void put_requests(FILE *out, const sf_rank *k)
     for (uint32_t i = 0; i < k->nrequests && i < 8; i++) {
         const sf_request *q = &k->requests[i];
         fprintf(out, "<span class=\"tag%s\">", q->awaited ? " aw" : "");
-        htmlf(out, "%s peer %d tag %d %s %" PRId64 " %s", q->kind, q->peer, q->tag,
-              comm_name(q->comm, cn, sizeof cn), q->count, q->datatype);
+        htmlf(out, "%s peer %d tag %d %s %" PRId64 " %s", q->kind, q->peer, q->tag, comm_name(q->comm, cn, sizeof cn),
+              q->count, q->datatype);
         fputs(q->awaited ? " (awaited)</span> " : "</span> ", out);
     }
-    if (k->nrequests > 8)
-        fprintf(out, "&hellip; (%u)", k->nrequests);
-    if (!k->nrequests)
-        fputs("<span class=\"note\">none</span>", out);
+    if (k->nrequests > 8) fprintf(out, "&hellip; (%u)", k->nrequests);
+    if (!k->nrequests) fputs("<span class=\"note\">none</span>", out);
 }
 
 static void section_ranks(FILE *out, sf_file *f)
@@ -342,12 +333,17 @@ static void section_ranks(FILE *out, sf_file *f)
     fputs("<section id=\"ranks\"><h2>Ranks</h2>\n<table><thead><tr><th class=\"num\">rank</th>"
           "<th>host:pid</th><th>MPI call</th><th>arguments</th><th class=\"num\">time in call</th>"
           "<th>pending requests</th><th class=\"num\">sent</th><th class=\"num\">received</th>"
-          "<th class=\"num\">in transit to it</th><th>where (innermost first)</th></tr></thead><tbody>\n", out);
+          "<th class=\"num\">in transit to it</th><th>where (innermost first)</th></tr></thead><tbody>\n",
+          out);
     for (int32_t r = 0; r < n && r < MAX_ROWS; r++) {
         const sf_rank *k = sf_get_rank(f, r, NULL, 0);
         wf_state st = g ? g->nodes[r].state : WS_FREE;
-        fprintf(out, "<tr%s><td class=\"num\">%d</td><td>", st == WS_DEADLOCK ? " class=\"dead\""
-                : st == WS_STUCK ? " class=\"stuck\"" : !k->call[0] ? " class=\"idle\"" : "", r);
+        fprintf(out, "<tr%s><td class=\"num\">%d</td><td>",
+                st == WS_DEADLOCK ? " class=\"dead\""
+                : st == WS_STUCK  ? " class=\"stuck\""
+                : !k->call[0]     ? " class=\"idle\""
+                                  : "",
+                r);
         htmlf(out, "%s:%d", k->host, k->pid);
         fputs("</td><td class=\"mono\">", out);
         html(out, k->call[0] ? k->call : "(not in MPI)");
@@ -358,16 +354,19 @@ static void section_ranks(FILE *out, sf_file *f)
         else
             fputs("</td><td class=\"num\">&ndash;</td><td>", out);
         put_requests(out, k);
-        fprintf(out, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64
-                     "</td><td class=\"num\">%u</td><td class=\"mono\">",
+        fprintf(out,
+                "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64
+                "</td><td class=\"num\">%u</td><td class=\"mono\">",
                 sum_u64(k->sent, n), sum_u64(k->recvd, n), k->nmsgs);
         put_where(out, k);
         fputs("</td></tr>\n", out);
     }
     fputs("</tbody></table>\n", out);
     if (n > MAX_ROWS)
-        fprintf(out, "<p class=\"note\">The first %d of %d ranks: <code>mpisnap-inspect FILE</code> "
-                     "lists them all.</p>\n", MAX_ROWS, n);
+        fprintf(out,
+                "<p class=\"note\">The first %d of %d ranks: <code>mpisnap-inspect FILE</code> "
+                "lists them all.</p>\n",
+                MAX_ROWS, n);
     fputs("</section>\n", out);
     wf_free(g);
 }
@@ -378,8 +377,7 @@ static void section_messages(FILE *out, sf_file *f)
     uint64_t shown = 0, total = 0;
     char cn[32];
     fputs("<section id=\"messages\"><h2>Messages in transit</h2>\n", out);
-    for (int32_t r = 0; r < n; r++)
-        total += sf_get_rank(f, r, NULL, 0)->nmsgs;
+    for (int32_t r = 0; r < n; r++) total += sf_get_rank(f, r, NULL, 0)->nmsgs;
     if (!total) {
         fputs("<p class=\"note\">No message was in transit.</p></section>\n", out);
         return;
@@ -389,16 +387,18 @@ static void section_messages(FILE *out, sf_file *f)
           "matched them, as bytes when no receive had asked for them yet.</p>\n"
           "<table><thead><tr><th class=\"num\">from</th><th class=\"num\">to</th><th>comm</th>"
           "<th class=\"num\">tag</th><th class=\"num\">bytes</th><th class=\"num\">order</th>"
-          "<th>payload</th></tr></thead><tbody>\n", out);
+          "<th>payload</th></tr></thead><tbody>\n",
+          out);
     for (int32_t r = 0; r < n && shown < MAX_ROWS; r++) {
         const sf_rank *k = sf_get_rank(f, r, NULL, 0);
         for (uint32_t i = 0; i < k->nmsgs && shown < MAX_ROWS; i++, shown++) {
             const sf_msg *m = &k->msgs[i];
             char hex[64];
             text t;
-            fprintf(out, "<tr><td class=\"num\">%d</td><td class=\"num\">%d</td><td>%s</td>"
-                         "<td class=\"num\">%d</td><td class=\"num\">%" PRIu64 "</td>"
-                         "<td class=\"num\">%" PRIu64 "</td><td class=\"mono\">",
+            fprintf(out,
+                    "<tr><td class=\"num\">%d</td><td class=\"num\">%d</td><td>%s</td>"
+                    "<td class=\"num\">%d</td><td class=\"num\">%" PRIu64 "</td>"
+                    "<td class=\"num\">%" PRIu64 "</td><td class=\"mono\">",
                     m->src, m->dst, comm_name(m->comm, cn, sizeof cn), m->tag, m->bytes, m->order);
             if (m->bytes && text_open(&t) == 0) {
                 int known = values_text(t.f, m) == 0;
@@ -416,8 +416,10 @@ static void section_messages(FILE *out, sf_file *f)
     }
     fputs("</tbody></table>\n", out);
     if (total > shown)
-        fprintf(out, "<p class=\"note\">The first %" PRIu64 " of %" PRIu64 " messages: "
-                     "<code>mpisnap-inspect messages FILE</code> lists them all.</p>\n", shown, total);
+        fprintf(out,
+                "<p class=\"note\">The first %" PRIu64 " of %" PRIu64 " messages: "
+                "<code>mpisnap-inspect messages FILE</code> lists them all.</p>\n",
+                shown, total);
     fputs("</section>\n", out);
 }
 
@@ -426,22 +428,25 @@ static void progress_table(FILE *out, const char *pa, const char *pb, const prog
     char c1[SF_NAME_MAX], c2[SF_NAME_MAX];
     fputs("<h3>", out);
     const char *ba = strrchr(pa, '/'), *bb = strrchr(pb, '/'); /* the folder is in the footer */
-    htmlf(out, "snapshot %" PRIu64 " \xe2\x86\x92 %" PRIu64 " (%.1f s later): %s \xe2\x86\x92 %s",
-          p->id_before, p->id_after, p->t_after - p->t_before, ba ? ba + 1 : pa, bb ? bb + 1 : pb);
+    htmlf(out, "snapshot %" PRIu64 " \xe2\x86\x92 %" PRIu64 " (%.1f s later): %s \xe2\x86\x92 %s", p->id_before,
+          p->id_after, p->t_after - p->t_before, ba ? ba + 1 : pa, bb ? bb + 1 : pb);
     fputs("</h3>\n", out);
     if (p->nstuck)
-        fprintf(out, "<p class=\"bad\">No progress at all: %u of %d rank%s (no message, no "
-                     "collective, the same call and stack)</p>\n", p->nstuck, p->nranks,
-                plural((uint64_t)p->nranks));
+        fprintf(out,
+                "<p class=\"bad\">No progress at all: %u of %d rank%s (no message, no "
+                "collective, the same call and stack)</p>\n",
+                p->nstuck, p->nranks, plural((uint64_t)p->nranks));
     else
         fputs("<p>Every rank made progress.</p>\n", out);
     fputs("<table><thead><tr><th class=\"num\">rank</th><th class=\"num\">sent since</th>"
           "<th class=\"num\">received since</th><th class=\"num\">collectives since</th>"
-          "<th>call</th><th>stack</th><th></th></tr></thead><tbody>\n", out);
+          "<th>call</th><th>stack</th><th></th></tr></thead><tbody>\n",
+          out);
     for (int32_t r = 0; r < p->nranks && r < MAX_ROWS; r++) {
         const rank_progress *x = &p->ranks[r];
-        fprintf(out, "<tr%s><td class=\"num\">%d</td><td class=\"num\">%" PRIu64 "</td>"
-                     "<td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64 "</td><td class=\"mono\">",
+        fprintf(out,
+                "<tr%s><td class=\"num\">%d</td><td class=\"num\">%" PRIu64 "</td>"
+                "<td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64 "</td><td class=\"mono\">",
                 x->stuck ? " class=\"stuck\"" : "", r, x->sent, x->recvd, x->colls);
         if (x->call_changed)
             htmlf(out, "%s \xe2\x86\x92 %s", x->call_before[0] ? clean(x->call_before, c1, sizeof c1) : "-",
@@ -462,13 +467,13 @@ static int section_progress(FILE *out, int n, const char *const *paths, sf_file 
     if (n < 2) {
         fputs("<p class=\"note\">One snapshot: give two or more of one job to see who progresses "
               "and who is stuck (<code>mpisnap-run --hang-timeout T --hang-repeat S</code> takes a "
-              "pair when the job hangs).</p></section>\n", out);
+              "pair when the job hangs).</p></section>\n",
+              out);
         return 0;
     }
     for (int i = 1; i < n; i++) {
         progress p;
-        if (progress_compute(fs[i - 1], fs[i], &p) < 0)
-            return -1;
+        if (progress_compute(fs[i - 1], fs[i], &p) < 0) return -1;
         progress_table(out, paths[i - 1], paths[i], &p);
         progress_free(&p);
     }
@@ -507,19 +512,17 @@ static int write_page(FILE *out, int n, const char *const *paths, sf_file *const
     fputs("</h1><p>", out);
     htmlf(out, "%d ranks \xc2\xb7 snapshot %" PRIu64 " taken %s", job->nranks, job->id,
           utc(job->t_start, t0, sizeof t0));
-    if (n > 1)
-        htmlf(out, " \xc2\xb7 the newest of %d snapshots of this job", n);
+    if (n > 1) htmlf(out, " \xc2\xb7 the newest of %d snapshots of this job", n);
     fputs("</p></header>\n<nav><a href=\"#job\">Job</a><a href=\"#waits\">Deadlock</a>"
           "<a href=\"#tree\">Call tree</a><a href=\"#ranks\">Ranks</a><a href=\"#messages\">Messages</a>"
-          "<a href=\"#progress\">Progress</a></nav>\n<main>\n", out);
+          "<a href=\"#progress\">Progress</a></nav>\n<main>\n",
+          out);
     section_job(out, path, f);
     int rc = section_waits(out, path, f);
-    if (rc == 0)
-        rc = section_tree(out, path, f);
+    if (rc == 0) rc = section_tree(out, path, f);
     section_ranks(out, f);
     section_messages(out, f);
-    if (rc == 0)
-        rc = section_progress(out, n, paths, fs);
+    if (rc == 0) rc = section_progress(out, n, paths, fs);
     fputs("</main>\n<footer>Written by mpisnap-inspect " MPISNAP_VERSION_STRING " from ", out);
     for (int i = 0; i < n; i++) {
         fputs(i ? ", " : "", out);
@@ -540,18 +543,15 @@ int report_run(int nfiles, const char *const *paths)
         s[i] = (struct snap_in){paths[i], open_all(paths[i], NULL)};
         rc = s[i].f ? 0 : EXIT_REFUSED;
     }
-    if (rc == 0)
-        qsort(s, (size_t)nfiles, sizeof *s, cmp_id);
+    if (rc == 0) qsort(s, (size_t)nfiles, sizeof *s, cmp_id);
     for (int i = 1; rc == 0 && i < nfiles; i++)
         if (progress_same_job(s[i - 1].path, s[i - 1].f, s[i].path, s[i].f, err, sizeof err) < 0) {
             char *why = strstr(err, ": progress compares"); /* the message is progress's */
-            if (why)
-                snprintf(why, sizeof err - (size_t)(why - err), ": a report is about one job");
+            if (why) snprintf(why, sizeof err - (size_t)(why - err), ": a report is about one job");
             fprintf(stderr, "%s\n", err);
             rc = EXIT_REFUSED;
         }
-    for (int i = 0; rc == 0 && i < nfiles; i++)
-        ps[i] = s[i].path, fs[i] = s[i].f;
+    for (int i = 0; rc == 0 && i < nfiles; i++) ps[i] = s[i].path, fs[i] = s[i].f;
     text page = {NULL, NULL, 0};
     if (rc == 0 && text_open(&page) == 0) {
         int wrc = write_page(page.f, nfiles, ps, fs);
@@ -567,8 +567,7 @@ int report_run(int nfiles, const char *const *paths)
         rc = EXIT_REFUSED;
     }
     for (int i = 0; s && i < nfiles; i++)
-        if (s[i].f)
-            sf_close(s[i].f);
+        if (s[i].f) sf_close(s[i].f);
     free(s);
     free(ps);
     free(fs);

@@ -70,11 +70,11 @@ void put_ranks_compact(FILE *out, const int32_t *ranks, size_t n, size_t max);
  * through it. A class is a set of ranks with the same whole path (an equivalence
  * class), numbered from 0, largest first. */
 typedef struct tree_node {
-    char *label;          /* the frame (sym_put), or the MPI call at the leaves */
-    int32_t *ranks;       /* ranks through this node, ascending */
+    char *label;    /* the frame (sym_put), or the MPI call at the leaves */
+    int32_t *ranks; /* ranks through this node, ascending */
     uint32_t nranks;
-    int32_t cls;          /* the class whose ranks are exactly these, -1 if none */
-    uint32_t parent;      /* index of the parent; the root is node 0 (no frame) */
+    int32_t cls;                        /* the class whose ranks are exactly these, -1 if none */
+    uint32_t parent;                    /* index of the parent; the root is node 0 (no frame) */
     uint32_t first_child, next_sibling; /* 0: none (0 is the root, never a child) */
 } tree_node;
 
@@ -105,27 +105,26 @@ int tree_svg(FILE *out, const call_tree *t);
 
 typedef struct rank_progress {
     int32_t rank;
-    uint64_t sent, recvd;     /* application messages since the earlier snapshot */
-    uint64_t colls;           /* collectives entered since (all communicators) */
-    int call_changed;         /* the MPI call or its arguments differ */
-    int stack_changed;        /* the recorded stack differs */
-    int stuck;                /* nothing above changed: no progress at all */
+    uint64_t sent, recvd; /* application messages since the earlier snapshot */
+    uint64_t colls;       /* collectives entered since (all communicators) */
+    int call_changed;     /* the MPI call or its arguments differ */
+    int stack_changed;    /* the recorded stack differs */
+    int stuck;            /* nothing above changed: no progress at all */
     char call_before[SF_NAME_MAX], call_after[SF_NAME_MAX];
-    double seconds_in_call;   /* in the later snapshot */
+    double seconds_in_call; /* in the later snapshot */
 } rank_progress;
 
 typedef struct progress {
     int32_t nranks;
-    uint64_t id_before, id_after;   /* snapshot ids */
-    double t_before, t_after;       /* their start times */
-    rank_progress *ranks;           /* [nranks] */
+    uint64_t id_before, id_after; /* snapshot ids */
+    double t_before, t_after;     /* their start times */
+    rank_progress *ranks;         /* [nranks] */
     uint32_t nstuck;
 } progress;
 
 /* Refuses files of different jobs: returns 0 when a and b are snapshots of one job (the
  * same job_key and size), else -1 with one line in err. */
-int progress_same_job(const char *pa, sf_file *a, const char *pb, sf_file *b, char *err,
-                      size_t errlen);
+int progress_same_job(const char *pa, sf_file *a, const char *pb, sf_file *b, char *err, size_t errlen);
 /* The progress from a (earlier) to b (later). Returns 0 or -1 (out of memory). */
 int progress_compute(sf_file *a, sf_file *b, progress *p);
 void progress_free(progress *p);

@@ -31,7 +31,6 @@ static const char *utc_time(double t, char *buf, size_t len)
     return buf;
 }
 
-
 /* ---- grouping by call and stack ---- */
 
 /* Every named frame of a recorded stack, innermost first (inlined frames included). */
@@ -53,8 +52,7 @@ static char *where_key(const sf_rank *k)
 {
     text t;
     char call[SF_NAME_MAX];
-    if (text_open(&t) < 0)
-        return NULL;
+    if (text_open(&t) < 0) return NULL;
     fputs(k->call[0] ? clean(k->call, call, sizeof call) : "(no blocking MPI call)", t.f);
     put_stack(t.f, k);
     return text_close(&t);
@@ -83,16 +81,12 @@ typedef struct groups {
 
 static void groups_free(groups *gs)
 {
-    for (int32_t i = 0; gs->w && i < gs->n; i++)
-        free(gs->w[i].key);
+    for (int32_t i = 0; gs->w && i < gs->n; i++) free(gs->w[i].key);
     free(gs->w);
     free(gs->starts);
 }
 
-static uint32_t gsize(const groups *gs, uint32_t g)
-{
-    return gs->starts[g + 1] - gs->starts[g];
-}
+static uint32_t gsize(const groups *gs, uint32_t g) { return gs->starts[g + 1] - gs->starts[g]; }
 
 struct run {
     uint32_t start, n;
@@ -102,8 +96,7 @@ struct run {
 static int cmp_run(const void *a, const void *b)
 {
     const struct run *x = a, *y = b;
-    if (x->n != y->n)
-        return x->n > y->n ? -1 : 1;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
     return (x->first > y->first) - (x->first < y->first);
 }
 
@@ -141,8 +134,7 @@ static int order_runs(groups *gs)
 static int group_ranks(sf_file *f, groups *gs)
 {
     int32_t n = sf_job_info(f)->nranks;
-    *gs = (groups){calloc((size_t)n, sizeof *gs->w), n,
-                   calloc((size_t)n + 1, sizeof(uint32_t)), 0};
+    *gs = (groups){calloc((size_t)n, sizeof *gs->w), n, calloc((size_t)n + 1, sizeof(uint32_t)), 0};
     int rc = gs->w && gs->starts ? 0 : -1;
     for (int32_t r = 0; rc == 0 && r < n; r++) {
         gs->w[r] = (struct where){where_key(sf_get_rank(f, r, NULL, 0)), r};
@@ -152,8 +144,7 @@ static int group_ranks(sf_file *f, groups *gs)
         qsort(gs->w, (size_t)n, sizeof *gs->w, cmp_where);
         rc = order_runs(gs);
     }
-    if (rc < 0)
-        groups_free(gs);
+    if (rc < 0) groups_free(gs);
     return rc;
 }
 
@@ -162,8 +153,7 @@ static int32_t *group_members(const groups *gs, uint32_t g)
 {
     uint32_t n = gsize(gs, g);
     int32_t *v = malloc((n ? n : 1) * sizeof *v);
-    for (uint32_t i = 0; v && i < n; i++)
-        v[i] = gs->w[gs->starts[g] + i].rank;
+    for (uint32_t i = 0; v && i < n; i++) v[i] = gs->w[gs->starts[g] + i].rank;
     return v;
 }
 
@@ -176,8 +166,7 @@ static void print_groups(sf_file *f, const char *indent)
     }
     for (uint32_t g = 0; g < gs.ngroups; g++) {
         int32_t *v = group_members(&gs, g);
-        if (!v)
-            break;
+        if (!v) break;
         fputs(indent, stdout);
         put_rank_noun(stdout, v, gsize(&gs, g));
         printf(" (%u): %s\n", gsize(&gs, g), gs.w[gs.starts[g]].key);
@@ -188,8 +177,7 @@ static void print_groups(sf_file *f, const char *indent)
 
 void stacks_text(const char *path, sf_file *f)
 {
-    printf("%s: %d ranks, grouped by call and call stack (innermost first)\n", path,
-           sf_job_info(f)->nranks);
+    printf("%s: %d ranks, grouped by call and call stack (innermost first)\n", path, sf_job_info(f)->nranks);
     print_groups(f, "  ");
     sym_notes_text(stdout);
 }
@@ -215,8 +203,7 @@ void stacks_json(const char *path, sf_file *f, json *j)
         for (uint32_t i = 0; i < k->nstack; i++) {
             const sym_frame *fr;
             size_t n = sym_resolve(k->stack[i], &fr);
-            for (size_t x = 0; x < n; x++)
-                sym_json(j, &fr[x]);
+            for (size_t x = 0; x < n; x++) sym_json(j, &fr[x]);
         }
         json_end_array(j);
         json_end_object(j);
@@ -225,20 +212,16 @@ void stacks_json(const char *path, sf_file *f, json *j)
     json_end_array(j);
     json_key(j, "notes");
     sym_notes_json(j);
-    if (!ok)
-        json_kstring(j, "error", "out of memory");
+    if (!ok) json_kstring(j, "error", "out of memory");
     json_end_object(j);
-    if (ok)
-        groups_free(&gs);
+    if (ok) groups_free(&gs);
 }
 
 /* ---- summary ---- */
 
 static const char *algo_name(const char *algo)
 {
-    return strcmp(algo, "cl") == 0 ? "cl (Chandy-Lamport)"
-           : strcmp(algo, "ly") == 0 ? "ly (Lai-Yang)"
-                                     : algo;
+    return strcmp(algo, "cl") == 0 ? "cl (Chandy-Lamport)" : strcmp(algo, "ly") == 0 ? "ly (Lai-Yang)" : algo;
 }
 
 /* One row of the rank table, formatted once per pass (widths, then printing). */
@@ -265,26 +248,21 @@ static void format_row(const sf_rank *r, struct row *w)
     snprintf(w->hostpid, sizeof w->hostpid, "%s:%d", clean(r->host, a, sizeof a), r->pid);
     clean(r->trigger, w->trigger, sizeof w->trigger);
     if (r->call[0])
-        snprintf(w->call, sizeof w->call, "%s (%.1f s)", clean(r->call, nm, sizeof nm),
-                 r->call_seconds);
+        snprintf(w->call, sizeof w->call, "%s (%.1f s)", clean(r->call, nm, sizeof nm), r->call_seconds);
     else
         snprintf(w->call, sizeof w->call, "-");
     if (r->nmsgs)
-        snprintf(w->transit, sizeof w->transit, "%" PRIu32 " (%s)", r->nmsgs,
-                 human_bytes(msg_bytes(r), b, sizeof b));
+        snprintf(w->transit, sizeof w->transit, "%" PRIu32 " (%s)", r->nmsgs, human_bytes(msg_bytes(r), b, sizeof b));
     else
         snprintf(w->transit, sizeof w->transit, "0");
     w->regions[0] = '\0';
     for (uint32_t i = 0; i < r->nregions; i++) {
         char item[SF_NAME_MAX + 48];
-        snprintf(item, sizeof item, "%s%s (%s)", i ? ", " : "",
-                 clean(r->regions[i].name, nm, sizeof nm),
+        snprintf(item, sizeof item, "%s%s (%s)", i ? ", " : "", clean(r->regions[i].name, nm, sizeof nm),
                  human_bytes(r->regions[i].bytes, b, sizeof b));
-        if (append(w->regions, sizeof w->regions, item) < 0)
-            break;
+        if (append(w->regions, sizeof w->regions, item) < 0) break;
     }
-    if (!r->nregions)
-        snprintf(w->regions, sizeof w->regions, "-");
+    if (!r->nregions) snprintf(w->regions, sizeof w->regions, "-");
 }
 
 static int width(int cur, const char *s)
@@ -305,14 +283,14 @@ static void print_rank_table(sf_file *f)
         wc = width(wc, w.call);
         wx = width(wx, w.transit);
     }
-    printf("\n  %4s  %-*s  %-*s  %-*s  %8s  %8s  %-*s  %s\n", "rank", wh, "host:pid", wt, "trigger",
-           wc, "call in progress", "sent", "received", wx, "in transit", "regions");
+    printf("\n  %4s  %-*s  %-*s  %-*s  %8s  %8s  %-*s  %s\n", "rank", wh, "host:pid", wt, "trigger", wc,
+           "call in progress", "sent", "received", wx, "in transit", "regions");
     for (int32_t r = 0; r < n; r++) {
         const sf_rank *k = sf_get_rank(f, r, NULL, 0);
         format_row(k, &w);
-        printf("  %4d%s %-*s  %-*s  %-*s  %8" PRIu64 "  %8" PRIu64 "  %-*s  %s\n", r,
-               k->initiator ? "*" : " ", wh, w.hostpid, wt, w.trigger, wc, w.call,
-               sum_u64(k->sent, n), sum_u64(k->recvd, n), wx, w.transit, w.regions);
+        printf("  %4d%s %-*s  %-*s  %-*s  %8" PRIu64 "  %8" PRIu64 "  %-*s  %s\n", r, k->initiator ? "*" : " ", wh,
+               w.hostpid, wt, w.trigger, wc, w.call, sum_u64(k->sent, n), sum_u64(k->recvd, n), wx, w.transit,
+               w.regions);
     }
 }
 
@@ -321,8 +299,7 @@ static void print_conservation(sf_file *f)
     const sf_job *jb = sf_job_info(f);
     char err[1024], a[SF_NAME_MAX];
     int64_t bal, moving;
-    if (!jb->conserve_region[0])
-        return;
+    if (!jb->conserve_region[0]) return;
     int rc = sf_conservation(f, &bal, &moving, err, sizeof err);
     printf("  conserved   '%s': ", clean(jb->conserve_region, a, sizeof a));
     if (rc < 0) {
@@ -330,9 +307,8 @@ static void print_conservation(sf_file *f)
         return;
     }
     int64_t total = (int64_t)((uint64_t)bal + (uint64_t)moving);
-    printf("balances %" PRId64 " + in transit %" PRId64 " = %" PRId64 ", declared %" PRId64
-           ": %s\n", bal, moving, total, jb->conserve_total,
-           total == jb->conserve_total ? "conserved" : "VIOLATED");
+    printf("balances %" PRId64 " + in transit %" PRId64 " = %" PRId64 ", declared %" PRId64 ": %s\n", bal, moving,
+           total, jb->conserve_total, total == jb->conserve_total ? "conserved" : "VIOLATED");
 }
 
 void summary_text(const char *path, sf_file *f)
@@ -346,13 +322,10 @@ void summary_text(const char *path, sf_file *f)
     printf("  algorithm   %s\n", algo_name(clean(jb->algo, a, sizeof a)));
     printf("  ranks       %d\n", jb->nranks);
     printf("  initiators  %s", nini ? "" : "none");
-    for (uint32_t i = 0; i < nini; i++)
-        printf("%s%d", i ? ", " : "", ini[i]);
+    for (uint32_t i = 0; i < nini; i++) printf("%s%d", i ? ", " : "", ini[i]);
     printf("  (marked * below)\n");
-    printf("  recorded    %s, complete %.3f s later\n", utc_time(jb->t_start, t, sizeof t),
-           jb->t_end - jb->t_start);
-    printf("  library     mpisnap %s, file format %d\n",
-           clean(jb->library_version, a, sizeof a), jb->format_version);
+    printf("  recorded    %s, complete %.3f s later\n", utc_time(jb->t_start, t, sizeof t), jb->t_end - jb->t_start);
+    printf("  library     mpisnap %s, file format %d\n", clean(jb->library_version, a, sizeof a), jb->format_version);
     printf("  job         %s\n", clean(jb->job_key, a, sizeof a));
     print_rank_table(f);
     for (int32_t r = 0; r < jb->nranks; r++) {
@@ -360,8 +333,7 @@ void summary_text(const char *path, sf_file *f)
         nmsgs += k->nmsgs;
         bytes += msg_bytes(k);
     }
-    printf("\n  in transit  %" PRIu64 " message%s, %" PRIu64 " bytes\n", nmsgs, plural(nmsgs),
-           bytes);
+    printf("\n  in transit  %" PRIu64 " message%s, %" PRIu64 " bytes\n", nmsgs, plural(nmsgs), bytes);
     print_conservation(f);
     printf("\n  where the ranks are (grouped by call and call stack, innermost first):\n");
     print_groups(f, "    ");
@@ -419,8 +391,7 @@ static void rank_json(json *j, const sf_rank *k, int32_t n)
     json_end_array(j);
     json_key(j, "stack");
     json_begin_array(j);
-    for (uint32_t i = 0; i < k->nstack; i++)
-        json_string(j, k->stack[i]);
+    for (uint32_t i = 0; i < k->nstack; i++) json_string(j, k->stack[i]);
     json_end_array(j);
     json_key(j, "comms");
     json_begin_array(j);
@@ -477,8 +448,7 @@ void summary_json(const char *path, sf_file *f, json *j)
     json_kint(j, "nranks", jb->nranks);
     json_key(j, "initiators");
     json_begin_array(j);
-    for (uint32_t i = 0; i < nini; i++)
-        json_int(j, ini[i]);
+    for (uint32_t i = 0; i < nini; i++) json_int(j, ini[i]);
     json_end_array(j);
     json_kdouble(j, "t_start", jb->t_start);
     json_kdouble(j, "t_end", jb->t_end);

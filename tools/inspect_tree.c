@@ -19,28 +19,26 @@
 #include <unistd.h>
 
 #define TEXT_RANGES 8 /* rank ranges shown on a line of text before "..." */
-#define DOT_RANGES 4  /* ... and in a picture's label */
+#define DOT_RANGES  4 /* ... and in a picture's label */
 
 /* Class colours (ColorBrewer "Set3"/"Paired", light enough for black text). */
-static const char *const palette[] = {"#8dd3c7", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
-                                      "#bebada", "#fccde5", "#ffffb3", "#bc80bd", "#ccebc5",
-                                      "#ffed6f", "#a6cee3"};
+static const char *const palette[] = {"#8dd3c7", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#bebada",
+                                      "#fccde5", "#ffffb3", "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3"};
 #define NCOLORS (sizeof palette / sizeof palette[0])
 
 struct build {
     call_tree *t;
     uint32_t cap;
-    uint32_t *last_child;   /* per node: its last child, to append in order */
-    int32_t *end_class;     /* per node: class of the ranks whose path ends here, -1 */
-    uint32_t *nend;         /* per node: how many ranks end here */
+    uint32_t *last_child; /* per node: its last child, to append in order */
+    int32_t *end_class;   /* per node: class of the ranks whose path ends here, -1 */
+    uint32_t *nend;       /* per node: how many ranks end here */
 };
 
 static int add_rank_to(tree_node *n, int32_t rank)
 {
     if ((n->nranks & (n->nranks - 1)) == 0) { /* 0, 1, 2, 4, ...: grow */
         int32_t *v = realloc(n->ranks, (n->nranks ? 2 * (size_t)n->nranks : 1) * sizeof *v);
-        if (!v)
-            return -1;
+        if (!v) return -1;
         n->ranks = v;
     }
     n->ranks[n->nranks++] = rank;
@@ -52,25 +50,20 @@ static uint32_t child(struct build *b, uint32_t p, const char *label)
 {
     call_tree *t = b->t;
     for (uint32_t c = t->nodes[p].first_child; c; c = t->nodes[c].next_sibling)
-        if (strcmp(t->nodes[c].label, label) == 0)
-            return c;
+        if (strcmp(t->nodes[c].label, label) == 0) return c;
     if (t->nnodes == b->cap) {
         uint32_t cap = b->cap * 2;
         tree_node *v = realloc(t->nodes, cap * sizeof *v);
         uint32_t *l = realloc(b->last_child, cap * sizeof *l);
-        if (v)
-            t->nodes = v;
-        if (l)
-            b->last_child = l;
-        if (!v || !l)
-            return 0;
+        if (v) t->nodes = v;
+        if (l) b->last_child = l;
+        if (!v || !l) return 0;
         b->cap = cap;
     }
     uint32_t c = t->nnodes++;
     t->nodes[c] = (tree_node){strdup(label), NULL, 0, -1, p, 0, 0};
     b->last_child[c] = 0;
-    if (!t->nodes[c].label)
-        return 0;
+    if (!t->nodes[c].label) return 0;
     if (b->last_child[p])
         t->nodes[b->last_child[p]].next_sibling = c;
     else
@@ -92,12 +85,10 @@ static char **path_of(const sf_rank *k, size_t *n)
             text t;
             if (len + 2 > cap) {
                 char **w = realloc(v, (cap *= 2) * sizeof *v);
-                if (!w)
-                    break;
+                if (!w) break;
                 v = w;
             }
-            if (text_open(&t) < 0)
-                break;
+            if (text_open(&t) < 0) break;
             sym_put(t.f, &fr[x]);
             v[len++] = text_close(&t);
         }
@@ -118,8 +109,7 @@ struct cls {
 static int cmp_cls(const void *a, const void *b)
 {
     const struct cls *x = a, *y = b;
-    if (x->n != y->n)
-        return x->n > y->n ? -1 : 1;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
     return (x->first > y->first) - (x->first < y->first);
 }
 
@@ -137,11 +127,9 @@ static int classify(struct build *b)
         return -1;
     }
     for (uint32_t i = 0; i < t->nnodes; i++)
-        if (b->nend[i])
-            c[nc++] = (struct cls){i, b->nend[i], b->end_class[i]};
+        if (b->nend[i]) c[nc++] = (struct cls){i, b->nend[i], b->end_class[i]};
     qsort(c, nc, sizeof *c, cmp_cls);
-    for (uint32_t k = 0; k < nc; k++)
-        t->nodes[c[k].node].cls = (int32_t)k;
+    for (uint32_t k = 0; k < nc; k++) t->nodes[c[k].node].cls = (int32_t)k;
     t->nclasses = nc;
     /* children have larger indices than their parent: merge bottom-up */
     for (uint32_t i = t->nnodes; i-- > 1;) {
@@ -154,8 +142,7 @@ static int classify(struct build *b)
             multi[t->nodes[i].parent] = 1;
     }
     for (uint32_t i = 0; i < t->nnodes; i++)
-        if (multi[i])
-            t->nodes[i].cls = -1;
+        if (multi[i]) t->nodes[i].cls = -1;
     free(c);
     free(multi);
     return 0;
@@ -183,8 +170,7 @@ int tree_build(sf_file *f, call_tree *t)
             rc = at && add_rank_to(&t->nodes[at], r) == 0 ? 0 : -1;
         }
         leaf[r] = (int32_t)at;
-        for (size_t i = 0; path && i < len; i++)
-            free(path[i]);
+        for (size_t i = 0; path && i < len; i++) free(path[i]);
         free(path);
     }
     b.nend = rc == 0 ? calloc(t->nnodes, sizeof *b.nend) : NULL;
@@ -192,14 +178,12 @@ int tree_build(sf_file *f, call_tree *t)
     rc = rc == 0 && b.nend && b.end_class ? 0 : -1;
     for (int32_t r = n; rc == 0 && r-- > 0;) /* first rank of each class: lowest */
         b.nend[leaf[r]]++, b.end_class[leaf[r]] = r;
-    if (rc == 0)
-        rc = classify(&b);
+    if (rc == 0) rc = classify(&b);
     free(leaf);
     free(b.last_child);
     free(b.nend);
     free(b.end_class);
-    if (rc < 0)
-        tree_free(t);
+    if (rc < 0) tree_free(t);
     return rc;
 }
 
@@ -215,16 +199,14 @@ void tree_free(call_tree *t)
 
 /* ---- text and JSON ---- */
 
-static void text_node(FILE *out, const call_tree *t, uint32_t i, char *prefix, size_t plen,
-                      int last)
+static void text_node(FILE *out, const call_tree *t, uint32_t i, char *prefix, size_t plen, int last)
 {
     const tree_node *n = &t->nodes[i];
     char buf[SF_TEXT_MAX * 4];
     fprintf(out, "%.*s%s%u [", (int)plen, prefix, last ? "`- " : "|- ", n->nranks);
     put_ranks_compact(out, n->ranks, n->nranks, TEXT_RANGES);
     fprintf(out, "] %s", clean(n->label, buf, sizeof buf));
-    if (!n->first_child && n->cls >= 0)
-        fprintf(out, "  (class %d)", n->cls + 1);
+    if (!n->first_child && n->cls >= 0) fprintf(out, "  (class %d)", n->cls + 1);
     fputc('\n', out);
     if (plen + 4 > 4 * 256) /* deeper than 256 levels: the rest flush left */
         plen = 0;
@@ -236,10 +218,10 @@ static void text_node(FILE *out, const call_tree *t, uint32_t i, char *prefix, s
 void tree_text(FILE *out, const char *path, const call_tree *t)
 {
     char prefix[4 * 256 + 8];
-    fprintf(out, "%s: %d rank%s, %u class%s (ranks with the same call path); outermost "
-                 "frame first, each line: ranks through it [their list]\n",
-            path, t->nranks, plural((uint64_t)t->nranks), t->nclasses,
-            t->nclasses == 1 ? "" : "es");
+    fprintf(out,
+            "%s: %d rank%s, %u class%s (ranks with the same call path); outermost "
+            "frame first, each line: ranks through it [their list]\n",
+            path, t->nranks, plural((uint64_t)t->nranks), t->nclasses, t->nclasses == 1 ? "" : "es");
     for (uint32_t c = t->nodes[0].first_child; c; c = t->nodes[c].next_sibling)
         text_node(out, t, c, prefix, 0, t->nodes[c].next_sibling == 0);
     sym_notes_text(out);
@@ -248,8 +230,7 @@ void tree_text(FILE *out, const char *path, const call_tree *t)
 static char *ranks_string(const tree_node *n, size_t max)
 {
     text t;
-    if (text_open(&t) < 0)
-        return NULL;
+    if (text_open(&t) < 0) return NULL;
     put_ranks_compact(t.f, n->ranks, n->nranks, max);
     return text_close(&t);
 }
@@ -271,8 +252,7 @@ static void json_node(json *j, const call_tree *t, uint32_t i, int depth)
     json_kbool(j, "leaf", n->first_child == 0);
     json_end_object(j);
     free(r);
-    for (uint32_t c = n->first_child; c; c = t->nodes[c].next_sibling)
-        json_node(j, t, c, depth + 1);
+    for (uint32_t c = n->first_child; c; c = t->nodes[c].next_sibling) json_node(j, t, c, depth + 1);
 }
 
 void tree_json(json *j, const char *path, const call_tree *t)
@@ -283,8 +263,7 @@ void tree_json(json *j, const char *path, const call_tree *t)
     json_kuint(j, "classes", t->nclasses);
     json_key(j, "nodes");
     json_begin_array(j);
-    for (uint32_t c = t->nodes[0].first_child; c; c = t->nodes[c].next_sibling)
-        json_node(j, t, c, 1);
+    for (uint32_t c = t->nodes[0].first_child; c; c = t->nodes[c].next_sibling) json_node(j, t, c, 1);
     json_end_array(j);
     json_key(j, "notes");
     sym_notes_json(j);
@@ -293,34 +272,30 @@ void tree_json(json *j, const char *path, const call_tree *t)
 
 /* ---- pictures ---- */
 
-static const char *class_color(int32_t cls)
-{
-    return cls >= 0 ? palette[(uint32_t)cls % NCOLORS] : "black";
-}
+static const char *class_color(int32_t cls) { return cls >= 0 ? palette[(uint32_t)cls % NCOLORS] : "black"; }
 
 int tree_dot(FILE *out, const call_tree *t)
 {
     fputs("digraph calltree {\n  rankdir=TB;\n  node [shape=box, style=\"rounded,filled\", "
           "fillcolor=white, fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", "
-          "fontsize=9, penwidth=2];\n", out);
-    fprintf(out, "  label=\"call-prefix tree: %d ranks, %u classes (ranks with the same path "
-                 "share a colour); edges: ranks through them\";\n  labelloc=t;\n",
+          "fontsize=9, penwidth=2];\n",
+          out);
+    fprintf(out,
+            "  label=\"call-prefix tree: %d ranks, %u classes (ranks with the same path "
+            "share a colour); edges: ranks through them\";\n  labelloc=t;\n",
             t->nranks, t->nclasses);
     for (uint32_t i = 1; i < t->nnodes; i++) {
         const tree_node *n = &t->nodes[i];
         fprintf(out, "  n%u [label=\"", i);
         dot_escape(out, n->label);
-        if (!n->first_child && n->cls >= 0)
-            fprintf(out, "\\nclass %d", n->cls + 1);
-        fprintf(out, "\"%s%s%s];\n", n->cls >= 0 ? ", fillcolor=\"" : "",
-                n->cls >= 0 ? class_color(n->cls) : "", n->cls >= 0 ? "\"" : "");
-        if (n->parent == 0)
-            continue;
+        if (!n->first_child && n->cls >= 0) fprintf(out, "\\nclass %d", n->cls + 1);
+        fprintf(out, "\"%s%s%s];\n", n->cls >= 0 ? ", fillcolor=\"" : "", n->cls >= 0 ? class_color(n->cls) : "",
+                n->cls >= 0 ? "\"" : "");
+        if (n->parent == 0) continue;
         char *r = ranks_string(n, DOT_RANGES);
-        if (!r)
-            return -1;
-        fprintf(out, "  n%u -> n%u [label=\"%u: [%s]\", color=\"%s\"];\n", n->parent, i,
-                n->nranks, r, class_color(n->cls));
+        if (!r) return -1;
+        fprintf(out, "  n%u -> n%u [label=\"%u: [%s]\", color=\"%s\"];\n", n->parent, i, n->nranks, r,
+                class_color(n->cls));
         free(r);
     }
     fputs("}\n", out);
@@ -332,8 +307,7 @@ int tree_svg(FILE *out, const call_tree *t)
     char *dot = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&dot, &len);
-    if (!mem)
-        return EXIT_REFUSED;
+    if (!mem) return EXIT_REFUSED;
     int rc = tree_dot(mem, t);
     if (fclose(mem) != 0 || rc < 0) {
         free(dot);

@@ -16,8 +16,7 @@
 const char *clean(const char *s, char *buf, size_t len)
 {
     size_t i = 0;
-    for (; s[i] && i + 1 < len; i++)
-        buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+    for (; s[i] && i + 1 < len; i++) buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
     buf[i] = '\0';
     return buf;
 }
@@ -38,40 +37,32 @@ const char *human_bytes(uint64_t b, char *buf, size_t len)
     return buf;
 }
 
-const char *plural(uint64_t n)
-{
-    return n == 1 ? "" : "s";
-}
+const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
 
 uint64_t sum_u64(const uint64_t *v, int32_t n)
 {
     uint64_t s = 0;
-    for (int32_t i = 0; i < n; i++)
-        s += v[i];
+    for (int32_t i = 0; i < n; i++) s += v[i];
     return s;
 }
 
 uint64_t msg_bytes(const sf_rank *r)
 {
     uint64_t b = 0;
-    for (uint32_t i = 0; i < r->nmsgs; i++)
-        b += r->msgs[i].bytes;
+    for (uint32_t i = 0; i < r->nmsgs; i++) b += r->msgs[i].bytes;
     return b;
 }
 
 const char *short_call(const char *call)
 {
-    if (!call[0])
-        return "-";
+    if (!call[0]) return "-";
     return strncmp(call, "MPI_", 4) == 0 ? call + 4 : call;
 }
 
 const char *comm_name(int32_t id, char *buf, size_t len)
 {
-    if (id == 0)
-        return "WORLD";
-    if (id == 1)
-        return "SELF";
+    if (id == 0) return "WORLD";
+    if (id == 1) return "SELF";
     snprintf(buf, len, "%" PRId32, id);
     return buf;
 }
@@ -80,8 +71,7 @@ void put_ranks(FILE *out, const int32_t *ranks, size_t n)
 {
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        while (j + 1 < n && ranks[j + 1] == ranks[j] + 1)
-            j++;
+        while (j + 1 < n && ranks[j + 1] == ranks[j] + 1) j++;
         if (j - i >= 2) {
             fprintf(out, "%s%" PRId32 "-%" PRId32, i ? ", " : "", ranks[i], ranks[j]);
             i = j + 1;
@@ -131,8 +121,7 @@ sf_file *open_all(const char *path, json *j)
             sf_close(f);
             f = NULL;
         }
-    if (f)
-        return f;
+    if (f) return f;
     fprintf(stderr, "%s\n", err);
     if (j) {
         json_begin_object(j);
@@ -150,8 +139,6 @@ const char *hex_preview(const sf_msg *m, const char *sep, char *buf, size_t len)
     buf[0] = '\0';
     for (uint64_t i = 0; i < m->bytes && i < 16 && at < len; i++)
         at += (size_t)snprintf(buf + at, len - at, "%s%02x", i ? sep : "", m->data[i]);
-    if (m->bytes > 16 && at < len)
-        snprintf(buf + at, len - at, "%s...", sep);
+    if (m->bytes > 16 && at < len) snprintf(buf + at, len - at, "%s...", sep);
     return buf;
 }
-

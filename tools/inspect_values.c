@@ -22,10 +22,10 @@ enum { MAXRUNS = 32 };
 
 typedef struct vsig {
     struct vrun {
-        char kind;     /* i u f c b S */
-        int size;      /* bytes */
-        int swap;      /* stored in the other byte order */
-        uint64_t n;    /* repeats within one element */
+        char kind;  /* i u f c b S */
+        int size;   /* bytes */
+        int swap;   /* stored in the other byte order */
+        uint64_t n; /* repeats within one element */
     } r[MAXRUNS];
     int nr;
     uint64_t elem_bytes, elem_values;
@@ -40,10 +40,12 @@ static int host_little(void)
 static int size_ok(char kind, int size)
 {
     switch (kind) {
-    case 'i': case 'u': return size == 1 || size == 2 || size == 4 || size == 8;
+    case 'i':
+    case 'u': return size == 1 || size == 2 || size == 4 || size == 8;
     case 'f': return size == 4 || size == 8 || size == 16;
     case 'c': return size == 8 || size == 16;
-    case 'b': case 'S': return size == 1;
+    case 'b':
+    case 'S': return size == 1;
     }
     return 0;
 }
@@ -63,11 +65,9 @@ static int vsig_parse(const char *s, vsig *v)
         if (*s == '<' || *s == '>' || *s == '|' || *s == '=')
             swap = (*s == '<' && !host_little()) || (*s == '>' && host_little()), s++;
         char kind = *s ? *s++ : 0;
-        if (!isdigit((unsigned char)*s))
-            return -1;
+        if (!isdigit((unsigned char)*s)) return -1;
         long size = strtol(s, (char **)&s, 10);
-        if (!size_ok(kind, (int)size) || n == 0 || n > (1ULL << 32) || v->nr == MAXRUNS)
-            return -1;
+        if (!size_ok(kind, (int)size) || n == 0 || n > (1ULL << 32) || v->nr == MAXRUNS) return -1;
         v->r[v->nr++] = (struct vrun){kind, (int)size, swap, n};
         v->elem_bytes += n * (uint64_t)size;
         v->elem_values += n;
@@ -98,8 +98,7 @@ static size_t first_values(const sf_msg *m, const vsig *v, pval *out, size_t max
                 const struct vrun *r = &v->r[i];
                 pval *p = &out[k++];
                 p->kind = r->kind, p->size = r->size, p->elem = e;
-                for (int x = 0; x < r->size; x++)
-                    p->b[x] = m->data[off + (uint64_t)(r->swap ? r->size - 1 - x : x)];
+                for (int x = 0; x < r->size; x++) p->b[x] = m->data[off + (uint64_t)(r->swap ? r->size - 1 - x : x)];
                 off += (uint64_t)r->size;
             }
     return k;
@@ -109,8 +108,7 @@ static size_t first_values(const sf_msg *m, const vsig *v, pval *out, size_t max
  * understood, or does not divide the payload. */
 static int decode(const sf_msg *m, vsig *v, pval *p, size_t max, size_t *n, uint64_t *elements)
 {
-    if (vsig_parse(m->signature, v) < 0 || m->bytes % v->elem_bytes != 0)
-        return -1;
+    if (vsig_parse(m->signature, v) < 0 || m->bytes % v->elem_bytes != 0) return -1;
     *elements = m->bytes / v->elem_bytes;
     *n = first_values(m, v, p, max);
     return 0;
@@ -119,10 +117,26 @@ static int decode(const sf_msg *m, vsig *v, pval *p, size_t max, size_t *n, uint
 static int64_t as_int(const pval *p)
 {
     switch (p->size) {
-    case 1: { int8_t x; memcpy(&x, p->b, 1); return x; }
-    case 2: { int16_t x; memcpy(&x, p->b, 2); return x; }
-    case 4: { int32_t x; memcpy(&x, p->b, 4); return x; }
-    default: { int64_t x; memcpy(&x, p->b, 8); return x; }
+    case 1: {
+        int8_t x;
+        memcpy(&x, p->b, 1);
+        return x;
+    }
+    case 2: {
+        int16_t x;
+        memcpy(&x, p->b, 2);
+        return x;
+    }
+    case 4: {
+        int32_t x;
+        memcpy(&x, p->b, 4);
+        return x;
+    }
+    default: {
+        int64_t x;
+        memcpy(&x, p->b, 8);
+        return x;
+    }
     }
 }
 
@@ -130,8 +144,7 @@ static uint64_t as_uint(const pval *p)
 {
     uint64_t x = 0;
     memcpy(&x, p->b, (size_t)p->size); /* little-endian host; see below for big */
-    if (!host_little())
-        x >>= 8 * (8 - p->size);
+    if (!host_little()) x >>= 8 * (8 - p->size);
     return x;
 }
 
@@ -141,8 +154,16 @@ static double as_double(const pval *p, int part)
 {
     int size = p->kind == 'c' ? p->size / 2 : p->size;
     const uint8_t *b = p->b + part * size;
-    if (size == 4) { float x; memcpy(&x, b, 4); return x; }
-    if (size == 8) { double x; memcpy(&x, b, 8); return x; }
+    if (size == 4) {
+        float x;
+        memcpy(&x, b, 4);
+        return x;
+    }
+    if (size == 8) {
+        double x;
+        memcpy(&x, b, 8);
+        return x;
+    }
     long double x = 0;
     memcpy(&x, b, sizeof x < 16 ? sizeof x : 16);
     return (double)x;
@@ -181,23 +202,19 @@ int values_text(FILE *out, const sf_msg *m)
     pval p[SHOWN_CHARS];
     uint64_t elements;
     size_t n, shown = 0, values = 0;
-    if (decode(m, &v, p, SHOWN_CHARS, &n, &elements) < 0)
-        return -1;
+    if (decode(m, &v, p, SHOWN_CHARS, &n, &elements) < 0) return -1;
     int multi = v.nr > 1 || v.r[0].n > 1;
     fprintf(out, "%s", m->datatype[0] ? m->datatype : "?");
-    if (multi)
-        fprintf(out, "{%s}", m->signature);
+    if (multi) fprintf(out, "{%s}", m->signature);
     fprintf(out, "[%" PRIu64 "]:", elements);
     for (size_t i = 0; i < n && values < SHOWN;) {
         int new_elem = i == 0 || p[i].elem != p[i - 1].elem;
-        if (new_elem && multi && i)
-            fputs("}", out);
+        if (new_elem && multi && i) fputs("}", out);
         fputs(new_elem && multi ? " {" : " ", out);
         if (p[i].kind == 'S') { /* a run of characters (of one element) is one string */
             uint64_t e = p[i].elem;
             fputc('"', out);
-            for (; i < n && p[i].kind == 'S' && (!multi || p[i].elem == e); i++, shown++)
-                text_char(out, p[i].b[0]);
+            for (; i < n && p[i].kind == 'S' && (!multi || p[i].elem == e); i++, shown++) text_char(out, p[i].b[0]);
             fputc('"', out);
         } else {
             text_value(out, &p[i++]);
@@ -205,10 +222,8 @@ int values_text(FILE *out, const sf_msg *m)
         }
         values++;
     }
-    if (multi && n)
-        fputs("}", out);
-    if (shown < elements * v.elem_values)
-        fputs(" ...", out);
+    if (multi && n) fputs("}", out);
+    if (shown < elements * v.elem_values) fputs(" ...", out);
     return 0;
 }
 
@@ -236,14 +251,12 @@ int values_json(json *j, const sf_msg *m)
     pval p[SHOWN];
     uint64_t elements;
     size_t n;
-    if (decode(m, &v, p, SHOWN, &n, &elements) < 0)
-        return -1;
+    if (decode(m, &v, p, SHOWN, &n, &elements) < 0) return -1;
     json_kuint(j, "elements", elements);
     json_kuint(j, "values_total", elements * v.elem_values);
     json_key(j, "values");
     json_begin_array(j);
-    for (size_t i = 0; i < n; i++)
-        json_value(j, &p[i]);
+    for (size_t i = 0; i < n; i++) json_value(j, &p[i]);
     json_end_array(j);
     return 0;
 }

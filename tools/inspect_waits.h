@@ -57,23 +57,23 @@ typedef struct wf_item {
 
 typedef struct wf_node {
     int32_t rank;
-    char call[SF_NAME_MAX];  /* the recorded call, control characters replaced */
-    char desc[512];          /* "MPI_Recv(src=5, tag=7, comm=WORLD)" */
-    char note[160];          /* WS_FREE, WS_UNKNOWN, WS_COMPLETES: why */
-    char hint[96];           /* a waiting receive: the near miss in transit, or "" */
-    int any;                 /* OR over the items (else AND) */
-    int collective;          /* the items are the members that have not arrived */
+    char call[SF_NAME_MAX]; /* the recorded call, control characters replaced */
+    char desc[512];         /* "MPI_Recv(src=5, tag=7, comm=WORLD)" */
+    char note[160];         /* WS_FREE, WS_UNKNOWN, WS_COMPLETES: why */
+    char hint[96];          /* a waiting receive: the near miss in transit, or "" */
+    int any;                /* OR over the items (else AND) */
+    int collective;         /* the items are the members that have not arrived */
     wf_item *items;
     uint32_t nitems;
     wf_state state;
-    int32_t deadlock;        /* index into wf_graph.deadlocks, or -1 */
+    int32_t deadlock; /* index into wf_graph.deadlocks, or -1 */
 } wf_node;
 
 typedef struct wf_deadlock {
-    int32_t *ranks;   /* sorted */
+    int32_t *ranks; /* sorted */
     uint32_t n;
-    int32_t *cycle;   /* one cycle through them: cycle[i] waits for cycle[i+1], the last */
-    uint32_t ncycle;  /* for the first */
+    int32_t *cycle;  /* one cycle through them: cycle[i] waits for cycle[i+1], the last */
+    uint32_t ncycle; /* for the first */
 } wf_deadlock;
 
 typedef struct wf_graph {

@@ -34,8 +34,7 @@ typedef struct group {
 static uint32_t pending_ranks(const wf_node *w, int singles_only, int32_t **out)
 {
     size_t total = 0;
-    for (uint32_t i = 0; i < w->nitems; i++)
-        total += w->items[i].done == WD_NONE ? w->items[i].n : 0;
+    for (uint32_t i = 0; i < w->nitems; i++) total += w->items[i].done == WD_NONE ? w->items[i].n : 0;
     int32_t *v = malloc((total ? total : 1) * sizeof *v);
     uint32_t n = 0;
     for (uint32_t i = 0; v && i < w->nitems; i++) {
@@ -45,12 +44,10 @@ static uint32_t pending_ranks(const wf_node *w, int singles_only, int32_t **out)
             n += it->n;
         }
     }
-    if (v)
-        qsort(v, n, sizeof *v, cmp_i32);
+    if (v) qsort(v, n, sizeof *v, cmp_i32);
     uint32_t m = 0;
     for (uint32_t i = 0; v && i < n; i++)
-        if (m == 0 || v[m - 1] != v[i])
-            v[m++] = v[i];
+        if (m == 0 || v[m - 1] != v[i]) v[m++] = v[i];
     *out = v;
     return v ? m : 0;
 }
@@ -69,21 +66,17 @@ static int put_targets(FILE *out, const wf_graph *g, const wf_node *w)
         fputs(w->collective ? " (not arrived)" : "", out);
     } else if (rc == 0) {
         fprintf(out, "for %s", nsingles > 1 ? "all of " : "");
-        if (nsingles)
-            put_rank_noun(out, singles, nsingles);
+        if (nsingles) put_rank_noun(out, singles, nsingles);
         for (uint32_t i = 0, first = nsingles == 0; i < w->nitems; i++) {
             const wf_item *it = &w->items[i];
-            if (it->done != WD_NONE || it->n == 1)
-                continue;
+            if (it->done != WD_NONE || it->n == 1) continue;
             fputs(first ? "any of " : " and any of ", out);
             put_rank_noun(out, it->ranks, it->n);
             first = 0;
         }
     }
-    if (rc == 0 && nall == 1 && g->nodes[all[0]].state == WS_IDLE)
-        fputs(" (not in MPI: computing?)", out);
-    if (rc == 0 && w->hint[0])
-        fprintf(out, " (%s)", w->hint);
+    if (rc == 0 && nall == 1 && g->nodes[all[0]].state == WS_IDLE) fputs(" (not in MPI: computing?)", out);
+    if (rc == 0 && w->hint[0]) fprintf(out, " (%s)", w->hint);
     free(all);
     free(singles);
     return rc;
@@ -99,13 +92,15 @@ static int make_tail(report *rp, int32_t r)
 {
     const wf_node *w = &rp->g->nodes[r];
     text t;
-    if (text_open(&t) < 0)
-        return -1;
+    if (text_open(&t) < 0) return -1;
     switch (w->state) {
-    case WS_IDLE: case WS_FREE: fputs("is not blocked", t.f); break;
+    case WS_IDLE:
+    case WS_FREE: fputs("is not blocked", t.f); break;
     case WS_UNKNOWN: fprintf(t.f, "not analysed: %s", w->note); break;
     case WS_COMPLETES: fprintf(t.f, "would complete: %s", w->note); break;
-    case WS_WAITING: case WS_DEADLOCK: case WS_STUCK:
+    case WS_WAITING:
+    case WS_DEADLOCK:
+    case WS_STUCK:
         if (put_targets(t.f, rp->g, w) < 0) {
             free(text_close(&t));
             return -1;
@@ -116,8 +111,7 @@ static int make_tail(report *rp, int32_t r)
     rp->tail[r] = text_close(&t);
     size_t len = rp->tail[r] ? strlen(w->desc) + strlen(rp->tail[r]) + 2 : 0;
     rp->key[r] = len ? malloc(len) : NULL;
-    if (!rp->key[r])
-        return -1;
+    if (!rp->key[r]) return -1;
     snprintf(rp->key[r], len, "%s\n%s", w->desc, rp->tail[r]);
     return 0;
 }
@@ -141,15 +135,12 @@ static int report_init(report *rp, const char *path, wf_graph *g)
     for (int32_t r = 0; rc == 0 && r < g->n; r++)
         for (uint32_t i = 0; i < g->nodes[r].nitems; i++) {
             const wf_item *it = &g->nodes[r].items[i];
-            for (uint32_t k = 0; it->done == WD_NONE && k < it->n; k++)
-                targeted[it->ranks[k]] = 1;
+            for (uint32_t k = 0; it->done == WD_NONE && k < it->n; k++) targeted[it->ranks[k]] = 1;
         }
     for (int32_t r = 0; rc == 0 && r < g->n; r++)
-        if (shown(g, r, targeted))
-            rc = make_tail(rp, r);
+        if (shown(g, r, targeted)) rc = make_tail(rp, r);
     free(targeted);
-    if (rc < 0)
-        report_free(rp);
+    if (rc < 0) report_free(rp);
     return rc;
 }
 
@@ -176,8 +167,7 @@ static int cmp_group(const void *a, const void *b)
 
 static void groups_free(group *gs, uint32_t n)
 {
-    for (uint32_t i = 0; gs && i < n; i++)
-        free(gs[i].ranks);
+    for (uint32_t i = 0; gs && i < n; i++) free(gs[i].ranks);
     free(gs);
 }
 
@@ -194,8 +184,7 @@ static uint32_t group_by_key(const report *rp, const int32_t *ranks, uint32_t n,
         free(gs);
         return 0;
     }
-    for (uint32_t i = 0; i < n; i++)
-        v[i] = (struct keyed){rp->key[ranks[i]], i, ranks[i]};
+    for (uint32_t i = 0; i < n; i++) v[i] = (struct keyed){rp->key[ranks[i]], i, ranks[i]};
     qsort(v, n, sizeof *v, cmp_keyed);
     int ok = 1;
     for (uint32_t i = 0, j; ok && i < n; i = j) {
@@ -203,10 +192,8 @@ static uint32_t group_by_key(const report *rp, const int32_t *ranks, uint32_t n,
             ;
         gs[ng] = (group){malloc((j - i) * sizeof(int32_t)), j - i, v[i].order};
         ok = gs[ng].ranks != NULL;
-        for (uint32_t k = i; ok && k < j; k++)
-            gs[ng].ranks[k - i] = v[k].rank;
-        if (ok)
-            qsort(gs[ng++].ranks, j - i, sizeof(int32_t), cmp_i32);
+        for (uint32_t k = i; ok && k < j; k++) gs[ng].ranks[k - i] = v[k].rank;
+        if (ok) qsort(gs[ng++].ranks, j - i, sizeof(int32_t), cmp_i32);
     }
     free(v);
     if (!ok) {
@@ -218,7 +205,6 @@ static uint32_t group_by_key(const report *rp, const int32_t *ranks, uint32_t n,
     return ng;
 }
 
-
 /* ---- text ---- */
 
 /* "ranks 2, 3 MPI_Barrier(comm=WORLD) wait for ranks 0, 1 (not arrived)" */
@@ -227,15 +213,11 @@ static void put_line(FILE *out, const report *rp, const group *gr)
     const wf_node *w = &rp->g->nodes[gr->ranks[0]];
     put_rank_noun(out, gr->ranks, gr->n);
     fprintf(out, " %s ", w->desc);
-    if (w->state >= WS_WAITING)
-        fputs(gr->n == 1 ? "waits " : "wait ", out);
+    if (w->state >= WS_WAITING) fputs(gr->n == 1 ? "waits " : "wait ", out);
     fputs(rp->tail[gr->ranks[0]], out);
 }
 
-static int in_sorted(const int32_t *v, uint32_t n, int32_t x)
-{
-    return bsearch(&x, v, n, sizeof x, cmp_i32) != NULL;
-}
+static int in_sorted(const int32_t *v, uint32_t n, int32_t x) { return bsearch(&x, v, n, sizeof x, cmp_i32) != NULL; }
 
 /* One deadlock: its cycle in wait order, then its other members. */
 static int print_deadlock(FILE *out, const report *rp, const wf_deadlock *d)
@@ -248,16 +230,14 @@ static int print_deadlock(FILE *out, const report *rp, const wf_deadlock *d)
         memcpy(cyc, d->cycle, d->ncycle * sizeof *cyc);
         qsort(cyc, d->ncycle, sizeof *cyc, cmp_i32);
         for (uint32_t i = 0; i < d->n; i++)
-            if (!in_sorted(cyc, d->ncycle, d->ranks[i]))
-                order[k++] = d->ranks[i];
+            if (!in_sorted(cyc, d->ncycle, d->ranks[i])) order[k++] = d->ranks[i];
         ng = group_by_key(rp, order, k, &gs);
     }
     for (uint32_t i = 0; gs && i < ng; i++) {
         fputs(i ? ",\n          " : "deadlock: ", out);
         put_line(out, rp, &gs[i]);
     }
-    if (gs)
-        fputc('\n', out);
+    if (gs) fputc('\n', out);
     groups_free(gs, ng);
     free(order);
     free(cyc);
@@ -272,10 +252,8 @@ static int print_blocked(FILE *out, const report *rp)
     uint32_t n = 0, ng = 0;
     group *gs = NULL;
     for (int32_t r = 0; v && r < g->n; r++)
-        if (g->nodes[r].state >= WS_UNKNOWN && g->nodes[r].state != WS_DEADLOCK)
-            v[n++] = r;
-    if (v)
-        ng = group_by_key(rp, v, n, &gs);
+        if (g->nodes[r].state >= WS_UNKNOWN && g->nodes[r].state != WS_DEADLOCK) v[n++] = r;
+    if (v) ng = group_by_key(rp, v, n, &gs);
     for (uint32_t i = 0; gs && i < ng; i++) {
         put_line(out, rp, &gs[i]);
         fputc('\n', out);
@@ -290,8 +268,7 @@ static int print_blocked(FILE *out, const report *rp)
 static uint32_t ranks_in(const wf_graph *g, wf_state s, int32_t *v)
 {
     uint32_t n = 0;
-    for (int32_t r = 0; r < g->n; r++)
-        v[r] = s != WS_IDLE && g->nodes[r].state == s;
+    for (int32_t r = 0; r < g->n; r++) v[r] = s != WS_IDLE && g->nodes[r].state == s;
     for (int32_t r = 0; s == WS_IDLE && r < g->n; r++)
         for (uint32_t i = 0; g->nodes[r].state == WS_WAITING && i < g->nodes[r].nitems; i++) {
             const wf_item *it = &g->nodes[r].items[i];
@@ -299,8 +276,7 @@ static uint32_t ranks_in(const wf_graph *g, wf_state s, int32_t *v)
                 v[it->ranks[k]] |= g->nodes[it->ranks[k]].state == WS_IDLE;
         }
     for (int32_t r = 0; r < g->n; r++) /* compact in place: n <= r */
-        if (v[r])
-            v[n++] = r;
+        if (v[r]) v[n++] = r;
     return n;
 }
 
@@ -325,8 +301,7 @@ static void print_verdict(FILE *out, const report *rp, int32_t *v)
         else
             fputs("no deadlock: no rank is blocked", out);
     }
-    if ((n = ranks_in(g, WS_COMPLETES, v)) > 0)
-        fprintf(out, "; %u more in calls that will complete", n);
+    if ((n = ranks_in(g, WS_COMPLETES, v)) > 0) fprintf(out, "; %u more in calls that will complete", n);
     if ((n = ranks_in(g, WS_IDLE, v)) > 0) {
         fputs("; waited for while not in MPI (computing?): ", out);
         put_ranks(out, v, n);
@@ -338,12 +313,9 @@ static int waits_text(FILE *out, const report *rp)
 {
     int32_t *v = malloc((size_t)rp->g->n * sizeof *v);
     int rc = v ? 0 : -1;
-    for (uint32_t i = 0; rc == 0 && i < rp->g->ndeadlocks; i++)
-        rc = print_deadlock(out, rp, &rp->g->deadlocks[i]);
-    if (rc == 0)
-        rc = print_blocked(out, rp);
-    if (rc == 0)
-        print_verdict(out, rp, v);
+    for (uint32_t i = 0; rc == 0 && i < rp->g->ndeadlocks; i++) rc = print_deadlock(out, rp, &rp->g->deadlocks[i]);
+    if (rc == 0) rc = print_blocked(out, rp);
+    if (rc == 0) print_verdict(out, rp, v);
     free(v);
     return rc;
 }
@@ -352,9 +324,8 @@ static int waits_text(FILE *out, const report *rp)
 
 static const char *state_name(wf_state s)
 {
-    static const char *const names[] = {"not_in_mpi", "not_waiting", "not_analysed",
-                                        "will_complete", "waiting", "deadlocked",
-                                        "blocked_by_deadlock"};
+    static const char *const names[] = {"not_in_mpi", "not_waiting", "not_analysed",       "will_complete",
+                                        "waiting",    "deadlocked",  "blocked_by_deadlock"};
     return names[s];
 }
 
@@ -373,8 +344,7 @@ static const char *semantics(const wf_node *w)
         pending += w->items[i].done == WD_NONE;
         multi += w->items[i].done == WD_NONE && w->items[i].n > 1;
     }
-    if (w->any || (pending == 1 && multi == 1))
-        return "OR";
+    if (w->any || (pending == 1 && multi == 1)) return "OR";
     return multi ? "AND-OR" : "AND";
 }
 
@@ -382,8 +352,7 @@ static int node_json(json *j, const report *rp, const wf_node *w)
 {
     int32_t *targets;
     uint32_t n = pending_ranks(w, 0, &targets);
-    if (!targets)
-        return -1;
+    if (!targets) return -1;
     json_begin_object(j);
     json_kint(j, "rank", w->rank);
     json_kstring(j, "state", state_name(w->state));
@@ -426,15 +395,13 @@ static int waits_json(const report *rp, json *j)
     const wf_graph *g = rp->g;
     int32_t *v = malloc((size_t)g->n * sizeof *v);
     int rc = v ? 0 : -1;
-    if (rc < 0)
-        return -1;
+    if (rc < 0) return -1;
     json_begin_object(j);
     json_kstring(j, "file", rp->path);
     json_kbool(j, "deadlock", g->ndeadlocks > 0);
     uint32_t n = 0;
     for (int32_t r = 0; r < g->n; r++)
-        if (g->nodes[r].state == WS_DEADLOCK || g->nodes[r].state == WS_STUCK)
-            v[n++] = r;
+        if (g->nodes[r].state == WS_DEADLOCK || g->nodes[r].state == WS_STUCK) v[n++] = r;
     json_key(j, "deadlocked");
     json_i32_array(j, v, n);
     json_key(j, "deadlocks");
@@ -455,8 +422,7 @@ static int waits_json(const report *rp, json *j)
     json_ranks_in(j, "waited_for_not_in_mpi", g, WS_IDLE, v);
     json_key(j, "nodes");
     json_begin_array(j);
-    for (int32_t r = 0; rc == 0 && r < g->n; r++)
-        rc = node_json(j, rp, &g->nodes[r]);
+    for (int32_t r = 0; rc == 0 && r < g->n; r++) rc = node_json(j, rp, &g->nodes[r]);
     json_end_array(j);
     edges_json(j, g);
     json_end_object(j);
@@ -478,15 +444,11 @@ static const struct {
     [WS_STUCK] = {"#f9cb9c", "blocked by a deadlock"},
 };
 
-static const char *state_color(wf_state s)
-{
-    return states[s].fill;
-}
+static const char *state_color(wf_state s) { return states[s].fill; }
 
 const char *waits_legend(int s, const char **meaning)
 {
-    if (s < 0 || (size_t)s >= sizeof states / sizeof states[0])
-        return NULL;
+    if (s < 0 || (size_t)s >= sizeof states / sizeof states[0]) return NULL;
     *meaning = states[s].meaning;
     return states[s].fill;
 }
@@ -501,8 +463,7 @@ static void dot_node(FILE *out, const report *rp, const group *gr, uint32_t id)
         put_rank_noun(t.f, gr->ranks, gr->n);
         ranks = text_close(&t);
     }
-    if (ranks && strlen(ranks) > 60)
-        snprintf(ranks + 50, 11, " ... (%u)", gr->n);
+    if (ranks && strlen(ranks) > 60) snprintf(ranks + 50, 11, " ... (%u)", gr->n);
     fprintf(out, "  g%u [label=\"%s\\n", id, ranks ? ranks : "?");
     dot_escape(out, w->state == WS_IDLE ? "not in MPI" : w->desc);
     if (w->state == WS_COMPLETES || w->state == WS_UNKNOWN) {
@@ -528,8 +489,7 @@ struct dedges {
 static int cmp_dedge(const void *a, const void *b)
 {
     const struct dedge *x = a, *y = b;
-    if (x->from != y->from)
-        return x->from < y->from ? -1 : 1;
+    if (x->from != y->from) return x->from < y->from ? -1 : 1;
     return (x->to > y->to) - (x->to < y->to);
 }
 
@@ -538,8 +498,7 @@ static int push_edge(struct dedges *es, struct dedge e)
     if (es->n == es->cap) {
         size_t cap = es->cap ? 2 * es->cap : 64;
         struct dedge *v = realloc(es->v, cap * sizeof *v);
-        if (!v)
-            return -1;
+        if (!v) return -1;
         es->v = v;
         es->cap = cap;
     }
@@ -565,17 +524,17 @@ static int dot_edges(FILE *out, const report *rp, const uint32_t *gid)
         }
         free(targets);
     }
-    if (rc == 0 && es.n)
-        qsort(es.v, es.n, sizeof *es.v, cmp_dedge);
+    if (rc == 0 && es.n) qsort(es.v, es.n, sizeof *es.v, cmp_dedge);
     for (size_t i = 0; rc == 0 && i < es.n; i++) {
         const struct dedge *e = &es.v[i];
-        if (i && e->from == e[-1].from && e->to == e[-1].to)
-            continue;
+        if (i && e->from == e[-1].from && e->to == e[-1].to) continue;
         const wf_node *w = &g->nodes[e->rank];
         fprintf(out, "  g%u -> g%u [label=\"", e->from, e->to);
         dot_escape(out, short_call(w->call));
         fprintf(out, "%s\"%s];\n", e->or_edge ? " (or)" : "",
-                e->or_edge ? ", style=dashed" : w->state == WS_DEADLOCK ? ", color=red" : "");
+                e->or_edge                ? ", style=dashed"
+                : w->state == WS_DEADLOCK ? ", color=red"
+                                          : "");
     }
     free(es.v);
     return rc;
@@ -593,21 +552,19 @@ static char *waits_dot(const report *rp)
     group *gs = NULL;
     text t = {NULL, NULL, 0};
     for (int32_t r = 0; v && r < g->n; r++)
-        if (rp->tail[r])
-            v[n++] = r;
-    if (v && gid)
-        ng = group_by_key(rp, v, n, &gs);
+        if (rp->tail[r]) v[n++] = r;
+    if (v && gid) ng = group_by_key(rp, v, n, &gs);
     int rc = gs && text_open(&t) == 0 ? 0 : -1;
     if (rc == 0) {
         fprintf(t.f, "digraph waits {\n  graph [rankdir=LR, labelloc=t, fontname=Helvetica, "
                      "fontsize=12, label=\"");
         dot_escape(t.f, rp->path);
-        fprintf(t.f, ": %s\"];\n  node [shape=box, style=\"rounded,filled\", "
-                     "fontname=Helvetica, fontsize=9];\n  edge [fontname=Helvetica, fontsize=8];\n",
+        fprintf(t.f,
+                ": %s\"];\n  node [shape=box, style=\"rounded,filled\", "
+                "fontname=Helvetica, fontsize=9];\n  edge [fontname=Helvetica, fontsize=8];\n",
                 g->ndeadlocks ? "deadlock (red)" : "no deadlock");
         for (uint32_t i = 0; i < ng; i++) {
-            for (uint32_t k = 0; k < gs[i].n; k++)
-                gid[gs[i].ranks[k]] = i;
+            for (uint32_t k = 0; k < gs[i].n; k++) gid[gs[i].ranks[k]] = i;
             dot_node(t.f, rp, &gs[i], i);
         }
         rc = dot_edges(t.f, rp, gid);

@@ -27,7 +27,8 @@ int mpisnap_config_setting(int i, const char **name, const char **accepted, cons
 static void option_of(const char *var, char *out, size_t len)
 {
     size_t k = snprintf(out, len, "--");
-    for (const char *p = var + strlen("MPISNAP_"); *p && k + 1 < len; p++) out[k++] = *p == '_' ? '-' : (char)(*p | 0x20);
+    for (const char *p = var + strlen("MPISNAP_"); *p && k + 1 < len; p++)
+        out[k++] = *p == '_' ? '-' : (char)(*p | 0x20);
     out[k] = 0;
 }
 
@@ -44,7 +45,8 @@ static void usage(FILE *f)
         option_of(var, flag, sizeof flag);
         fprintf(f, "  %-22s sets %s (%s)\n", flag, var, acc);
     }
-    fprintf(f, "  -h, --help               this text\n\nsettings (each option sets one; the variables may also be set directly):\n");
+    fprintf(f, "  -h, --help               this text\n\nsettings (each option sets one; the variables may also be set "
+               "directly):\n");
     mpisnap_config_help(f);
 }
 
@@ -83,8 +85,7 @@ static void check_program(const char *prog)
     pclose(p);
     if (is_static)
         die("%s is statically linked: LD_PRELOAD cannot reach it; relink it dynamically or with -lmpisnap%s", prog, "");
-    if (other && !ompi)
-        die("%s is linked against another MPI library; mpisnap was built for Open MPI%s", prog, "");
+    if (other && !ompi) die("%s is linked against another MPI library; mpisnap was built for Open MPI%s", prog, "");
 }
 
 int main(int argc, char **argv)

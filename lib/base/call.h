@@ -16,18 +16,18 @@
 #define SNAP_NONE (-2)
 
 typedef struct snap_callinfo {
-    const char *name;                /* "Recv", "Waitall", ... (NULL: not in MPI) */
-    double t0;                       /* when it began, stamped lazily by the first slow spin */
+    const char *name; /* "Recv", "Waitall", ... (NULL: not in MPI) */
+    double t0;        /* when it began, stamped lazily by the first slow spin */
     int peer, tag, count;
     MPI_Comm comm;
     MPI_Datatype dt;
-    const MPI_Request *reqs;         /* the requests a Wait* call waits on */
+    const MPI_Request *reqs; /* the requests a Wait* call waits on */
     int nreqs;
-    int hang_reported;               /* the watchdog took its snapshot for this call */
-    volatile unsigned seq;           /* calls entered */
-    volatile unsigned seen_seq;      /* the call the ticker last saw in progress, since seen_t */
+    int hang_reported;          /* the watchdog took its snapshot for this call */
+    volatile unsigned seq;      /* calls entered */
+    volatile unsigned seen_seq; /* the call the ticker last saw in progress, since seen_t */
     volatile double seen_t;
-    volatile unsigned hang_seq;      /* the call the watchdog flagged */
+    volatile unsigned hang_seq; /* the call the watchdog flagged */
 } snap_callinfo;
 extern snap_callinfo snap_call;
 

@@ -31,8 +31,10 @@ static int nobservers;
 
 void snap_comm_observe(const snap_comm_observer *o)
 {
-    if (nobservers < MAX_OBSERVERS) observers[nobservers++] = o;
-    else snap_log(SNAP_LOG_ERROR, "internal: too many communicator observers");
+    if (nobservers < MAX_OBSERVERS)
+        observers[nobservers++] = o;
+    else
+        snap_log(SNAP_LOG_ERROR, "internal: too many communicator observers");
 }
 
 static void tell_freed(MPI_Comm c)

@@ -26,24 +26,41 @@ typedef struct cfg_row {
     const char *def;
     const char *accepted; /* for CT_ENUM: '|'-separated values */
     const char *help;
-    size_t offset;        /* into snap_config */
+    size_t offset; /* into snap_config */
 } cfg_row;
 
 #define OFF(f) offsetof(snap_config, f)
 static const cfg_row cfg_table[] = {
-    {"MPISNAP_ALGO", CT_ENUM, "cl", "cl|ly", "snapshot algorithm: cl (Chandy-Lamport markers) or ly (Lai-Yang)", OFF(algo)},
-    {"MPISNAP_DIR", CT_STRING, "./mpisnap", "a directory path", "where snapshot files are written (created if missing)", OFF(dir)},
-    {"MPISNAP_INTERVAL", CT_SECONDS, "0", "seconds >= 0 (0 = off)", "take a snapshot periodically, initiated by rank 0", OFF(interval)},
-    {"MPISNAP_HANG_TIMEOUT", CT_SECONDS, "0", "seconds >= 0 (0 = off)", "a rank that spends this long in one MPI call initiates a snapshot", OFF(hang_timeout)},
-    {"MPISNAP_HANG_REPEAT", CT_SECONDS, "0", "seconds >= 0 (0 = off)", "with the hang watchdog: a second snapshot this long after a hang snapshot if the rank is still in the same call, so that mpisnap-inspect progress shows who moved", OFF(hang_repeat)},
+    {"MPISNAP_ALGO", CT_ENUM, "cl", "cl|ly", "snapshot algorithm: cl (Chandy-Lamport markers) or ly (Lai-Yang)",
+     OFF(algo)},
+    {"MPISNAP_DIR", CT_STRING, "./mpisnap", "a directory path", "where snapshot files are written (created if missing)",
+     OFF(dir)},
+    {"MPISNAP_INTERVAL", CT_SECONDS, "0", "seconds >= 0 (0 = off)", "take a snapshot periodically, initiated by rank 0",
+     OFF(interval)},
+    {"MPISNAP_HANG_TIMEOUT", CT_SECONDS, "0", "seconds >= 0 (0 = off)",
+     "a rank that spends this long in one MPI call initiates a snapshot", OFF(hang_timeout)},
+    {"MPISNAP_HANG_REPEAT", CT_SECONDS, "0", "seconds >= 0 (0 = off)",
+     "with the hang watchdog: a second snapshot this long after a hang snapshot if the rank is still in the same call, "
+     "so that mpisnap-inspect progress shows who moved",
+     OFF(hang_repeat)},
     {"MPISNAP_SIGNAL", CT_BOOL, "1", "0|1", "SIGUSR1 sent to any rank initiates a snapshot", OFF(signal)},
     {"MPISNAP_LOG", CT_ENUM, "info", "error|warn|info|debug", "log level of mpisnap's lines on stderr", OFF(log_level)},
     {"MPISNAP_STACK", CT_BOOL, "1", "0|1", "record each rank's call stack in debugging snapshots", OFF(stack)},
-    {"MPISNAP_RESTART", CT_OPTSTRING, "", "latest, latest-or-new, or a snapshot file", "resume the job from a snapshot taken at safe points (latest: the newest complete one in MPISNAP_DIR; latest-or-new: the same, or the beginning when there is none)", OFF(restart)},
-    {"MPISNAP_SAFEPOINT_TIMEOUT", CT_SECONDS, "10", "seconds >= 0 (0 = wait forever)", "how long a restartable snapshot waits for every rank to reach a safe point before it is abandoned", OFF(sp_timeout)},
-    {"MPISNAP_KEEP", CT_COUNT, "0", "a count, 0..1000000 (0 = keep all)", "keep only this job's newest K snapshots: an older one is deleted once a newer one is complete", OFF(keep)},
-    {"MPISNAP_SHARE", CT_ENUM, "private", "private|group", "who may read the snapshot files (they hold message payloads and application memory): private (files 0600, folders mpisnap creates 0700) or group (0640, 0750), whatever the umask", OFF(share)},
-    {"MPISNAP_SMALL_MSG", CT_BYTES, "4096", "bytes, 0..16777216", "payloads up to this size travel copied with the header, larger ones through a derived datatype", OFF(small_msg)},
+    {"MPISNAP_RESTART", CT_OPTSTRING, "", "latest, latest-or-new, or a snapshot file",
+     "resume the job from a snapshot taken at safe points (latest: the newest complete one in MPISNAP_DIR; "
+     "latest-or-new: the same, or the beginning when there is none)",
+     OFF(restart)},
+    {"MPISNAP_SAFEPOINT_TIMEOUT", CT_SECONDS, "10", "seconds >= 0 (0 = wait forever)",
+     "how long a restartable snapshot waits for every rank to reach a safe point before it is abandoned",
+     OFF(sp_timeout)},
+    {"MPISNAP_KEEP", CT_COUNT, "0", "a count, 0..1000000 (0 = keep all)",
+     "keep only this job's newest K snapshots: an older one is deleted once a newer one is complete", OFF(keep)},
+    {"MPISNAP_SHARE", CT_ENUM, "private", "private|group",
+     "who may read the snapshot files (they hold message payloads and application memory): private (files 0600, "
+     "folders mpisnap creates 0700) or group (0640, 0750), whatever the umask",
+     OFF(share)},
+    {"MPISNAP_SMALL_MSG", CT_BYTES, "4096", "bytes, 0..16777216",
+     "payloads up to this size travel copied with the header, larger ones through a derived datatype", OFF(small_msg)},
 };
 #define CFG_ROWS (sizeof cfg_table / sizeof cfg_table[0])
 
@@ -70,16 +87,17 @@ static int parse_row(const cfg_row *r, const char *v, snap_config *cfg, char *er
     case CT_ENUM: {
         int i = enum_index(r->accepted, v);
         if (i < 0) goto bad;
-        if (r->offset == OFF(log_level) || r->offset == OFF(share)) *(int *)base = i;
-        else snprintf(base, sizeof cfg->algo, "%s", v);
+        if (r->offset == OFF(log_level) || r->offset == OFF(share))
+            *(int *)base = i;
+        else
+            snprintf(base, sizeof cfg->algo, "%s", v);
         return 0;
     }
     case CT_STRING:
     case CT_OPTSTRING:
         if ((!*v && r->type == CT_STRING) || strlen(v) >= sizeof cfg->dir) goto bad;
         /* a misspelt keyword (latest-or-none) is a typo, not a file name: ./latest-x is */
-        if (r->offset == OFF(restart) && !strncmp(v, "latest", 6) && strcmp(v, "latest") &&
-            strcmp(v, "latest-or-new"))
+        if (r->offset == OFF(restart) && !strncmp(v, "latest", 6) && strcmp(v, "latest") && strcmp(v, "latest-or-new"))
             goto bad;
         snprintf(base, sizeof cfg->dir, "%s", v);
         return 0;
@@ -125,13 +143,14 @@ int snap_config_load(snap_config *cfg, char *err, size_t errlen)
         for (size_t i = 0; i < CFG_ROWS && !known; i++)
             known = strlen(cfg_table[i].name) == len && !strncmp(cfg_table[i].name, *e, len);
         if (!known) {
-            snprintf(err, errlen, "mpisnap: unknown variable %.*s (see mpisnap-run --help for the settings)",
-                     (int)len, *e);
+            snprintf(err, errlen, "mpisnap: unknown variable %.*s (see mpisnap-run --help for the settings)", (int)len,
+                     *e);
             return -1;
         }
     }
     if (cfg->hang_repeat > 0 && cfg->hang_timeout <= 0) {
-        snprintf(err, errlen, "mpisnap: MPISNAP_HANG_REPEAT needs MPISNAP_HANG_TIMEOUT (the repeat follows a hang "
+        snprintf(err, errlen,
+                 "mpisnap: MPISNAP_HANG_REPEAT needs MPISNAP_HANG_TIMEOUT (the repeat follows a hang "
                  "snapshot): set both, or unset MPISNAP_HANG_REPEAT");
         return -1;
     }

@@ -65,8 +65,10 @@ void ctl_on(uint32_t type, ctl_handler h) { handlers[type] = h; }
 static void dispatch(int src, const ctl_msg *m)
 {
     ctl_handler h = m->type < CTL_TYPES ? handlers[m->type] : NULL;
-    if (h) h(src, m);
-    else snap_log(SNAP_LOG_WARN, "unexpected control message %u from rank %d", m->type, src);
+    if (h)
+        h(src, m);
+    else
+        snap_log(SNAP_LOG_WARN, "unexpected control message %u from rank %d", m->type, src);
 }
 
 static void poll(void)

@@ -21,9 +21,9 @@ enum { MAXRUNS = 24, MAXDEPTH = 16 };
 
 typedef struct sig {
     struct run {
-        char kind;   /* numpy kind: i u f c b S */
-        int size;    /* bytes */
-        uint64_t n;  /* repeats */
+        char kind;  /* numpy kind: i u f c b S */
+        int size;   /* bytes */
+        uint64_t n; /* repeats */
     } r[MAXRUNS];
     int nr;
     int bad;
@@ -70,16 +70,42 @@ static char basic_kind(MPI_Datatype dt)
         MPI_Datatype dt;
         char kind;
     } t[] = {
-        {MPI_CHAR, 'S'}, {MPI_SIGNED_CHAR, 'i'}, {MPI_UNSIGNED_CHAR, 'u'}, {MPI_BYTE, 'u'},
-        {MPI_SHORT, 'i'}, {MPI_UNSIGNED_SHORT, 'u'}, {MPI_INT, 'i'}, {MPI_UNSIGNED, 'u'},
-        {MPI_LONG, 'i'}, {MPI_UNSIGNED_LONG, 'u'}, {MPI_LONG_LONG, 'i'}, {MPI_UNSIGNED_LONG_LONG, 'u'},
-        {MPI_INT8_T, 'i'}, {MPI_INT16_T, 'i'}, {MPI_INT32_T, 'i'}, {MPI_INT64_T, 'i'},
-        {MPI_UINT8_T, 'u'}, {MPI_UINT16_T, 'u'}, {MPI_UINT32_T, 'u'}, {MPI_UINT64_T, 'u'},
-        {MPI_AINT, 'i'}, {MPI_OFFSET, 'i'}, {MPI_COUNT, 'i'}, {MPI_C_BOOL, 'b'},
-        {MPI_FLOAT, 'f'}, {MPI_DOUBLE, 'f'}, {MPI_LONG_DOUBLE, 'f'},
-        {MPI_C_FLOAT_COMPLEX, 'c'}, {MPI_C_DOUBLE_COMPLEX, 'c'},
-        {MPI_CHARACTER, 'S'}, {MPI_INTEGER, 'i'}, {MPI_REAL, 'f'}, {MPI_DOUBLE_PRECISION, 'f'},
-        {MPI_LOGICAL, 'i'}, {MPI_COMPLEX, 'c'}, {MPI_DOUBLE_COMPLEX, 'c'},
+        {MPI_CHAR, 'S'},
+        {MPI_SIGNED_CHAR, 'i'},
+        {MPI_UNSIGNED_CHAR, 'u'},
+        {MPI_BYTE, 'u'},
+        {MPI_SHORT, 'i'},
+        {MPI_UNSIGNED_SHORT, 'u'},
+        {MPI_INT, 'i'},
+        {MPI_UNSIGNED, 'u'},
+        {MPI_LONG, 'i'},
+        {MPI_UNSIGNED_LONG, 'u'},
+        {MPI_LONG_LONG, 'i'},
+        {MPI_UNSIGNED_LONG_LONG, 'u'},
+        {MPI_INT8_T, 'i'},
+        {MPI_INT16_T, 'i'},
+        {MPI_INT32_T, 'i'},
+        {MPI_INT64_T, 'i'},
+        {MPI_UINT8_T, 'u'},
+        {MPI_UINT16_T, 'u'},
+        {MPI_UINT32_T, 'u'},
+        {MPI_UINT64_T, 'u'},
+        {MPI_AINT, 'i'},
+        {MPI_OFFSET, 'i'},
+        {MPI_COUNT, 'i'},
+        {MPI_C_BOOL, 'b'},
+        {MPI_FLOAT, 'f'},
+        {MPI_DOUBLE, 'f'},
+        {MPI_LONG_DOUBLE, 'f'},
+        {MPI_C_FLOAT_COMPLEX, 'c'},
+        {MPI_C_DOUBLE_COMPLEX, 'c'},
+        {MPI_CHARACTER, 'S'},
+        {MPI_INTEGER, 'i'},
+        {MPI_REAL, 'f'},
+        {MPI_DOUBLE_PRECISION, 'f'},
+        {MPI_LOGICAL, 'i'},
+        {MPI_COMPLEX, 'c'},
+        {MPI_DOUBLE_COMPLEX, 'c'},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (t[i].dt == dt) return t[i].kind;
@@ -96,7 +122,7 @@ static int walk_pair(MPI_Datatype dt, sig *s)
         MPI_Datatype a, b;
     } t[] = {
         {MPI_FLOAT_INT, MPI_FLOAT, MPI_INT}, {MPI_DOUBLE_INT, MPI_DOUBLE, MPI_INT},
-        {MPI_LONG_INT, MPI_LONG, MPI_INT}, {MPI_2INT, MPI_INT, MPI_INT},
+        {MPI_LONG_INT, MPI_LONG, MPI_INT},   {MPI_2INT, MPI_INT, MPI_INT},
         {MPI_SHORT_INT, MPI_SHORT, MPI_INT}, {MPI_LONG_DOUBLE_INT, MPI_LONG_DOUBLE, MPI_INT},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -109,10 +135,7 @@ static int walk_pair(MPI_Datatype dt, sig *s)
 }
 
 /* Integer arguments of a combiner, checked against what the combiner needs. */
-static int arg(const int *ints, int ni, int i)
-{
-    return i < ni && ints[i] >= 0 ? ints[i] : 0;
-}
+static int arg(const int *ints, int ni, int i) { return i < ni && ints[i] >= 0 ? ints[i] : 0; }
 
 static void walk_derived(int comb, const int *ints, int ni, const MPI_Datatype *types, int nt, sig *s, int depth)
 {
@@ -120,18 +143,12 @@ static void walk_derived(int comb, const int *ints, int ni, const MPI_Datatype *
     uint64_t times = 0;
     switch (comb) {
     case MPI_COMBINER_DUP:
-    case MPI_COMBINER_RESIZED:
-        times = 1;
-        break;
-    case MPI_COMBINER_CONTIGUOUS:
-        times = (uint64_t)arg(ints, ni, 0);
-        break;
+    case MPI_COMBINER_RESIZED: times = 1; break;
+    case MPI_COMBINER_CONTIGUOUS: times = (uint64_t)arg(ints, ni, 0); break;
     case MPI_COMBINER_VECTOR:
     case MPI_COMBINER_HVECTOR:
     case MPI_COMBINER_INDEXED_BLOCK:
-    case MPI_COMBINER_HINDEXED_BLOCK:
-        times = (uint64_t)arg(ints, ni, 0) * (uint64_t)arg(ints, ni, 1);
-        break;
+    case MPI_COMBINER_HINDEXED_BLOCK: times = (uint64_t)arg(ints, ni, 0) * (uint64_t)arg(ints, ni, 1); break;
     case MPI_COMBINER_INDEXED:
     case MPI_COMBINER_HINDEXED:
         for (int i = 0; i < arg(ints, ni, 0); i++) times += (uint64_t)arg(ints, ni, 1 + i);
@@ -149,9 +166,7 @@ static void walk_derived(int comb, const int *ints, int ni, const MPI_Datatype *
             repeat(s, f, (uint64_t)arg(ints, ni, 1 + i));
         }
         return;
-    default: /* darray, the Fortran parameterised types: not flattened */
-        s->bad = 1;
-        return;
+    default: /* darray, the Fortran parameterised types: not flattened */ s->bad = 1; return;
     }
     if (nt < 1) {
         s->bad = 1;
@@ -170,8 +185,10 @@ static void walk(MPI_Datatype dt, sig *s, int depth)
     }
     if (comb == MPI_COMBINER_NAMED) {
         char kind = basic_kind(dt);
-        if (kind && PMPI_Type_size(dt, &size) == MPI_SUCCESS && size > 0) add_run(s, kind, size, 1);
-        else if (!walk_pair(dt, s)) s->bad = 1;
+        if (kind && PMPI_Type_size(dt, &size) == MPI_SUCCESS && size > 0)
+            add_run(s, kind, size, 1);
+        else if (!walk_pair(dt, s))
+            s->bad = 1;
         return;
     }
     int *ints = snap_xmalloc(((size_t)ni + 1) * sizeof *ints);
@@ -183,8 +200,7 @@ static void walk(MPI_Datatype dt, sig *s, int depth)
         s->bad = 1;
     for (int i = 0; i < nt; i++) { /* MPI returns derived constituents as new handles */
         int tni, tna, tnt, tcomb;
-        if (PMPI_Type_get_envelope(types[i], &tni, &tna, &tnt, &tcomb) == MPI_SUCCESS &&
-            tcomb != MPI_COMBINER_NAMED)
+        if (PMPI_Type_get_envelope(types[i], &tni, &tna, &tnt, &tcomb) == MPI_SUCCESS && tcomb != MPI_COMBINER_NAMED)
             PMPI_Type_free(&types[i]);
     }
     free(ints);

@@ -13,7 +13,7 @@
 
 snap_dtinfo snap_dt_cache[SNAP_DT_CACHE];
 #define dt_cache snap_dt_cache
-#define dt_slot snap_dt_slot
+#define dt_slot  snap_dt_slot
 
 const snap_dtinfo *snap_dtinfo_fill(MPI_Datatype dt)
 {
@@ -98,5 +98,6 @@ void snap_dt_name(MPI_Datatype dt, char *out, size_t len)
     else if (PMPI_Type_get_envelope(dt, &ni, &na, &nt, &comb) == MPI_SUCCESS && comb == MPI_COMBINER_NAMED &&
              PMPI_Type_get_name(dt, name, &n) == MPI_SUCCESS && n > 0)
         snprintf(out, len, "%s", name);
-    else snprintf(out, len, "derived");
+    else
+        snprintf(out, len, "derived");
 }

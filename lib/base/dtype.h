@@ -10,9 +10,9 @@
 /* Cached facts about a datatype, so the per-message path calls no MPI query. */
 typedef struct snap_dtinfo {
     MPI_Datatype dt;
-    int size;              /* MPI_Type_size */
+    int size; /* MPI_Type_size */
     MPI_Aint extent, true_lb, true_extent;
-    int contig;            /* count elements are one contiguous run of size*count bytes */
+    int contig; /* count elements are one contiguous run of size*count bytes */
 } snap_dtinfo;
 #define SNAP_DT_CACHE 64
 extern snap_dtinfo snap_dt_cache[SNAP_DT_CACHE];
@@ -37,13 +37,17 @@ void snap_dt_pack_nc(const snap_dtinfo *d, const void *buf, int count, uint64_t 
 void snap_dt_unpack_nc(const snap_dtinfo *d, const uint8_t *in, uint64_t nbytes, void *buf, int count);
 static inline void snap_dt_pack_d(const snap_dtinfo *d, const void *buf, int count, uint64_t nbytes, uint8_t *out)
 {
-    if (SNAP_LIKELY(d->contig)) memcpy(out, (const char *)buf + d->true_lb, nbytes);
-    else snap_dt_pack_nc(d, buf, count, nbytes, out);
+    if (SNAP_LIKELY(d->contig))
+        memcpy(out, (const char *)buf + d->true_lb, nbytes);
+    else
+        snap_dt_pack_nc(d, buf, count, nbytes, out);
 }
 static inline void snap_dt_unpack_d(const snap_dtinfo *d, const uint8_t *in, uint64_t nbytes, void *buf, int count)
 {
-    if (SNAP_LIKELY(d->contig)) memcpy((char *)buf + d->true_lb, in, nbytes);
-    else snap_dt_unpack_nc(d, in, nbytes, buf, count);
+    if (SNAP_LIKELY(d->contig))
+        memcpy((char *)buf + d->true_lb, in, nbytes);
+    else
+        snap_dt_unpack_nc(d, in, nbytes, buf, count);
 }
 void snap_dt_name(MPI_Datatype dt, char *out, size_t len);
 /* dtsig.c: dt's name ("MPI_DOUBLE", "derived") and type signature, one element's

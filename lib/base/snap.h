@@ -27,25 +27,25 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SNAP_API __attribute__((visibility("default")))
-#define SNAP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SNAP_API         __attribute__((visibility("default")))
+#define SNAP_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define SNAP_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* ---- configuration (config.c) ---- */
 typedef struct snap_config {
-    char algo[8];          /* "cl" or "ly" */
+    char algo[8]; /* "cl" or "ly" */
     char dir[4096];
-    double interval;       /* seconds, 0 = off */
-    double sp_timeout;     /* seconds a rank may take to reach its safe point */
-    char restart[4096];    /* "" (off), "latest" or a snapshot file */
-    double hang_timeout;   /* seconds, 0 = off */
-    double hang_repeat;    /* seconds after a hang snapshot to take a second one, 0 = off */
-    int signal;            /* SIGUSR1 trigger on/off */
-    int log_level;         /* SNAP_LOG_* */
-    int stack;             /* record call stacks */
-    long small_msg;        /* payloads up to this many bytes are copied, larger ones are not */
-    long keep;             /* keep the newest this many snapshots of this job, 0 = all */
-    int share;             /* 0: files 0600, folders 0700; 1: group may read (0640, 0750) */
+    double interval;     /* seconds, 0 = off */
+    double sp_timeout;   /* seconds a rank may take to reach its safe point */
+    char restart[4096];  /* "" (off), "latest" or a snapshot file */
+    double hang_timeout; /* seconds, 0 = off */
+    double hang_repeat;  /* seconds after a hang snapshot to take a second one, 0 = off */
+    int signal;          /* SIGUSR1 trigger on/off */
+    int log_level;       /* SNAP_LOG_* */
+    int stack;           /* record call stacks */
+    long small_msg;      /* payloads up to this many bytes are copied, larger ones are not */
+    long keep;           /* keep the newest this many snapshots of this job, 0 = all */
+    int share;           /* 0: files 0600, folders 0700; 1: group may read (0640, 0750) */
 } snap_config;
 
 /* Fill `cfg` from the environment. On a bad value writes a one-line message naming the
@@ -61,42 +61,42 @@ typedef struct snap_job_facts {
     int initialized, finalizing, finalized;
     int rank, nranks;
     char host[64];
-    char job_key[64];      /* the job in every snapshot: rank 0's host, pid, start time, size */
-    MPI_Comm ctl;          /* private: control traffic, parts */
-    MPI_Comm coll;         /* private: the library's own collectives */
-    MPI_Comm pcomm;        /* private: the protocol's collectives (one per snapshot) */
+    char job_key[64]; /* the job in every snapshot: rank 0's host, pid, start time, size */
+    MPI_Comm ctl;     /* private: control traffic, parts */
+    MPI_Comm coll;    /* private: the library's own collectives */
+    MPI_Comm pcomm;   /* private: the protocol's collectives (one per snapshot) */
     snap_config cfg;
-    int in_lib;            /* re-entry guard: MPI calls made by the library itself */
+    int in_lib; /* re-entry guard: MPI calls made by the library itself */
 } snap_job_facts;
 extern snap_job_facts snap_job;
 
 /* ---- logging (log.c) ---- */
 enum { SNAP_LOG_ERROR, SNAP_LOG_WARN, SNAP_LOG_INFO, SNAP_LOG_DEBUG };
 void snap_log_impl(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define snap_log(level, ...)                                                             \
-    do {                                                                                 \
-        if ((level) <= snap_job.cfg.log_level) snap_log_impl((level), __VA_ARGS__);      \
+#define snap_log(level, ...)                                                        \
+    do {                                                                            \
+        if ((level) <= snap_job.cfg.log_level) snap_log_impl((level), __VA_ARGS__); \
     } while (0)
 
 /* ---- small utilities (util.c); datatypes: dtype.h; communicators: comms.h ---- */
-double snap_now(void);                    /* wall clock, seconds since the epoch */
-void *snap_xmalloc(size_t n);             /* aborts the job with a message on failure */
+double snap_now(void);        /* wall clock, seconds since the epoch */
+void *snap_xmalloc(size_t n); /* aborts the job with a message on failure */
 void *snap_xcalloc(size_t n, size_t m);
 void *snap_xrealloc(void *p, size_t n);
-void *snap_xmalloc_big(size_t n);         /* the same, page-aligned, in huge pages when large */
-void snap_free_big(void *p);              /* frees what snap_xmalloc_big gave (NULL: nothing) */
+void *snap_xmalloc_big(size_t n); /* the same, page-aligned, in huge pages when large */
+void snap_free_big(void *p);      /* frees what snap_xmalloc_big gave (NULL: nothing) */
 /* A generalized request the library completes itself (MPI_Grequest_complete); its
  * status is empty: no source, no tag, no bytes. */
 void snap_grequest_start(MPI_Request *req);
 
 /* ---- the wire (wire.c) ---- */
 typedef struct wire_hdr {
-    uint32_t epoch;        /* sender's recorded snapshot epoch when it sent */
-    uint32_t seq;          /* sender's count of messages to this destination (mod 2^31), and
+    uint32_t epoch; /* sender's recorded snapshot epoch when it sent */
+    uint32_t seq;   /* sender's count of messages to this destination (mod 2^31), and
                             * WIRE_SYNC for a synchronous send the receiver acknowledges */
 } wire_hdr;
 #define WIRE_SYNC 0x80000000u
-#define WIRE_H ((int)sizeof(wire_hdr))
+#define WIRE_H    ((int)sizeof(wire_hdr))
 
 /* ---- errors (util.c) ---- */
 /* Report an unsupported call: one line naming it, then the communicator's error

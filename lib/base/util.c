@@ -58,8 +58,16 @@ static int grequest_query(void *extra, MPI_Status *st)
     st->MPI_TAG = MPI_UNDEFINED;
     return MPI_SUCCESS;
 }
-static int grequest_free(void *extra) { (void)extra; return MPI_SUCCESS; }
-static int grequest_cancel(void *extra, int complete) { (void)extra, (void)complete; return MPI_SUCCESS; }
+static int grequest_free(void *extra)
+{
+    (void)extra;
+    return MPI_SUCCESS;
+}
+static int grequest_cancel(void *extra, int complete)
+{
+    (void)extra, (void)complete;
+    return MPI_SUCCESS;
+}
 
 void snap_grequest_start(MPI_Request *req)
 {

@@ -27,8 +27,8 @@
 
 static MPI_Request wake_req = MPI_REQUEST_NULL;
 static volatile int wake_armed;
-static int wake_done;      /* wake_req is complete; a Waitany that returned another request left it */
-static int can_block_mpi;  /* the progress callback is registered */
+static int wake_done;            /* wake_req is complete; a Waitany that returned another request left it */
+static int can_block_mpi;        /* the progress callback is registered */
 static MPI_Request *wake_cancel; /* armed by snap_wait_recv: the receive to cancel */
 
 static int wake_cb(void)
@@ -92,8 +92,10 @@ void snap_spin_slow(unsigned it)
 
 void snap_poll_slow(void)
 {
-    if (snap_async.attention | (pump_work & (WORK_EVERY_CALL | WORK_COLLECT | WORK_COLLECTOR))) snap_progress();
-    else if (!snap_job.in_lib && pump_peek()) snap_progress(); /* every 64th call: a cheap look */
+    if (snap_async.attention | (pump_work & (WORK_EVERY_CALL | WORK_COLLECT | WORK_COLLECTOR)))
+        snap_progress();
+    else if (!snap_job.in_lib && pump_peek())
+        snap_progress(); /* every 64th call: a cheap look */
 }
 
 int snap_wait(MPI_Request *r, MPI_Status *st)
@@ -122,10 +124,9 @@ int snap_wait(MPI_Request *r, MPI_Status *st)
                 return rc;
             }
             *ctl = set[1], wake_req = set[2];
-            if (rc != MPI_SUCCESS) { /* one of the library's own requests failed */
+            if (rc != MPI_SUCCESS) {             /* one of the library's own requests failed */
                 if (idx == 1) ctl_recv_failed(); /* do not process the failed receive's buffer */
-                snap_log(SNAP_LOG_ERROR, "internal: waiting on a control request failed (%d); test loops from now",
-                         rc);
+                snap_log(SNAP_LOG_ERROR, "internal: waiting on a control request failed (%d); test loops from now", rc);
                 can_block_mpi = 0;
                 continue;
             }

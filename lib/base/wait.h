@@ -7,7 +7,7 @@
 
 #include "pump.h"
 
-void snap_wait_init(void);   /* after the control channel is up */
+void snap_wait_init(void); /* after the control channel is up */
 void snap_wait_fini(void);
 /* Wait for one of the library's PMPI requests (application operations posted on the
  * wire, collectives), serving snapshots meanwhile; st may be MPI_STATUS_IGNORE. */
@@ -29,7 +29,8 @@ void snap_yield_if_waiting(unsigned it);
 static inline void snap_poll(void)
 {
     extern void snap_poll_slow(void);
-    if (SNAP_UNLIKELY(snap_async.attention | (pump_work & WORK_EVERY_CALL)) || SNAP_UNLIKELY((++snap_async.tick & 63u) == 0))
+    if (SNAP_UNLIKELY(snap_async.attention | (pump_work & WORK_EVERY_CALL)) ||
+        SNAP_UNLIKELY((++snap_async.tick & 63u) == 0))
         snap_poll_slow();
 }
 

@@ -33,44 +33,39 @@ static int report(FILE *out, const char *fmt, ...)
 static int64_t le64(const uint8_t *p)
 {
     uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
+    for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
     return (int64_t)v;
 }
 
 static const sf_region *find_region(const sf_rank *r, const char *name)
 {
     for (uint32_t i = 0; i < r->nregions; i++)
-        if (strcmp(r->regions[i].name, name) == 0)
-            return &r->regions[i];
+        if (strcmp(r->regions[i].name, name) == 0) return &r->regions[i];
     return NULL;
 }
 
 /* Sums wrap modulo 2^64 instead of overflowing: a corrupt file cannot cause undefined
  * behaviour, and the comparison with the total still fails. */
-int sf_conservation(sf_file *f, int64_t *balances, int64_t *in_transit, char *err,
-                    size_t errlen)
+int sf_conservation(sf_file *f, int64_t *balances, int64_t *in_transit, char *err, size_t errlen)
 {
     const sf_job *job = sf_job_info(f);
     uint64_t bal = 0, moving = 0;
     uint64_t off = (uint64_t)job->conserve_offset;
-    if (!job->conserve_region[0])
-        return 0;
+    if (!job->conserve_region[0]) return 0;
     for (int32_t r = 0; r < job->nranks; r++) {
         const sf_rank *rk = sf_get_rank(f, r, err, errlen);
-        if (!rk)
-            return -1;
+        if (!rk) return -1;
         const sf_region *reg = find_region(rk, job->conserve_region);
-        if (!reg)
-            return snprintf(err, errlen, "rank %d has no region '%s'", r, job->conserve_region), -1;
+        if (!reg) return snprintf(err, errlen, "rank %d has no region '%s'", r, job->conserve_region), -1;
         if (reg->bytes % 8 != 0)
-            return snprintf(err, errlen, "region '%s' on rank %d has %" PRIu64 " bytes, not "
-                            "whole int64 elements", reg->name, r, reg->bytes), -1;
-        for (uint64_t k = 0; k < reg->bytes; k += 8)
-            bal += (uint64_t)le64(reg->data + k);
+            return snprintf(err, errlen,
+                            "region '%s' on rank %d has %" PRIu64 " bytes, not "
+                            "whole int64 elements",
+                            reg->name, r, reg->bytes),
+                   -1;
+        for (uint64_t k = 0; k < reg->bytes; k += 8) bal += (uint64_t)le64(reg->data + k);
         for (uint32_t m = 0; m < rk->nmsgs; m++)
-            if (rk->msgs[m].bytes >= off + 8)
-                moving += (uint64_t)le64(rk->msgs[m].data + off);
+            if (rk->msgs[m].bytes >= off + 8) moving += (uint64_t)le64(rk->msgs[m].data + off);
     }
     *balances = (int64_t)bal;
     *in_transit = (int64_t)moving;
@@ -86,11 +81,9 @@ static int check_messages(const sf_rank *rj, int32_t j, int32_t n, uint64_t *fro
     for (uint32_t m = 0; m < rj->nmsgs; m++) {
         const sf_msg *msg = &rj->msgs[m];
         if (msg->dst != j)
-            problems += report(out, "rank %d: in-transit message %u has dst %d, expected %d", j,
-                               m, msg->dst, j);
+            problems += report(out, "rank %d: in-transit message %u has dst %d, expected %d", j, m, msg->dst, j);
         if (msg->src < 0 || msg->src >= n)
-            problems += report(out, "rank %d: in-transit message %u has src %d, outside 0..%d",
-                               j, m, msg->src, n - 1);
+            problems += report(out, "rank %d: in-transit message %u has src %d, outside 0..%d", j, m, msg->src, n - 1);
         else
             from[msg->src]++;
     }
@@ -101,25 +94,24 @@ static int check_messages(const sf_rank *rj, int32_t j, int32_t n, uint64_t *fro
 static int check_channels(const sf_rank *const *rk, int32_t n, FILE *out)
 {
     uint64_t *from = calloc((size_t)n, sizeof *from);
-    if (!from)
-        return report(out, "check: out of memory");
+    if (!from) return report(out, "check: out of memory");
     int problems = 0;
     for (int32_t j = 0; j < n; j++) {
-        if (!rk[j])
-            continue;
+        if (!rk[j]) continue;
         problems += check_messages(rk[j], j, n, from, out);
         for (int32_t i = 0; i < n; i++) {
-            if (!rk[i])
-                continue;
+            if (!rk[i]) continue;
             uint64_t sent = rk[i]->sent[j], got = rk[j]->recvd[i];
             if (got > sent)
-                problems += report(out, "orphan: channel %d->%d: rank %d received %" PRIu64
-                                   " messages, rank %d had sent only %" PRIu64, i, j, j, got,
-                                   i, sent);
+                problems += report(out,
+                                   "orphan: channel %d->%d: rank %d received %" PRIu64
+                                   " messages, rank %d had sent only %" PRIu64,
+                                   i, j, j, got, i, sent);
             else if (sent - got != from[i])
-                problems += report(out, "channel %d->%d: sent %" PRIu64 ", received %" PRIu64
-                                   ", in transit %" PRIu64 " (expected %" PRIu64 ")", i, j,
-                                   sent, got, from[i], sent - got);
+                problems += report(out,
+                                   "channel %d->%d: sent %" PRIu64 ", received %" PRIu64 ", in transit %" PRIu64
+                                   " (expected %" PRIu64 ")",
+                                   i, j, sent, got, from[i], sent - got);
         }
     }
     free(from);
@@ -132,13 +124,11 @@ static int check_conservation(sf_file *f, FILE *out)
     int64_t bal = 0, moving = 0;
     char err[512];
     int rc = sf_conservation(f, &bal, &moving, err, sizeof err);
-    if (rc < 0)
-        return report(out, "conservation: %s", err);
+    if (rc < 0) return report(out, "conservation: %s", err);
     int64_t sum = (int64_t)((uint64_t)bal + (uint64_t)moving);
-    if (rc == 0 || sum == job->conserve_total)
-        return 0;
-    return report(out, "conservation: balances %" PRId64 " + in transit %" PRId64 " = %" PRId64
-                  ", expected %" PRId64, bal, moving, sum, job->conserve_total);
+    if (rc == 0 || sum == job->conserve_total) return 0;
+    return report(out, "conservation: balances %" PRId64 " + in transit %" PRId64 " = %" PRId64 ", expected %" PRId64,
+                  bal, moving, sum, job->conserve_total);
 }
 
 /* A rank that cannot be read is one problem (its reason printed) and is left out of the
@@ -147,18 +137,15 @@ int sf_check(sf_file *f, FILE *out)
 {
     int32_t n = sf_job_info(f)->nranks;
     const sf_rank **rk = calloc((size_t)n, sizeof *rk);
-    if (!rk)
-        return report(out, "check: out of memory");
+    if (!rk) return report(out, "check: out of memory");
     int problems = 0;
     for (int32_t r = 0; r < n; r++) {
         char err[512];
-        if (!(rk[r] = sf_get_rank(f, r, err, sizeof err)))
-            problems += report(out, "%s", err);
+        if (!(rk[r] = sf_get_rank(f, r, err, sizeof err))) problems += report(out, "%s", err);
     }
     int unreadable = problems;
     problems += check_channels(rk, n, out);
-    if (!unreadable)
-        problems += check_conservation(f, out);
+    if (!unreadable) problems += check_conservation(f, out);
     free(rk);
     return problems;
 }

@@ -53,6 +53,8 @@ void sf_big_free(void *p)
 {
     if (!p) return;
     const big_hdr *h = (const big_hdr *)(void *)((uint8_t *)p - sizeof(big_hdr));
-    if (h->mapped) munmap(h->base, h->len);
-    else free(h->base);
+    if (h->mapped)
+        munmap(h->base, h->len);
+    else
+        free(h->base);
 }

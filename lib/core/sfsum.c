@@ -35,7 +35,4 @@ uint64_t sf_sum_end(sf_sum *s)
     return v;
 }
 
-uint64_t sf_sum_bytes(const void *p, size_t n)
-{
-    return XXH3_64bits(p, n);
-}
+uint64_t sf_sum_bytes(const void *p, size_t n) { return XXH3_64bits(p, n); }

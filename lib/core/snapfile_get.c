@@ -17,8 +17,7 @@ int sfr_fail(rctx *c, const char *fmt, ...)
         int n = snprintf(c->err, c->errlen, "mpisnap: %s: ", c->path);
         va_list ap;
         va_start(ap, fmt);
-        if (n >= 0 && (size_t)n < c->errlen)
-            vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+        if (n >= 0 && (size_t)n < c->errlen) vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
         va_end(ap);
     }
     return -1;
@@ -28,8 +27,7 @@ int sfr_fail(rctx *c, const char *fmt, ...)
  * reported as unreadable. */
 int sfr_h5fail(rctx *c, const char *what)
 {
-    if (c->q.checksum)
-        return sfr_fail(c, "checksum error in %s (file corrupt)", what);
+    if (c->q.checksum) return sfr_fail(c, "checksum error in %s (file corrupt)", what);
     return sfr_fail(c, "cannot read %s (%s)", what, sfi_quiet_reason(&c->q));
 }
 
@@ -40,8 +38,7 @@ int sfr_has_object(rctx *c, hid_t loc, const char *where, const char *name)
 {
     H5L_info_t li;
     htri_t there = H5Lexists(loc, name, H5P_DEFAULT);
-    if (there < 0 || (there > 0 && H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0))
-        return sfr_h5fail(c, where);
+    if (there < 0 || (there > 0 && H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0)) return sfr_h5fail(c, where);
     return there > 0 && li.type == H5L_TYPE_HARD;
 }
 
@@ -56,18 +53,13 @@ int sfr_attr_there(rctx *c, hid_t obj, const char *where, const char *name)
 static hid_t open_attr(rctx *c, hid_t obj, const char *where, const char *name, H5T_class_t cls)
 {
     int there = sfr_attr_there(c, obj, where, name);
-    if (there <= 0)
-        return there < 0 ? -1 : sfr_fail(c, "attribute '%s' missing on %s", name, where);
+    if (there <= 0) return there < 0 ? -1 : sfr_fail(c, "attribute '%s' missing on %s", name, where);
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return sfr_h5fail(c, where);
+    if (a < 0) return sfr_h5fail(c, where);
     hid_t s = H5Aget_space(a), t = H5Aget_type(a);
-    int ok = s >= 0 && t >= 0 && H5Sget_simple_extent_npoints(s) == 1 &&
-             H5Tget_class(t) == cls;
-    if (s >= 0)
-        H5Sclose(s);
-    if (t >= 0)
-        H5Tclose(t);
+    int ok = s >= 0 && t >= 0 && H5Sget_simple_extent_npoints(s) == 1 && H5Tget_class(t) == cls;
+    if (s >= 0) H5Sclose(s);
+    if (t >= 0) H5Tclose(t);
     if (!ok) {
         H5Aclose(a);
         return sfr_fail(c, "attribute '%s' on %s has the wrong type or shape", name, where);
@@ -80,8 +72,7 @@ static hid_t open_attr(rctx *c, hid_t obj, const char *where, const char *name, 
 int sfr_get_num(rctx *c, hid_t obj, const char *where, const char *name, hid_t mtype, void *v)
 {
     hid_t a = open_attr(c, obj, where, name, H5Tget_class(mtype));
-    if (a < 0)
-        return -1;
+    if (a < 0) return -1;
     herr_t st = H5Aread(a, mtype, v);
     H5Aclose(a);
     return st < 0 ? sfr_fail(c, "cannot read attribute '%s' on %s", name, where) : 0;
@@ -106,18 +97,14 @@ int sfr_get_f64(rctx *c, hid_t obj, const char *where, const char *name, double 
 int sfr_get_str(rctx *c, hid_t obj, const char *where, const char *name, char *buf, size_t cap)
 {
     hid_t a = open_attr(c, obj, where, name, H5T_STRING);
-    if (a < 0)
-        return -1;
+    if (a < 0) return -1;
     hid_t t = H5Aget_type(a);
     size_t size = t < 0 ? 0 : H5Tget_size(t);
-    int ok = t >= 0 && H5Tis_variable_str(t) == 0 && size >= 1 && size <= cap &&
-             H5Aread(a, t, buf) >= 0 && memchr(buf, '\0', size);
-    if (t >= 0)
-        H5Tclose(t);
+    int ok = t >= 0 && H5Tis_variable_str(t) == 0 && size >= 1 && size <= cap && H5Aread(a, t, buf) >= 0 &&
+             memchr(buf, '\0', size);
+    if (t >= 0) H5Tclose(t);
     H5Aclose(a);
-    if (!ok)
-        return sfr_fail(c, "attribute '%s' on %s is not a string of at most %zu bytes", name, where,
-                    cap - 1);
+    if (!ok) return sfr_fail(c, "attribute '%s' on %s is not a string of at most %zu bytes", name, where, cap - 1);
     return 0;
 }
 
@@ -126,41 +113,35 @@ int sfr_get_str(rctx *c, hid_t obj, const char *where, const char *name, char *b
  * holds). Returns the dataset and its length in *n. A region's dataset is contiguous,
  * unfiltered, its checksum an attribute instead (checked against the bytes when they
  * are read, by load_region). */
-static hid_t open_checked(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls,
-                          hsize_t max, hsize_t *n, int region)
+static hid_t open_checked(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls, hsize_t max,
+                          hsize_t *n, int region)
 {
     char path[256];
     snprintf(path, sizeof path, "%s/%s", where, name);
     int there = sfr_has_object(c, loc, where, name);
-    if (there <= 0)
-        return there < 0 ? -1 : sfr_fail(c, "%s missing", path);
+    if (there <= 0) return there < 0 ? -1 : sfr_fail(c, "%s missing", path);
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (d < 0)
-        return sfr_h5fail(c, path);
+    if (d < 0) return sfr_h5fail(c, path);
     hid_t s = H5Dget_space(d), t = H5Dget_type(d), dcpl = H5Dget_create_plist(d);
     unsigned flags = 0;
     size_t nvals = 0;
-    int shaped = s >= 0 && t >= 0 && H5Sget_simple_extent_ndims(s) == 1 &&
-                 H5Sget_simple_extent_dims(s, n, NULL) == 1 && H5Tget_class(t) == cls &&
-                 (!region || H5Tget_size(t) == 1);
-    int summed = region ? dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS && sfr_attr_there(c, d, path, "checksum") == 1
-                        : dcpl >= 0 && H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &nvals,
-                                                             NULL, 0, NULL, NULL) >= 0;
+    int shaped = s >= 0 && t >= 0 && H5Sget_simple_extent_ndims(s) == 1 && H5Sget_simple_extent_dims(s, n, NULL) == 1 &&
+                 H5Tget_class(t) == cls && (!region || H5Tget_size(t) == 1);
+    int summed =
+        region
+            ? dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS && sfr_attr_there(c, d, path, "checksum") == 1
+            : dcpl >= 0 && H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &nvals, NULL, 0, NULL, NULL) >= 0;
     size_t esize = t >= 0 ? H5Tget_size(t) : 0;
-    int stored = shaped && esize && *n <= HSIZE_UNDEF / esize &&
-                 H5Dget_storage_size(d) >= *n * esize;
-    if (s >= 0)
-        H5Sclose(s);
-    if (t >= 0)
-        H5Tclose(t);
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    int rc = !shaped ? sfr_fail(c, "%s has the wrong type or shape", path)
-             : *n > max ? sfr_fail(c, "%s has %llu entries, at most %llu expected", path,
-                               (unsigned long long)*n, (unsigned long long)max)
-             : !summed ? sfr_fail(c, "%s has no checksum (not written by mpisnap)", path)
-             : !stored ? sfr_fail(c, "%s is incomplete (not all its data is stored)", path)
-                       : 0;
+    int stored = shaped && esize && *n <= HSIZE_UNDEF / esize && H5Dget_storage_size(d) >= *n * esize;
+    if (s >= 0) H5Sclose(s);
+    if (t >= 0) H5Tclose(t);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    int rc = !shaped    ? sfr_fail(c, "%s has the wrong type or shape", path)
+             : *n > max ? sfr_fail(c, "%s has %llu entries, at most %llu expected", path, (unsigned long long)*n,
+                                   (unsigned long long)max)
+             : !summed  ? sfr_fail(c, "%s has no checksum (not written by mpisnap)", path)
+             : !stored  ? sfr_fail(c, "%s is incomplete (not all its data is stored)", path)
+                        : 0;
     if (rc < 0) {
         H5Dclose(d);
         return -1;
@@ -168,8 +149,7 @@ static hid_t open_checked(rctx *c, hid_t loc, const char *where, const char *nam
     return d;
 }
 
-hid_t sfr_open_data(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls,
-                       hsize_t max, hsize_t *n)
+hid_t sfr_open_data(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls, hsize_t max, hsize_t *n)
 {
     return open_checked(c, loc, where, name, cls, max, n, 0);
 }
@@ -181,8 +161,7 @@ hid_t sfr_open_region(rctx *c, hid_t loc, const char *where, const char *name, h
 
 /* Read all n elements of d as mtype (msize bytes each) into a new zeroed buffer *out
  * (owned by the caller, never NULL on success). Closes d in every case. */
-int sfr_read_all(rctx *c, hid_t d, const char *path, hid_t mtype, size_t msize, hsize_t n,
-                    void **out)
+int sfr_read_all(rctx *c, hid_t d, const char *path, hid_t mtype, size_t msize, hsize_t n, void **out)
 {
     int rc = 0;
     *out = NULL;
@@ -191,8 +170,7 @@ int sfr_read_all(rctx *c, hid_t d, const char *path, hid_t mtype, size_t msize, 
     else if (!(*out = calloc(n ? (size_t)n : 1, msize)))
         rc = sfr_fail(c, "out of memory reading %s", path);
     c->q.checksum = 0;
-    if (rc == 0 && n > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-        rc = sfr_h5fail(c, path);
+    if (rc == 0 && n > 0 && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) rc = sfr_h5fail(c, path);
     H5Dclose(d);
     if (rc < 0) {
         free(*out);

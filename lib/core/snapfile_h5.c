@@ -39,15 +39,9 @@ void sfi_quiet_on(sfi_quiet *q)
     H5Eset_auto2(H5E_DEFAULT, note_stack, q);
 }
 
-void sfi_quiet_off(const sfi_quiet *q)
-{
-    H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
+void sfi_quiet_off(const sfi_quiet *q) { H5Eset_auto2(H5E_DEFAULT, q->func, q->data); }
 
-const char *sfi_quiet_reason(const sfi_quiet *q)
-{
-    return q->reason[0] ? q->reason : "HDF5 error";
-}
+const char *sfi_quiet_reason(const sfi_quiet *q) { return q->reason[0] ? q->reason : "HDF5 error"; }
 
 /* No file locking (the .part protocol makes it unnecessary, and locking fails on many
  * parallel file systems), strong close (closing the file closes whatever an error path
@@ -57,8 +51,7 @@ const char *sfi_quiet_reason(const sfi_quiet *q)
 hid_t sfi_fapl(void)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0)
-        return -1;
+    if (fapl < 0) return -1;
     /* large objects (regions above all) start on a 4 KiB boundary: a rank writes its
      * regions with O_DIRECT, which needs aligned file offsets */
     if (H5Pset_file_locking(fapl, 0, 1) < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
@@ -73,8 +66,7 @@ hid_t sfi_fapl(void)
 hid_t sfi_str_type(size_t size)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0)
-        return -1;
+    if (t < 0) return -1;
     if (H5Tset_size(t, size) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0) {
         H5Tclose(t);
         return -1;
@@ -97,12 +89,9 @@ static const struct sfi_field envelope_fields[] = {
 };
 
 static const struct sfi_field request_fields[] = {
-    {"kind", offsetof(sf_request, kind), SFI_NAME},
-    {"peer", offsetof(sf_request, peer), SFI_I32},
-    {"tag", offsetof(sf_request, tag), SFI_I32},
-    {"comm", offsetof(sf_request, comm), SFI_I32},
-    {"count", offsetof(sf_request, count), SFI_I64},
-    {"datatype", offsetof(sf_request, datatype), SFI_NAME},
+    {"kind", offsetof(sf_request, kind), SFI_NAME},      {"peer", offsetof(sf_request, peer), SFI_I32},
+    {"tag", offsetof(sf_request, tag), SFI_I32},         {"comm", offsetof(sf_request, comm), SFI_I32},
+    {"count", offsetof(sf_request, count), SFI_I64},     {"datatype", offsetof(sf_request, datatype), SFI_NAME},
     {"awaited", offsetof(sf_request, awaited), SFI_I32},
 };
 
@@ -114,8 +103,7 @@ static const struct sfi_field comm_fields[] = {
 };
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-const sfi_record sfi_envelope_rec = {envelope_fields, NFIELDS(envelope_fields),
-                                     sizeof(struct sfi_envelope)};
+const sfi_record sfi_envelope_rec = {envelope_fields, NFIELDS(envelope_fields), sizeof(struct sfi_envelope)};
 const sfi_record sfi_request_rec = {request_fields, NFIELDS(request_fields), sizeof(sf_request)};
 const sfi_record sfi_comm_rec = {comm_fields, NFIELDS(comm_fields), sizeof(struct sfi_comm)};
 
@@ -139,16 +127,14 @@ static size_t field_size(enum sfi_ftype t)
 hid_t sfi_compound_type(const sfi_record *rec, int in_file)
 {
     size_t size = 0;
-    for (size_t i = 0; i < rec->nfields; i++)
-        size += field_size(rec->fields[i].type);
+    for (size_t i = 0; i < rec->nfields; i++) size += field_size(rec->fields[i].type);
     hid_t ct = H5Tcreate(H5T_COMPOUND, in_file ? size : rec->memsize);
     size_t off = 0;
     for (size_t i = 0; ct >= 0 && i < rec->nfields; i++) {
         const struct sfi_field *f = &rec->fields[i];
         hid_t mt = field_type(f->type, in_file);
         herr_t st = mt < 0 ? -1 : H5Tinsert(ct, f->name, in_file ? off : f->offset, mt);
-        if (mt >= 0)
-            H5Tclose(mt);
+        if (mt >= 0) H5Tclose(mt);
         if (st < 0) {
             H5Tclose(ct);
             ct = -1;

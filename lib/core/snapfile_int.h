@@ -13,12 +13,12 @@
 
 #define SFI_HIDDEN __attribute__((visibility("hidden")))
 
-#define SF_MAGIC "mpisnap-snapshot"         /* value of the root attribute `format` */
-#define SF_MAX_RANKS (1 << 20)
-#define SF_CHUNK_BYTES ((size_t)1 << 20) /* 1 MiB chunks: big writes run at disk speed */
-#define SF_FRAME_MAX 4096                 /* longest stack frame kept, NUL included */
-#define SF_ALIGN 4096                     /* objects of SF_ALIGN_FROM bytes or more start at a */
-#define SF_ALIGN_FROM ((hsize_t)64 << 10) /* multiple of SF_ALIGN (O_DIRECT writes of regions) */
+#define SF_MAGIC       "mpisnap-snapshot" /* value of the root attribute `format` */
+#define SF_MAX_RANKS   (1 << 20)
+#define SF_CHUNK_BYTES ((size_t)1 << 20)   /* 1 MiB chunks: big writes run at disk speed */
+#define SF_FRAME_MAX   4096                /* longest stack frame kept, NUL included */
+#define SF_ALIGN       4096                /* objects of SF_ALIGN_FROM bytes or more start at a */
+#define SF_ALIGN_FROM  ((hsize_t)64 << 10) /* multiple of SF_ALIGN (O_DIRECT writes of regions) */
 
 /* While a public function runs, HDF5's automatic error report comes here instead of
  * stderr. It keeps what our one-line messages need: the first system error behind a
@@ -102,8 +102,8 @@ struct placed {
 
 struct sf_writer {
     hid_t file, ranks;
-    int mem;          /* the anonymous memory file HDF5 writes (snapfile_mem.c) */
-    int disk;         /* the .part on disk, which only sfi_copy_out writes (and ranks' regions) */
+    int mem;  /* the anonymous memory file HDF5 writes (snapfile_mem.c) */
+    int disk; /* the .part on disk, which only sfi_copy_out writes (and ranks' regions) */
     char *path, *part;
     sf_job job;
     uint8_t *written; /* written[r] once rank r's group exists */

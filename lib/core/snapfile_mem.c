@@ -31,16 +31,13 @@ static int put_range(sf_writer *w, const uint8_t *buf, size_t n, off_t at)
     uint64_t a = (uint64_t)at, b = a + n;
     for (uint32_t k = 0; k < w->nplaced; k++) {
         uint64_t pa = w->placed[k].at, pb = pa + w->placed[k].bytes;
-        if (pb <= a || pa >= b || pa == pb)
-            continue;
-        if (pa > a && put_range(w, buf, (size_t)(pa - a), at) < 0)
-            return -1;
+        if (pb <= a || pa >= b || pa == pb) continue;
+        if (pa > a && put_range(w, buf, (size_t)(pa - a), at) < 0) return -1;
         return pb < b ? put_range(w, buf + (pb - a), (size_t)(b - pb), (off_t)pb) : 0;
     }
     for (size_t put = 0; put < n;) {
         ssize_t m = pwrite(w->disk, buf + put, n - put, at + (off_t)put);
-        if (m < 0)
-            return -1;
+        if (m < 0) return -1;
         put += (size_t)m;
     }
     return 0;
@@ -56,27 +53,21 @@ int sfi_copy_out(sf_writer *w)
     static uint8_t buf[1 << 20];
     while (end >= 0 && pos < end) {
         off_t data = lseek(w->mem, pos, SEEK_DATA);
-        if (data < 0 && errno == ENXIO)
-            break; /* the rest is a hole: allocated, not written */
-        if (data < 0)
-            return -1;
+        if (data < 0 && errno == ENXIO) break; /* the rest is a hole: allocated, not written */
+        if (data < 0) return -1;
         off_t hole = lseek(w->mem, data, SEEK_HOLE);
-        if (hole < 0)
-            return -1;
+        if (hole < 0) return -1;
         for (off_t at = data; at < hole;) {
             size_t k = hole - at < (off_t)sizeof buf ? (size_t)(hole - at) : sizeof buf;
             ssize_t got = pread(w->mem, buf, k, at);
-            if (got <= 0)
-                return got < 0 ? -1 : (errno = EIO, -1);
-            if (put_range(w, buf, (size_t)got, at) < 0)
-                return -1;
+            if (got <= 0) return got < 0 ? -1 : (errno = EIO, -1);
+            if (put_range(w, buf, (size_t)got, at) < 0) return -1;
             at += got;
         }
         pos = hole;
     }
     struct stat st;
-    if (end < 0 || fstat(w->disk, &st) < 0)
-        return -1;
+    if (end < 0 || fstat(w->disk, &st) < 0) return -1;
     return st.st_size < end ? ftruncate(w->disk, end) : 0;
 }
 
@@ -90,10 +81,8 @@ int sfi_copy_out_final(sf_writer *w)
 
 void sfi_close_fds(sf_writer *w)
 {
-    if (w->mem >= 0)
-        close(w->mem);
-    if (w->disk >= 0)
-        close(w->disk);
+    if (w->mem >= 0) close(w->mem);
+    if (w->disk >= 0) close(w->disk);
     w->mem = w->disk = -1;
 }
 
@@ -103,13 +92,10 @@ void sfi_close_fds(sf_writer *w)
 int sfi_move_to_memory(sf_writer *w)
 {
     int *fd = NULL;
-    if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, (void **)&fd) < 0 || !fd || *fd < 0)
-        return errno = EINVAL, -1;
+    if (H5Fget_vfd_handle(w->file, H5P_DEFAULT, (void **)&fd) < 0 || !fd || *fd < 0) return errno = EINVAL, -1;
     uint8_t buf[4096];
     ssize_t n;
     for (off_t at = 0; (n = pread(*fd, buf, sizeof buf, at)) > 0; at += n)
-        if (pwrite(w->mem, buf, (size_t)n, at) != n)
-            return -1;
+        if (pwrite(w->mem, buf, (size_t)n, at) != n) return -1;
     return n < 0 || dup2(w->mem, *fd) < 0 ? -1 : 0;
 }
-

@@ -35,12 +35,11 @@ SFI_HIDDEN int sfr_get_str(rctx *c, hid_t obj, const char *where, const char *na
 /* Open dataset where/name: 1-D, of class cls, at most max elements, checksummed, all its
  * data stored; its length in *n. A region: contiguous, 1-byte elements, its checksum an
  * attribute. */
-SFI_HIDDEN hid_t sfr_open_data(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls,
-                               hsize_t max, hsize_t *n);
+SFI_HIDDEN hid_t sfr_open_data(rctx *c, hid_t loc, const char *where, const char *name, H5T_class_t cls, hsize_t max,
+                               hsize_t *n);
 SFI_HIDDEN hid_t sfr_open_region(rctx *c, hid_t loc, const char *where, const char *name, hsize_t *n);
 /* All n elements of d as mtype (msize bytes each) into a new zeroed buffer *out;
  * closes d. */
-SFI_HIDDEN int sfr_read_all(rctx *c, hid_t d, const char *path, hid_t mtype, size_t msize, hsize_t n,
-                            void **out);
+SFI_HIDDEN int sfr_read_all(rctx *c, hid_t d, const char *path, hid_t mtype, size_t msize, hsize_t n, void **out);
 
 #endif

@@ -53,11 +53,11 @@ static struct engine {
     eng_phase phase;
     uint32_t rec, done;
     snap_cur *cur;
-    const char *want;          /* a snapshot this rank wants to initiate */
-    int holding;               /* waiting to know what a newer epoch is */
+    const char *want; /* a snapshot this rank wants to initiate */
+    int holding;      /* waiting to know what a newer epoch is */
     int restarted, restoring;
-    unsigned record_call_seq;  /* snap_call.seq when this rank last recorded */
-    double last_record_t;      /* ... and when */
+    unsigned record_call_seq; /* snap_call.seq when this rank last recorded */
+    double last_record_t;     /* ... and when */
     /* counts that arrive before this rank records (it records at its next safe point)
      * are kept for the snapshot they belong to */
     uint64_t *early_count;
@@ -102,8 +102,14 @@ static void cur_add_msg(snap_cur *c, const snap_msg *m, MPI_Datatype dt)
         c->payload = snap_xrealloc(c->payload, c->pcap);
     }
     sf_msg *s = &c->msgs[c->nmsgs];
-    *s = (sf_msg){.src = m->src_world, .dst = snap_job.rank, .comm = m->comm_id, .src_comm = m->src, .tag = m->tag,
-                  .epoch = m->hdr.epoch, .order = c->nmsgs, .bytes = m->bytes};
+    *s = (sf_msg){.src = m->src_world,
+                  .dst = snap_job.rank,
+                  .comm = m->comm_id,
+                  .src_comm = m->src,
+                  .tag = m->tag,
+                  .epoch = m->hdr.epoch,
+                  .order = c->nmsgs,
+                  .bytes = m->bytes};
     s->data = (const uint8_t *)(uintptr_t)c->plen; /* an offset until the part is built */
     if (dt != 0 && dt != MPI_DATATYPE_NULL)
         snap_dt_describe(dt, s->datatype, sizeof s->datatype, s->signature, sizeof s->signature);
@@ -133,8 +139,10 @@ static void add_held(const snap_msg *m, MPI_Datatype dt, void *arg)
 
 static void set_expect(snap_cur *c, int src, uint64_t count)
 {
-    if (c->have_expect[src]) c->sum_expect -= c->expect[src];
-    else c->nhave++;
+    if (c->have_expect[src])
+        c->sum_expect -= c->expect[src];
+    else
+        c->nhave++;
     c->expect[src] = count;
     c->have_expect[src] = 1;
     c->sum_expect += count;
@@ -217,7 +225,7 @@ void snap_trigger(const char *trigger, int initiator, int at_safepoint)
         return;
     }
     if (E.rec != E.done && E.phase != ENG_RECORDING) snap_engine_done(E.rec); /* e+1 proves e complete */
-    if (E.rec != E.done) return; /* served by the next snapshot */
+    if (E.rec != E.done) return;                                              /* served by the next snapshot */
     E.sp->begin(trigger, initiator);
 }
 
@@ -255,8 +263,10 @@ void snap_engine_marker(int src, uint32_t epoch, uint64_t count)
     if (epoch > E.rec) snap_trigger("marker", 0, 0);
     if (src < 0 || src >= snap_job.nranks) return;
     if (E.phase != ENG_RECORDING || epoch != E.cur->epoch) {
-        if (epoch == E.rec + 1) keep_early(src, epoch, count);
-        else snap_log(SNAP_LOG_WARN, "ignored a count for snapshot %u from rank %d", epoch, src);
+        if (epoch == E.rec + 1)
+            keep_early(src, epoch, count);
+        else
+            snap_log(SNAP_LOG_WARN, "ignored a count for snapshot %u from rank %d", epoch, src);
         return;
     }
     set_expect(E.cur, src, count);
@@ -279,8 +289,10 @@ void snap_engine_total(uint32_t epoch, uint64_t total)
 static int64_t missing(const snap_cur *c)
 {
     uint64_t expect = c->sum_expect;
-    if (c->have_total) expect = c->expect_total;
-    else if (c->nhave < c->n) return -1;
+    if (c->have_total)
+        expect = c->expect_total;
+    else if (c->nhave < c->n)
+        return -1;
     return (int64_t)(expect - c->sum_seen);
 }
 

@@ -33,12 +33,12 @@ extern const snap_proto snap_proto_cl, snap_proto_ly;
  * a safe point, and what the engine must ask about it. Without one, every snapshot is
  * recorded at once. */
 typedef struct snap_sp_policy {
-    int (*mode)(void);           /* the application marks safe points */
-    uint32_t (*pending)(void);   /* the snapshot waiting for this rank's safe point, or 0 */
+    int (*mode)(void);                                 /* the application marks safe points */
+    uint32_t (*pending)(void);                         /* the snapshot waiting for this rank's safe point, or 0 */
     void (*begin)(const char *trigger, int initiator); /* take part in rec+1 at a safe point */
-    void (*join)(int initiator); /* a trigger while one is pending: it is that one */
-    void (*abandon_seen)(uint32_t epoch); /* a message of an epoch this rank never recorded */
-    void (*unreachable)(const char *where); /* no safe point comes before it must end */
+    void (*join)(int initiator);                       /* a trigger while one is pending: it is that one */
+    void (*abandon_seen)(uint32_t epoch);              /* a message of an epoch this rank never recorded */
+    void (*unreachable)(const char *where);            /* no safe point comes before it must end */
 } snap_sp_policy;
 
 void snap_engine_init(const snap_proto *proto);
@@ -59,14 +59,14 @@ void snap_engine_abandon(uint32_t epoch);
  * epochs (markers); `total` such messages were sent to this rank (Lai-Yang). */
 void snap_engine_marker(int src, uint32_t epoch, uint64_t count);
 void snap_engine_total(uint32_t epoch, uint64_t total);
-uint32_t snap_engine_recorded(void);   /* newest snapshot this rank recorded */
-uint32_t snap_engine_completed(void);  /* newest snapshot known complete (or abandoned) job-wide */
-int snap_engine_recording(void);       /* recorded, channel states still open */
+uint32_t snap_engine_recorded(void);  /* newest snapshot this rank recorded */
+uint32_t snap_engine_completed(void); /* newest snapshot known complete (or abandoned) job-wide */
+int snap_engine_recording(void);      /* recorded, channel states still open */
 /* A restarted run: snapshot ids go on after `epoch`; no snapshot is taken before the
  * state is restored at the first safe point (snap_engine_restored). */
 void snap_engine_restart_at(uint32_t epoch);
 void snap_engine_restored(void);
-int snap_engine_restarting(void);      /* restarted, not yet restored */
+int snap_engine_restarting(void); /* restarted, not yet restored */
 int snap_engine_is_restart(void);
 /* Block (serving snapshots) until no snapshot is pending or in progress anywhere:
  * collective (MPI_Finalize, mpisnap_wait_all). */

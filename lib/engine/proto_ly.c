@@ -19,7 +19,7 @@
 #include "xport.h"
 
 static struct {
-    int busy;          /* a reduce-scatter in flight */
+    int busy; /* a reduce-scatter in flight */
     uint64_t total;
     uint32_t epoch;
     uint64_t *zeros;
@@ -82,7 +82,8 @@ static void ly_on_abandon(uint32_t epoch, int recorded)
     set_busy(1);
 }
 
-const snap_proto snap_proto_ly = {"ly", {CTL_NOTICE}, ly_on_record, ly_on_ctl, ly_poll, ly_on_abandon, ly_finish_previous};
+const snap_proto snap_proto_ly = {"ly",    {CTL_NOTICE},  ly_on_record,      ly_on_ctl,
+                                  ly_poll, ly_on_abandon, ly_finish_previous};
 
 /* For the simulated network (tests/sim): the plug-in's state, one per simulated rank. */
 void *snap_proto_ly_state(size_t *size)

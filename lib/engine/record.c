@@ -6,26 +6,26 @@
  * host and pid. Everything is copied at the instant of the record, so the application
  * may go on changing its memory while the snapshot completes.
  */
-#include "engine.h"
-#include "call.h"
 #include "record.h"
+#include "call.h"
+#include "engine.h"
 #include "reqs.h"
 #include "stackid.h"
 
 #include <execinfo.h>
+#include <limits.h>
 #include <mpisnap.h>
 #include <stdio.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 typedef struct region {
     char name[SF_NAME_MAX];
-    char type[SF_NAME_MAX];  /* the caller's datatype name (a duplicate is renamed) */
+    char type[SF_NAME_MAX]; /* the caller's datatype name (a duplicate is renamed) */
     void *ptr;
     int count;
-    MPI_Datatype dt;      /* our duplicate */
+    MPI_Datatype dt; /* our duplicate */
 } region;
 static region *regions;
 static int nregions, capregions;
@@ -46,8 +46,10 @@ int record_protect(const char *name, void *ptr, int count, MPI_Datatype dt)
     MPI_Count esize = 0;
     if (PMPI_Type_size_x(dt, &esize) != MPI_SUCCESS || esize < 0) return MPISNAP_EINVAL;
     if ((MPI_Count)count * esize > (MPI_Count)INT_MAX - 64) {
-        snap_log(SNAP_LOG_ERROR, "mpisnap_protect(\"%s\"): %lld bytes is over the 2 GiB a region may hold; "
-                 "protect the data as several regions", name, (long long)((MPI_Count)count * esize));
+        snap_log(SNAP_LOG_ERROR,
+                 "mpisnap_protect(\"%s\"): %lld bytes is over the 2 GiB a region may hold; "
+                 "protect the data as several regions",
+                 name, (long long)((MPI_Count)count * esize));
         return MPISNAP_EINVAL;
     }
     if (nregions == capregions) {

@@ -23,10 +23,10 @@
  *    (no partial restore).
  * The snapshot ids continue after the one restarted from.
  */
+#include "restart.h"
 #include "count.h"
 #include "engine.h"
 #include "record.h"
-#include "restart.h"
 #include "safepoint.h"
 #include "wire.h"
 
@@ -85,7 +85,8 @@ static int suitable(sf_file *f, const char *path, char *err, size_t errlen)
     const sf_rank *rk = sf_get_rank(f, snap_job.rank, err, errlen);
     if (!rk) return -1;
     if (strcmp(rk->trigger, "safepoint")) {
-        snprintf(err, errlen, "mpisnap: %s: rank %d was not recorded at a safe point (a debugging snapshot, "
+        snprintf(err, errlen,
+                 "mpisnap: %s: rank %d was not recorded at a safe point (a debugging snapshot, "
                  "trigger '%s'): it cannot be restarted from; the program must call mpisnap_safepoint()",
                  path, snap_job.rank, rk->trigger);
         return -1;
@@ -131,12 +132,14 @@ static int try_file_isolated(const char *path, char *err, size_t errlen)
     }
     close(fd[1]);
     size_t got = 0;
-    for (ssize_t n; got + 1 < errlen && ((n = read(fd[0], err + got, errlen - 1 - got)) > 0 || (n < 0 && errno == EINTR));)
+    for (ssize_t n;
+         got + 1 < errlen && ((n = read(fd[0], err + got, errlen - 1 - got)) > 0 || (n < 0 && errno == EINTR));)
         if (n > 0) got += (size_t)n;
     err[got] = 0;
     close(fd[0]);
     int status = 0, waited;
-    while ((waited = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR) {}
+    while ((waited = (int)waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
+    }
     /* without the status (the application ignores SIGCHLD, so the child is reaped for
      * it), the child's own word decides; a crash says nothing and counts as a failure */
     int ok = !strcmp(err, OK) && (waited < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0));
@@ -196,15 +199,16 @@ static int load_everywhere(const char *path, char *err, size_t errlen)
     double t0 = snap_now();
     int bad = try_file_isolated(path, why, sizeof why) != 0;
     if (bad && snap_job.rank != 0 && access(path, F_OK) != 0 && errno == ENOENT)
-        snprintf(why, sizeof why, "mpisnap: %.300s: no such file on host %.60s (rank %d): every rank reads the "
+        snprintf(why, sizeof why,
+                 "mpisnap: %.300s: no such file on host %.60s (rank %d): every rank reads the "
                  "snapshot on its own node; copy it into MPISNAP_DIR on every node, or use a folder they share",
                  path, snap_job.host, snap_job.rank);
     if (agree(bad, why, err, errlen)) return -1;
     double t1 = snap_now();
     rfile = sf_open(path, why, sizeof why);
     rpart = rfile ? sf_get_rank(rfile, snap_job.rank, why, sizeof why) : NULL;
-    snap_log(SNAP_LOG_DEBUG, "restart: %s checked in %.1f ms, this rank's part read in %.1f ms", path,
-             1e3 * (t1 - t0), 1e3 * (snap_now() - t1));
+    snap_log(SNAP_LOG_DEBUG, "restart: %s checked in %.1f ms, this rank's part read in %.1f ms", path, 1e3 * (t1 - t0),
+             1e3 * (snap_now() - t1));
     if (!agree(!rpart, why, err, errlen)) return 0;
     sf_close(rfile);
     rfile = NULL, rpart = NULL;
@@ -253,8 +257,9 @@ static int find_latest(char *path, size_t len, int or_new, char *err, size_t err
     }
     for (int i = 0; names && i < n; i++) free(names[i].name);
     free(names);
-    if (found) snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=%s: no snapshot to restart from in '%.400s'", what,
-                        snap_job.cfg.dir);
+    if (found)
+        snprintf(err, errlen, "mpisnap: MPISNAP_RESTART=%s: no snapshot to restart from in '%.400s'", what,
+                 snap_job.cfg.dir);
     return found;
 }
 
@@ -372,14 +377,18 @@ static int restore(char *err, size_t errlen)
         char type[SF_NAME_MAX];
         uint64_t bytes = 0;
         if (record_describe(saved[i].name, type, &bytes)) {
-            snprintf(err, errlen, "mpisnap[%d]: cannot restart: region '%s' is in the snapshot but the program does "
-                     "not protect it", snap_job.rank, saved[i].name);
+            snprintf(err, errlen,
+                     "mpisnap[%d]: cannot restart: region '%s' is in the snapshot but the program does "
+                     "not protect it",
+                     snap_job.rank, saved[i].name);
             return 1;
         }
         if (bytes != saved[i].bytes || strcmp(type, saved[i].type)) {
-            snprintf(err, errlen, "mpisnap[%d]: cannot restart: region '%s' is %llu bytes of %s in the snapshot, the "
-                     "program protects %llu bytes of %s", snap_job.rank, saved[i].name,
-                     (unsigned long long)saved[i].bytes, saved[i].type, (unsigned long long)bytes, type);
+            snprintf(err, errlen,
+                     "mpisnap[%d]: cannot restart: region '%s' is %llu bytes of %s in the snapshot, the "
+                     "program protects %llu bytes of %s",
+                     snap_job.rank, saved[i].name, (unsigned long long)saved[i].bytes, saved[i].type,
+                     (unsigned long long)bytes, type);
             return 1;
         }
     }
@@ -388,8 +397,10 @@ static int restore(char *err, size_t errlen)
     const char *extra = record_first_missing(names, nsaved);
     free(names);
     if (extra) {
-        snprintf(err, errlen, "mpisnap[%d]: cannot restart: the program protects region '%s', which the snapshot "
-                 "does not have", snap_job.rank, extra);
+        snprintf(err, errlen,
+                 "mpisnap[%d]: cannot restart: the program protects region '%s', which the snapshot "
+                 "does not have",
+                 snap_job.rank, extra);
         return 1;
     }
     for (uint32_t i = 0; i < nsaved; i++) record_restore(saved[i].name, saved[i].data, saved[i].bytes);

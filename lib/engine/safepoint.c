@@ -30,27 +30,26 @@
  * the two never both happen. On ABANDON every rank drops what it recorded, the id is
  * used up, no file is written, and the job goes on.
  */
-#include "engine.h"
+#include "safepoint.h"
 #include "call.h"
+#include "engine.h"
 #include "pump.h"
 #include "reqs.h"
-#include "safepoint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
 static struct {
-    int mode;              /* the application marks safe points: record there */
-    uint32_t pending;      /* snapshot to record at the next safe point, 0 if none */
+    int mode;         /* the application marks safe points: record there */
+    uint32_t pending; /* snapshot to record at the next safe point, 0 if none */
     int initiator;
-    double since;          /* when pending was set, or the wait at the safe point began */
+    double since; /* when pending was set, or the wait at the safe point began */
     int stuck_sent;
-    uint32_t go;           /* newest snapshot every rank has recorded (the collector's GO) */
-    int64_t count;         /* safe points passed (saved in every snapshot, restored on restart) */
-    int64_t target;        /* the safe point every rank records `pending` at, -1 unknown */
-    int64_t reported;      /* the count this rank reported for the pending snapshot */
+    uint32_t go;      /* newest snapshot every rank has recorded (the collector's GO) */
+    int64_t count;    /* safe points passed (saved in every snapshot, restored on restart) */
+    int64_t target;   /* the safe point every rank records `pending` at, -1 unknown */
+    int64_t reported; /* the count this rank reported for the pending snapshot */
 } sp = {.target = -1};
 
 static void tell_collector(uint32_t type, uint32_t epoch);
@@ -127,8 +126,10 @@ static void col_broadcast(uint32_t type, uint32_t epoch)
     col_decided = 1;
     for (int j = 0; j < snap_job.nranks; j++)
         if (j != snap_job.rank) snap_ctl_send(j, type, epoch, 0, 0);
-    if (type == CTL_GO) sp.go = epoch;
-    else abandon(epoch);
+    if (type == CTL_GO)
+        sp.go = epoch;
+    else
+        abandon(epoch);
 }
 
 static void col_recorded_one(uint32_t epoch)
@@ -140,8 +141,10 @@ static void col_recorded_one(uint32_t epoch)
 static void col_stuck(uint32_t epoch, int who)
 {
     if (!col_hear(epoch) || col_decided || epoch <= snap_engine_completed()) return;
-    snap_log(SNAP_LOG_WARN, "snapshot %u abandoned: rank %d could not record it at a safe point (%d of %d "
-             "ranks had recorded); the job goes on", epoch, who, col_recorded, snap_job.nranks);
+    snap_log(SNAP_LOG_WARN,
+             "snapshot %u abandoned: rank %d could not record it at a safe point (%d of %d "
+             "ranks had recorded); the job goes on",
+             epoch, who, col_recorded, snap_job.nranks);
     col_broadcast(CTL_ABANDON, epoch);
 }
 
@@ -161,7 +164,9 @@ static void on_ctl(int src, const ctl_msg *m)
     switch (m->type) {
     case CTL_RECORDED: col_recorded_one(m->epoch); return;
     case CTL_STUCK: col_stuck(m->epoch, (int)m->a); return;
-    case CTL_GO: if (m->epoch > sp.go) sp.go = m->epoch; return;
+    case CTL_GO:
+        if (m->epoch > sp.go) sp.go = m->epoch;
+        return;
     case CTL_ABANDON: abandon(m->epoch); return;
     case CTL_STOP:
         /* STOP(e) while still active on e-1: e-1 was abandoned (e starts only after e-1 is
@@ -180,9 +185,12 @@ static void tell_collector(uint32_t type, uint32_t epoch)
         snap_ctl_send(SNAP_COLLECTOR, type, epoch, (uint64_t)snap_job.rank, (uint64_t)sp.count);
         return;
     }
-    if (type == CTL_RECORDED) col_recorded_one(epoch);
-    else if (type == CTL_REACHED) col_reached_one(epoch, sp.count);
-    else col_stuck(epoch, snap_job.rank);
+    if (type == CTL_RECORDED)
+        col_recorded_one(epoch);
+    else if (type == CTL_REACHED)
+        col_reached_one(epoch, sp.count);
+    else
+        col_stuck(epoch, snap_job.rank);
 }
 
 static void ask_to_abandon(uint32_t e, const char *why)
@@ -267,8 +275,10 @@ void snap_safepoint(void)
     int n = pending_requests();
     if (n) {
         char why[160];
-        snprintf(why, sizeof why, "%d application request%s pending at the safe point (a restart could not "
-                 "recreate them)", n, n > 1 ? "s" : "");
+        snprintf(why, sizeof why,
+                 "%d application request%s pending at the safe point (a restart could not "
+                 "recreate them)",
+                 n, n > 1 ? "s" : "");
         ask_to_abandon(e, why);
         return;
     }

@@ -7,8 +7,8 @@
 
 #include "record.h"
 
-void snap_sp_init(void);                /* at MPI_Init, after the engine */
-void snap_safepoint(void);              /* mpisnap_safepoint() */
+void snap_sp_init(void);                 /* at MPI_Init, after the engine */
+void snap_safepoint(void);               /* mpisnap_safepoint() */
 void snap_sp_restart_at(uint32_t epoch); /* a restarted run: every rank recorded `epoch` */
 
 #endif

@@ -20,13 +20,13 @@
 #include <unistd.h>
 
 typedef struct module_id {
-    uintptr_t bias;                 /* dlpi_addr: where the module is loaded */
+    uintptr_t bias; /* dlpi_addr: where the module is loaded */
     char path[PATH_MAX];
     char build_id[2 * STACKID_BUILD_ID_MAX + 1]; /* hex, "" when the module has none */
-    int shared;                     /* a shared library, not the main program */
-    uintptr_t lo, hi;               /* the span of its loaded segments */
+    int shared;                                  /* a shared library, not the main program */
+    uintptr_t lo, hi;                            /* the span of its loaded segments */
 } module_id;
-static module_id *modules;          /* modules seen in a stack so far */
+static module_id *modules; /* modules seen in a stack so far */
 static int nmodules, capmodules;
 static unsigned long long modules_subs; /* dlpi_subs when the cache was filled */
 
@@ -93,8 +93,10 @@ static int find_module(struct dl_phdr_info *info, size_t size, void *arg)
         /* the main program has no name here: its path is /proc/self/exe's target */
         m->shared = info->dlpi_name && info->dlpi_name[0];
         ssize_t n = m->shared ? -1 : readlink("/proc/self/exe", m->path, sizeof m->path - 1);
-        if (n >= 0) m->path[n] = '\0';
-        else snprintf(m->path, sizeof m->path, "%s", info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "?");
+        if (n >= 0)
+            m->path[n] = '\0';
+        else
+            snprintf(m->path, sizeof m->path, "%s", info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "?");
         build_id_of(info, m->build_id, sizeof m->build_id);
         return f->found = m, 1;
     }
@@ -110,10 +112,7 @@ static int check_unloads(struct dl_phdr_info *info, size_t size, void *arg)
     return 1;
 }
 
-void stackid_refresh(void)
-{
-    dl_iterate_phdr(check_unloads, NULL);
-}
+void stackid_refresh(void) { dl_iterate_phdr(check_unloads, NULL); }
 
 uintptr_t stackid_frame(uintptr_t pc, char *buf, size_t len)
 {

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #define STACKID_BUILD_ID_MAX 64 /* bytes; GNU ld writes 20 (SHA-1) */
-#define STACKID_FRAME_MAX (PATH_MAX + 2 * STACKID_BUILD_ID_MAX + 64)
+#define STACKID_FRAME_MAX    (PATH_MAX + 2 * STACKID_BUILD_ID_MAX + 64)
 
 /* Forgets the modules kept so far if any was unloaded since (dlclose): call it before
  * each stack, so that no frame is given a module that is gone. */

@@ -21,20 +21,20 @@
 extern "C" {
 #endif
 
-#define MPISNAP_VERSION_MAJOR 0
-#define MPISNAP_VERSION_MINOR 1
-#define MPISNAP_VERSION_PATCH 0
+#define MPISNAP_VERSION_MAJOR  0
+#define MPISNAP_VERSION_MINOR  1
+#define MPISNAP_VERSION_PATCH  0
 #define MPISNAP_VERSION_STRING "0.1.0"
 
 /* Error codes: one table, so a code, its name and its message never drift apart. Only
  * codes a call returns are here (a failed allocation ends the job with a message; a
  * snapshot that cannot be written is reported on stderr and never fails the caller;
  * -2 and -6..-9 were such codes and are not reused). */
-#define MPISNAP_ERRNO_MAP(X)                                                             \
-    X(OK, 0, "success")                                                                  \
-    X(EINVAL, -1, "invalid argument")                                                    \
-    X(ESTATE, -3, "called outside MPI_Init..MPI_Finalize")                               \
-    X(EEXIST, -4, "a region with this name is already protected")                        \
+#define MPISNAP_ERRNO_MAP(X)                                      \
+    X(OK, 0, "success")                                           \
+    X(EINVAL, -1, "invalid argument")                             \
+    X(ESTATE, -3, "called outside MPI_Init..MPI_Finalize")        \
+    X(EEXIST, -4, "a region with this name is already protected") \
     X(ENOENT, -5, "no region with this name is protected")
 
 typedef enum mpisnap_err {

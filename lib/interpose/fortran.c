@@ -10,10 +10,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 
-static void *room(int n, size_t elem, void *small)
-{
-    return n <= 16 ? small : snap_xmalloc((size_t)n * elem);
-}
+static void *room(int n, size_t elem, void *small) { return n <= 16 ? small : snap_xmalloc((size_t)n * elem); }
 
 MPI_Request *snapf_reqs_in(const MPI_Fint *f, int n, MPI_Request *small)
 {
@@ -70,16 +67,18 @@ int snapf_comm_peers(MPI_Comm comm)
 {
     int inter = 0, n = 0;
     PMPI_Comm_test_inter(comm, &inter);
-    if (inter) PMPI_Comm_remote_size(comm, &n);
-    else PMPI_Comm_size(comm, &n);
+    if (inter)
+        PMPI_Comm_remote_size(comm, &n);
+    else
+        PMPI_Comm_size(comm, &n);
     return n;
 }
 
 /* MPI_Comm_spawn from Fortran. mpisnap refuses it (the C wrapper says why) while it is
  * active; otherwise it is MPI's own, strings and all. Hidden string lengths are size_t
  * (gfortran since version 8). */
-typedef void spawn_f(char *, char *, MPI_Fint *, MPI_Fint *, MPI_Fint *, MPI_Fint *, MPI_Fint *, MPI_Fint *,
-                     MPI_Fint *, size_t, size_t);
+typedef void spawn_f(char *, char *, MPI_Fint *, MPI_Fint *, MPI_Fint *, MPI_Fint *, MPI_Fint *, MPI_Fint *, MPI_Fint *,
+                     size_t, size_t);
 void snapf_Comm_spawn(char *command, char *argv, MPI_Fint *maxprocs, MPI_Fint *info, MPI_Fint *root, MPI_Fint *comm,
                       MPI_Fint *intercomm, MPI_Fint *errcodes, MPI_Fint *ierr, size_t command_len, size_t argv_len)
 {

@@ -23,16 +23,15 @@ _Static_assert(sizeof(MPI_Status) % sizeof(MPI_Fint) == 0, "MPI_Status must be M
 #define SNAPF_STATUS_SIZE ((int)(sizeof(MPI_Status) / sizeof(MPI_Fint)))
 
 /* An exported alias of a Fortran entry point. */
-#define SNAPF_ALIAS(name, target) \
-    extern __typeof__(target) name __attribute__((alias(#target), visibility("default")));
+#define SNAPF_ALIAS(name, target) extern __typeof__(target) name __attribute__((alias(#target), visibility("default")));
 
 /* How the Fortran compiler represents .TRUE. (CMake asks it; gfortran: 1). A LOGICAL
  * read from Fortran is true when it is not .FALSE. (0), as Open MPI reads it. */
 #ifndef SNAPF_TRUE_VALUE
 #define SNAPF_TRUE_VALUE 1
 #endif
-#define SNAPF_TRUE ((MPI_Fint)(SNAPF_TRUE_VALUE))
-#define SNAPF_FALSE ((MPI_Fint)0)
+#define SNAPF_TRUE       ((MPI_Fint)(SNAPF_TRUE_VALUE))
+#define SNAPF_FALSE      ((MPI_Fint)0)
 #define SNAPF_LOGICAL(x) ((x) != SNAPF_FALSE)
 
 /* Fortran's sentinels: common blocks Open MPI's libmpi defines and mpif.h, the mpi

@@ -34,9 +34,14 @@ static MPI_Datatype element_type(const CFI_cdesc_t *a)
         CFI_type_t t;
         MPI_Datatype dt;
     } map[] = {
-        {CFI_type_int8_t, MPI_INT8_T}, {CFI_type_int16_t, MPI_INT16_T}, {CFI_type_int32_t, MPI_INT32_T},
-        {CFI_type_int64_t, MPI_INT64_T}, {CFI_type_float, MPI_FLOAT}, {CFI_type_double, MPI_DOUBLE},
-        {CFI_type_float_Complex, MPI_C_FLOAT_COMPLEX}, {CFI_type_double_Complex, MPI_C_DOUBLE_COMPLEX},
+        {CFI_type_int8_t, MPI_INT8_T},
+        {CFI_type_int16_t, MPI_INT16_T},
+        {CFI_type_int32_t, MPI_INT32_T},
+        {CFI_type_int64_t, MPI_INT64_T},
+        {CFI_type_float, MPI_FLOAT},
+        {CFI_type_double, MPI_DOUBLE},
+        {CFI_type_float_Complex, MPI_C_FLOAT_COMPLEX},
+        {CFI_type_double_Complex, MPI_C_DOUBLE_COMPLEX},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (a->type == map[i].t) return map[i].dt;
@@ -60,8 +65,10 @@ SNAP_API int mpisnap_protect_f(const char *name, int name_len, CFI_cdesc_t *a)
     char n[SF_NAME_MAX];
     if (!c_name(name, name_len, n, sizeof n, "mpisnap_protect")) return MPISNAP_EINVAL;
     if (!contiguous(a)) {
-        snap_log(SNAP_LOG_ERROR, "mpisnap_protect('%s'): the array is not contiguous (a section with a stride?); "
-                                 "protect the whole array, or a contiguous copy that keeps its address", n);
+        snap_log(SNAP_LOG_ERROR,
+                 "mpisnap_protect('%s'): the array is not contiguous (a section with a stride?); "
+                 "protect the whole array, or a contiguous copy that keeps its address",
+                 n);
         return MPISNAP_EINVAL;
     }
     size_t count = 1;
@@ -72,8 +79,10 @@ SNAP_API int mpisnap_protect_f(const char *name, int name_len, CFI_cdesc_t *a)
         count *= a->elem_len;
     }
     if (count > INT_MAX) {
-        snap_log(SNAP_LOG_ERROR, "mpisnap_protect('%s'): %zu elements, at most %d can be protected as one region; "
-                                 "protect it in parts", n, count, INT_MAX);
+        snap_log(SNAP_LOG_ERROR,
+                 "mpisnap_protect('%s'): %zu elements, at most %d can be protected as one region; "
+                 "protect it in parts",
+                 n, count, INT_MAX);
         return MPISNAP_EINVAL;
     }
     return mpisnap_protect(n, a->base_addr, (int)count, dt);

@@ -59,8 +59,10 @@ static void say_unseen(const char *when)
     if (unseen) return;
     unseen = 1;
     if (!seam_launcher_rank0()) return; /* one line per job, not one per rank */
-    fprintf(stderr, "mpisnap: error: %sMPI was initialised without mpisnap seeing MPI_Init, so this job takes no "
-                    "snapshot: %s\n", when, seam_why_unseen());
+    fprintf(stderr,
+            "mpisnap: error: %sMPI was initialised without mpisnap seeing MPI_Init, so this job takes no "
+            "snapshot: %s\n",
+            when, seam_why_unseen());
     fflush(stderr);
 }
 

@@ -103,8 +103,8 @@ static void setup(void)
     /* one key per run, the same on every rank, so that snapshots can be matched to their
      * job (mpisnap-inspect progress refuses snapshots of different jobs) */
     if (snap_job.rank == 0)
-        snprintf(snap_job.job_key, sizeof snap_job.job_key, "%.24s:%d:%.3f:%d", snap_job.host, (int)getpid(), snap_now(),
-                 snap_job.nranks);
+        snprintf(snap_job.job_key, sizeof snap_job.job_key, "%.24s:%d:%.3f:%d", snap_job.host, (int)getpid(),
+                 snap_now(), snap_job.nranks);
     PMPI_Bcast(snap_job.job_key, (int)sizeof snap_job.job_key, MPI_CHAR, 0, snap_job.coll);
     snap_comms_init();
     snap_job.initialized = 1;
@@ -134,7 +134,8 @@ int wrap_Init(int *argc, char ***argv)
     double t1 = snap_now();
     if (rc == MPI_SUCCESS) setup();
     if (rc == MPI_SUCCESS)
-        snap_log(SNAP_LOG_DEBUG, "MPI_Init: %.1f ms in MPI, %.1f ms in mpisnap", 1e3 * (t1 - t0), 1e3 * (snap_now() - t1));
+        snap_log(SNAP_LOG_DEBUG, "MPI_Init: %.1f ms in MPI, %.1f ms in mpisnap", 1e3 * (t1 - t0),
+                 1e3 * (snap_now() - t1));
     return rc;
 }
 

@@ -27,7 +27,7 @@ static int blocking_send(const void *buf, int count, MPI_Datatype dt, int dest, 
 {
     snap_enter(op, dest, tag, comm, count, dt);
     int rc = mode == SEND_STANDARD ? wire_send_blocking(buf, count, dt, dest, tag, comm, op)
-                       : wire_send(buf, count, dt, dest, tag, comm, mode, NULL, op);
+                                   : wire_send(buf, count, dt, dest, tag, comm, mode, NULL, op);
     snap_leave(); /* complete: a record here must not show the rank in the send */
     snap_poll();  /* posted and counted: a record point */
     return rc;
@@ -100,7 +100,7 @@ int wrap_Irecv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm
 }
 
 int wrap_Sendrecv(const void *sbuf, int scount, MPI_Datatype sdt, int dest, int stag, void *rbuf, int rcount,
-                          MPI_Datatype rdt, int src, int rtag, MPI_Comm comm, MPI_Status *st)
+                  MPI_Datatype rdt, int src, int rtag, MPI_Comm comm, MPI_Status *st)
 {
     snap_enter("Sendrecv", src, rtag, comm, rcount, rdt);
     MPI_Request r[2];
@@ -114,8 +114,8 @@ int wrap_Sendrecv(const void *sbuf, int scount, MPI_Datatype sdt, int dest, int 
     return rc;
 }
 
-int wrap_Sendrecv_replace(void *buf, int count, MPI_Datatype dt, int dest, int stag, int src, int rtag,
-                                  MPI_Comm comm, MPI_Status *st)
+int wrap_Sendrecv_replace(void *buf, int count, MPI_Datatype dt, int dest, int stag, int src, int rtag, MPI_Comm comm,
+                          MPI_Status *st)
 {
     snap_enter("Sendrecv_replace", src, rtag, comm, count, dt);
     const snap_dtinfo *d = snap_dtinfo_get(dt);
@@ -125,7 +125,8 @@ int wrap_Sendrecv_replace(void *buf, int count, MPI_Datatype dt, int dest, int s
     MPI_Request r[2];
     MPI_Status sts[2];
     int rc = wire_send(copy, (int)n, MPI_BYTE, dest, stag, comm, SEND_STANDARD, &r[0], "Sendrecv_replace");
-    if (rc == MPI_SUCCESS) rc = wire_recv(buf, count, dt, src, rtag, comm, MPI_STATUS_IGNORE, &r[1], "Sendrecv_replace");
+    if (rc == MPI_SUCCESS)
+        rc = wire_recv(buf, count, dt, src, rtag, comm, MPI_STATUS_IGNORE, &r[1], "Sendrecv_replace");
     snap_call.reqs = r, snap_call.nreqs = 2;
     if (rc == MPI_SUCCESS) rc = snap_waitall_internal(2, r, sts);
     if (rc == MPI_SUCCESS && st != MPI_STATUS_IGNORE) *st = sts[1];
@@ -181,20 +182,17 @@ int wrap_Imrecv(void *buf, int count, MPI_Datatype dt, MPI_Message *msg, MPI_Req
     return rc;
 }
 
-int wrap_Send_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
-                           MPI_Request *req)
+int wrap_Send_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
     return wire_send_init(buf, count, dt, dest, tag, comm, SEND_STANDARD, req, "Send_init");
 }
 
-int wrap_Ssend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
-                            MPI_Request *req)
+int wrap_Ssend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
     return wire_send_init(buf, count, dt, dest, tag, comm, SEND_SYNC, req, "Ssend_init");
 }
 
-int wrap_Rsend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm,
-                            MPI_Request *req)
+int wrap_Rsend_init(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, MPI_Request *req)
 {
     return wire_send_init(buf, count, dt, dest, tag, comm, SEND_STANDARD, req, "Rsend_init");
 }

@@ -166,8 +166,10 @@ static int testany(int n, MPI_Request *reqs, int *index, int *flag, MPI_Status *
     MPI_Status pst;
     clear_errors(1, &pst);
     int rc = PMPI_Testany(n, reqs, index, flag, &pst);
-    if (rc == MPI_SUCCESS && *flag && *index != MPI_UNDEFINED) rc = finish(1, index, keys, &pst, NULL, st);
-    else if (rc == MPI_SUCCESS && *flag && st != MPI_STATUS_IGNORE) *st = pst;
+    if (rc == MPI_SUCCESS && *flag && *index != MPI_UNDEFINED)
+        rc = finish(1, index, keys, &pst, NULL, st);
+    else if (rc == MPI_SUCCESS && *flag && st != MPI_STATUS_IGNORE)
+        *st = pst;
     free_keys(keys, small);
     return rc;
 }
@@ -236,10 +238,7 @@ int wrap_Request_get_status(MPI_Request req, int *flag, MPI_Status *st)
     return wire_get_status(req, flag, st);
 }
 
-int wrap_Request_free(MPI_Request *req)
-{
-    return wire_request_free(req);
-}
+int wrap_Request_free(MPI_Request *req) { return wire_request_free(req); }
 
 int wrap_Cancel(MPI_Request *req)
 {

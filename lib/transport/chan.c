@@ -10,8 +10,10 @@
 void chan_push(chan_queue *q, snap_msg *m)
 {
     m->next = NULL;
-    if (q->tail) q->tail->next = m;
-    else q->head = m;
+    if (q->tail)
+        q->tail->next = m;
+    else
+        q->head = m;
     q->tail = m;
     q->len++;
 }
@@ -27,8 +29,10 @@ snap_msg *chan_match(chan_queue *q, int source, int tag, MPI_Comm comm, int take
     for (snap_msg *m = q->head; m; prev = m, m = m->next) {
         if (!matches(m, source, tag, comm)) continue;
         if (take) {
-            if (prev) prev->next = m->next;
-            else q->head = m->next;
+            if (prev)
+                prev->next = m->next;
+            else
+                q->head = m->next;
             if (q->tail == m) q->tail = prev;
             q->len--;
             m->next = NULL;
@@ -47,6 +51,8 @@ void chan_free(snap_msg *m)
 
 void chan_payload(const snap_msg *m, uint8_t *out)
 {
-    if (m->data) memcpy(out, m->data, m->bytes);
-    else snap_dt_pack(m->buf, m->count, m->dt, m->bytes, out);
+    if (m->data)
+        memcpy(out, m->data, m->bytes);
+    else
+        snap_dt_pack(m->buf, m->count, m->dt, m->bytes, out);
 }

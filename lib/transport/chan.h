@@ -18,14 +18,14 @@
 
 typedef struct snap_msg snap_msg;
 struct snap_msg {
-    int src_world;         /* sender's world rank */
-    int src;               /* sender's rank in comm (MPI_SOURCE) */
+    int src_world; /* sender's world rank */
+    int src;       /* sender's rank in comm (MPI_SOURCE) */
     int tag;
     MPI_Comm comm;
     int32_t comm_id;
     wire_hdr hdr;
-    uint64_t bytes;        /* payload bytes */
-    uint8_t *data;         /* packed payload, or NULL when it is in the app buffer below */
+    uint64_t bytes; /* payload bytes */
+    uint8_t *data;  /* packed payload, or NULL when it is in the app buffer below */
     void *buf;
     int count;
     MPI_Datatype dt;

@@ -2,9 +2,9 @@
  * wire.c - application messages on the wire (see wire.h for the format and why).
  * Synchronous sends, which the receiver acknowledges, are in wire_sync.c.
  */
-#include "wire_int.h"
 #include "ctl.h"
 #include "pump.h"
+#include "wire_int.h"
 #include "xport.h"
 
 #include <dlfcn.h>
@@ -55,7 +55,6 @@ int wire_deliver_blocking(snap_req *e, MPI_Status *pst, MPI_Status *st, int rc)
     return drc == MPI_SUCCESS ? drc : snap_error(e->comm, drc);
 }
 
-
 static void orphan(snap_req *r)
 {
     reqs_unlink(r);
@@ -75,7 +74,6 @@ static void completed_request(MPI_Request *req)
     PMPI_Grequest_complete(*req);
 }
 
-
 /* A receive of the application matched m (posted, started, probed with Mprobe or
  * handed the message): that is what completes a synchronous send in MPI (MPI-3.1
  * §3.4), so tell its sender, once; the sender may go on before the receive is waited
@@ -87,8 +85,8 @@ static void sync_matched(snap_msg *m)
     m->hdr.seq &= ~WIRE_SYNC;
 }
 
-int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
-              MPI_Request *req, const char *op)
+int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode, MPI_Request *req,
+              const char *op)
 {
     if (dest == MPI_PROC_NULL) {
         if (!req) return PMPI_Send(buf, count, dt, dest, tag, comm);
@@ -220,15 +218,19 @@ static int post_recv(snap_req *e, int owned, MPI_Request *r, MPI_Message *msg)
         uint8_t *s = owned ? (e->scratch = snap_xmalloc(WIRE_H + cap)) : wire_grow(&recv_scratch, WIRE_H + cap);
         e->cap = WIRE_H + cap;
         if (!owned) e->scratch = s;
-        if (msg) rc = PMPI_Imrecv(s, (int)(WIRE_H + cap), MPI_PACKED, msg, r);
-        else rc = PMPI_Irecv(s, (int)(WIRE_H + cap), MPI_PACKED, e->peer, e->tag, e->comm, r);
+        if (msg)
+            rc = PMPI_Imrecv(s, (int)(WIRE_H + cap), MPI_PACKED, msg, r);
+        else
+            rc = PMPI_Irecv(s, (int)(WIRE_H + cap), MPI_PACKED, e->peer, e->tag, e->comm, r);
         return rc;
     }
     e->large = 1;
     MPI_Datatype t = owned ? wire_hdr_type(&e->hdr, e->buf, e->count, e->dt)
                            : wire_blocking_type(&blk_rhdr, e->buf, e->count, e->dt); /* see finish_blocking */
-    if (msg) rc = PMPI_Imrecv(MPI_BOTTOM, 1, t, msg, r);
-    else rc = PMPI_Irecv(MPI_BOTTOM, 1, t, e->peer, e->tag, e->comm, r);
+    if (msg)
+        rc = PMPI_Imrecv(MPI_BOTTOM, 1, t, msg, r);
+    else
+        rc = PMPI_Irecv(MPI_BOTTOM, 1, t, e->peer, e->tag, e->comm, r);
     if (owned) PMPI_Type_free(&t);
     return rc;
 }
@@ -241,18 +243,18 @@ static int finish_blocking(snap_req *e, MPI_Request *r, MPI_Status *st, int prob
     int rc = probed ? snap_wait(r, &pst) : snap_wait_recv(r, &pst);
     if (rc != MPI_SUCCESS && rc != MPI_ERR_TRUNCATE) return rc;
     if (!probed && st_cancelled(&pst)) return WOKEN;
-    if (e->large) e->hdr = blk_rhdr;
-    else if (rc == MPI_SUCCESS && e->dti->dt == e->dt &&
-             wire_deliver_fast(e->scratch, &pst, e->c, e->buf, e->dti, st))
+    if (e->large)
+        e->hdr = blk_rhdr;
+    else if (rc == MPI_SUCCESS && e->dti->dt == e->dt && wire_deliver_fast(e->scratch, &pst, e->c, e->buf, e->dti, st))
         return MPI_SUCCESS;
     return wire_deliver_blocking(e, &pst, st, rc);
 }
 
 /* Receive an application message from MPI (a source and tag, or a probed message):
  * blocking into the shared scratch when req is NULL, else through a new request entry. */
-static inline __attribute__((always_inline)) int recv_wire(void *buf, int count, MPI_Datatype dt, int src,
-                                                           int tag, snap_comm *c, MPI_Message *msg,
-                                                           MPI_Status *st, MPI_Request *req, const char *op)
+static inline __attribute__((always_inline)) int recv_wire(void *buf, int count, MPI_Datatype dt, int src, int tag,
+                                                           snap_comm *c, MPI_Message *msg, MPI_Status *st,
+                                                           MPI_Request *req, const char *op)
 {
     snap_req local, *e = req ? reqs_new() : &local;
     wire_recv_entry(e, !req, op, buf, count, dt, src, tag, c);
@@ -268,8 +270,8 @@ static inline __attribute__((always_inline)) int recv_wire(void *buf, int count,
     return MPI_SUCCESS;
 }
 
-int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st,
-              MPI_Request *req, const char *op)
+int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st, MPI_Request *req,
+              const char *op)
 {
     if (src == MPI_PROC_NULL) {
         if (!req) return PMPI_Recv(buf, count, dt, src, tag, comm, st);
@@ -489,8 +491,10 @@ uint32_t wire_req_seen(snap_req *r, const MPI_Status *st)
     MPI_Count got = st_bytes(st);
     if (cancelled || st->MPI_SOURCE == MPI_PROC_NULL || st->MPI_SOURCE < 0 || got < WIRE_H) {
         if (!cancelled && got < WIRE_H && st->MPI_SOURCE >= 0)
-            snap_log(SNAP_LOG_ERROR, "received a message without mpisnap's header from rank %d: every rank "
-                     "of the job must run with mpisnap", st->MPI_SOURCE);
+            snap_log(SNAP_LOG_ERROR,
+                     "received a message without mpisnap's header from rank %d: every rank "
+                     "of the job must run with mpisnap",
+                     st->MPI_SOURCE);
         r->msg.bytes = 0;
         r->msg.src_world = -1;
         return 0;
@@ -530,8 +534,10 @@ int wire_req_deliver(snap_req *r, MPI_Status *st)
     }
     snap_msg *m = &r->msg;
     if (m->data && m->bytes) {
-        if (r->dti && r->dti->dt == r->dt) snap_dt_unpack_d(r->dti, m->data, m->bytes, r->buf, r->count);
-        else snap_dt_unpack(m->data, m->bytes, r->buf, r->count, r->dt); /* the cache slot moved on */
+        if (r->dti && r->dti->dt == r->dt)
+            snap_dt_unpack_d(r->dti, m->data, m->bytes, r->buf, r->count);
+        else
+            snap_dt_unpack(m->data, m->bytes, r->buf, r->count, r->dt); /* the cache slot moved on */
     }
     count_delivered(m->src_world);
     if (st != MPI_STATUS_IGNORE) {
@@ -615,7 +621,7 @@ static void reap(void)
             continue;
         }
         uint32_t epoch = wire_req_seen(e, &st); /* counted once: seen again, it answers the same */
-        if (snap_deliver_must_wait(epoch)) { /* called from progress: kept for a later pass */
+        if (snap_deliver_must_wait(epoch)) {    /* called from progress: kept for a later pass */
             i++;
             continue;
         }
@@ -696,7 +702,8 @@ typedef struct held_visit {
 static void visit_req(snap_req *r, void *arg)
 {
     held_visit *v = arg;
-    const snap_msg *m = r->held ? r->held : (r->kind == RQ_RECV && r->state == RS_SEEN && r->msg.src_world >= 0 ? &r->msg : NULL);
+    const snap_msg *m =
+        r->held ? r->held : (r->kind == RQ_RECV && r->state == RS_SEEN && r->msg.src_world >= 0 ? &r->msg : NULL);
     if (m) v->fn(m, r->dt, v->arg);
 }
 

@@ -25,15 +25,15 @@ void wire_init(void);
 /* Post an application send (mode: SEND_*). With req ==
  * NULL the call completes it (serving snapshots while it waits); otherwise *req is the
  * handle the application gets. Counts the message as sent. Returns an MPI error code. */
-int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode,
-              MPI_Request *req, const char *op);
+int wire_send(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, int mode, MPI_Request *req,
+              const char *op);
 /* The same for a blocking standard send: the common case (a small contiguous payload)
  * without the general path's branches, anything else through wire_send. */
 int wire_send_blocking(const void *buf, int count, MPI_Datatype dt, int dest, int tag, MPI_Comm comm, const char *op);
 /* Post an application receive; held (drained) messages are matched first. With req ==
  * NULL the call completes it and fills *st (may be MPI_STATUS_IGNORE). */
-int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st,
-              MPI_Request *req, const char *op);
+int wire_recv(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st, MPI_Request *req,
+              const char *op);
 /* The same for a blocking receive: the common case (a small contiguous payload, nothing
  * held) without the general path's layers, anything else through wire_recv. */
 int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st);

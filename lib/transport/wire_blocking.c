@@ -95,9 +95,6 @@ static pentry *pcache_get(MPI_Comm comm, int src, int tag, int bytes)
     return pcache_last = p;
 }
 
-
-
-
 int wire_recv_blocking(void *buf, int count, MPI_Datatype dt, int src, int tag, MPI_Comm comm, MPI_Status *st)
 {
     snap_comm *c = snap_comm_get(comm);

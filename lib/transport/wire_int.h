@@ -58,8 +58,8 @@ static inline int wire_deliver_fast(const uint8_t *scratch, const MPI_Status *ps
 
 /* Fill the receive entry e: on the stack (blocking) only the fields the receive path
  * reads; a table entry (reqs_new) comes zeroed. */
-static inline void wire_recv_entry(snap_req *e, int on_stack, const char *op, void *buf, int count,
-                                   MPI_Datatype dt, int src, int tag, snap_comm *c)
+static inline void wire_recv_entry(snap_req *e, int on_stack, const char *op, void *buf, int count, MPI_Datatype dt,
+                                   int src, int tag, snap_comm *c)
 {
     if (on_stack) e->held = NULL, e->large = 0, e->state = RS_POSTED, e->persistent = 0, e->wtype = MPI_DATATYPE_NULL;
     e->kind = RQ_RECV, e->op = op;

@@ -69,7 +69,7 @@ static void on_sack(int from, const ctl_msg *m)
 }
 
 int wire_sync_send(const void *buf, int count, const snap_dtinfo *d, uint64_t n, int dest, int tag, snap_comm *c,
-                     wire_hdr h, MPI_Request *req, const char *op)
+                   wire_hdr h, MPI_Request *req, const char *op)
 {
     snap_req *e = reqs_new();
     e->kind = RQ_SEND, e->op = op, e->hdr = h;

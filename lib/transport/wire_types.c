@@ -19,7 +19,8 @@ MPI_Datatype wire_hdr_type(wire_hdr *h, const void *buf, int count, MPI_Datatype
 
 /* The types of blocking calls, whose header sits in one static place per direction, depend
  * only on (buf, count, dt): the recent ones are kept (creating and committing a type per
- * message costs more than a 64 KiB copy). */enum { TCACHE = 8 };
+ * message costs more than a 64 KiB copy). */
+enum { TCACHE = 8 };
 static struct {
     const void *buf;
     int count;
@@ -50,4 +51,3 @@ void wire_type_forget(MPI_Datatype dt)
             tcache[i].valid = 0;
         }
 }
-

@@ -85,7 +85,8 @@ static void drop_data(out *o)
 static void place_out(out *o, const place_msg *pm, const uint64_t *offs)
 {
     if (!pm->go || pm->n != o->ndata) {
-        if (pm->go) snap_log(SNAP_LOG_ERROR, "internal: snapshot %u: %u places for %u regions", pm->epoch, pm->n, o->ndata);
+        if (pm->go)
+            snap_log(SNAP_LOG_ERROR, "internal: snapshot %u: %u places for %u regions", pm->epoch, pm->n, o->ndata);
         drop_data(o);
         o->phase = OUT_SEND;
         return;
@@ -109,9 +110,11 @@ static void wrote_out(out *o)
     wrote_msg wm;
     memset(&wm, 0, sizeof wm);
     wm.epoch = o->epoch, wm.n = o->ndata, wm.sent = j->err != 0;
-    if (j->err) snprintf(wm.why, sizeof wm.why, "%.230s, on host %.60s", j->why, snap_job.host);
-    else snap_log(SNAP_LOG_DEBUG, "snapshot %u: this rank's regions written in %.1f ms", o->epoch,
-                  1e3 * (snap_now() - o->t_write));
+    if (j->err)
+        snprintf(wm.why, sizeof wm.why, "%.230s, on host %.60s", j->why, snap_job.host);
+    else
+        snap_log(SNAP_LOG_DEBUG, "snapshot %u: this rank's regions written in %.1f ms", o->epoch,
+                 1e3 * (snap_now() - o->t_write));
     o->phase = OUT_SEND;
     if (snap_job.rank == SNAP_COLLECTOR) { /* its own: no messages; it cannot send itself the bytes */
         if (j->err) {
@@ -135,9 +138,10 @@ static void wrote_out(out *o)
     }
     /* a node-local MPISNAP_DIR makes this every snapshot: said once per job, then at debug */
     static int said;
-    snap_log(said ? SNAP_LOG_DEBUG : SNAP_LOG_WARN, "snapshot %u: cannot write into the snapshot file (%s): sending "
-             "the regions to the collector instead (is MPISNAP_DIR shared by every node?)%s", o->epoch, wm.why,
-             said ? "" : "; said once");
+    snap_log(said ? SNAP_LOG_DEBUG : SNAP_LOG_WARN,
+             "snapshot %u: cannot write into the snapshot file (%s): sending "
+             "the regions to the collector instead (is MPISNAP_DIR shared by every node?)%s",
+             o->epoch, wm.why, said ? "" : "; said once");
     said = 1;
     for (uint32_t i = 0; i < o->ndata; i++)
         for (uint64_t off = 0; off < o->bytes[i]; off += PIECE) {
@@ -207,14 +211,18 @@ static void poll(void)
 {
     int src;
     size_t n;
-    for (uint8_t *b; snap_job.rank != SNAP_COLLECTOR && (b = part_msg_take(SNAP_COLLECTOR, TAG_PLACE, &src, &n)); free(b)) {
+    for (uint8_t *b; snap_job.rank != SNAP_COLLECTOR && (b = part_msg_take(SNAP_COLLECTOR, TAG_PLACE, &src, &n));
+         free(b)) {
         const place_msg *pm = (const place_msg *)b;
         out *o = parts_out;
         int ok = n >= sizeof *pm && (n - sizeof *pm) / sizeof(uint64_t) >= pm->n &&
                  n == sizeof *pm + (size_t)pm->n * sizeof(uint64_t);
         while (ok && o && !(o->phase == OUT_PLACE && o->epoch == pm->epoch)) o = o->next;
-        if (ok && o) place_out(o, pm, (const uint64_t *)(pm + 1));
-        else snap_log(SNAP_LOG_ERROR, "internal: a place message%s answers no part of this rank", ok ? "" : " (malformed)");
+        if (ok && o)
+            place_out(o, pm, (const uint64_t *)(pm + 1));
+        else
+            snap_log(SNAP_LOG_ERROR, "internal: a place message%s answers no part of this rank",
+                     ok ? "" : " (malformed)");
     }
     reap();
 }

@@ -26,14 +26,14 @@ int64_t collect_conserve_total;
 int32_t collect_conserve_offset;
 
 typedef struct collector {
-    uint32_t epoch;        /* snapshot being written, 0 when none */
+    uint32_t epoch; /* snapshot being written, 0 when none */
     sf_writer *w;
     int got, failed;
-    int owed;              /* placed parts whose TAG_WROTE has not come */
-    uint64_t **offs;       /* per rank: where its placed regions go (NULL when none) */
-    uint64_t **sizes;      /* per rank: their sizes */
-    uint32_t *nregs;       /* per rank: its regions */
-    uint64_t token;        /* written into the file where ranks check it (dump.h) */
+    int owed;         /* placed parts whose TAG_WROTE has not come */
+    uint64_t **offs;  /* per rank: where its placed regions go (NULL when none) */
+    uint64_t **sizes; /* per rank: their sizes */
+    uint32_t *nregs;  /* per rank: its regions */
+    uint64_t token;   /* written into the file where ranks check it (dump.h) */
     int32_t *initiators;
     uint32_t ninitiators;
     double t_first;
@@ -57,7 +57,7 @@ static void pend(int delta)
 }
 static void (*done_cb)(uint32_t epoch); /* the engine: a snapshot is complete */
 static uint32_t over;                   /* newest snapshot finished or abandoned here */
-static char abs_dir[4096]; /* MPISNAP_DIR made absolute: ranks in other directories find the file */
+static char abs_dir[4096];              /* MPISNAP_DIR made absolute: ranks in other directories find the file */
 
 static void program_name(char *buf, size_t len)
 {
@@ -290,12 +290,13 @@ void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const u
         col.failed = 1;
     }
     uint64_t *got_sums = NULL;
-    if (wm->sent) { /* receive the bytes, and write them if they still belong anywhere */
+    if (wm->sent) {      /* receive the bytes, and write them if they still belong anywhere */
         static int said; /* per rank and snapshot with a node-local MPISNAP_DIR: once at info, then debug */
         if (mine) {
-            snap_log(said ? SNAP_LOG_DEBUG : SNAP_LOG_INFO, "snapshot %u: rank %d could not write its regions (%s): "
-                     "the collector does%s", wm->epoch, src, wm->why,
-                     said ? "" : " (for this and any other rank that cannot; said once)");
+            snap_log(said ? SNAP_LOG_DEBUG : SNAP_LOG_INFO,
+                     "snapshot %u: rank %d could not write its regions (%s): "
+                     "the collector does%s",
+                     wm->epoch, src, wm->why, said ? "" : " (for this and any other rank that cannot; said once)");
             said = 1;
         }
         dump_job j;

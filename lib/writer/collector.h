@@ -15,7 +15,7 @@ void collector_init(void (*done)(uint32_t epoch));
 int collector_take(const uint8_t *data, size_t len, int src, place_msg *own, const uint64_t **own_offs);
 /* Rank src's regions are written (or come as TAG_DATA now): their checksums. */
 void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes);
-void collector_fail(uint32_t epoch);     /* the collector's own regions failed to be written */
-void collector_abandon(uint32_t epoch);  /* drop the file of an abandoned snapshot */
+void collector_fail(uint32_t epoch);    /* the collector's own regions failed to be written */
+void collector_abandon(uint32_t epoch); /* drop the file of an abandoned snapshot */
 
 #endif

@@ -13,13 +13,13 @@ typedef struct snap_cur {
     int initiator;
     const char *trigger;
     double t_record;
-    uint64_t *sent, *recvd;     /* application counters at the record */
-    uint64_t *expect;           /* per source: messages of older epochs it sent here */
+    uint64_t *sent, *recvd; /* application counters at the record */
+    uint64_t *expect;       /* per source: messages of older epochs it sent here */
     uint8_t *have_expect;
-    uint64_t *pre_seen;         /* per source: messages of older epochs seen here */
-    int nhave;                  /* sources whose count is known */
+    uint64_t *pre_seen; /* per source: messages of older epochs seen here */
+    int nhave;          /* sources whose count is known */
     uint64_t sum_expect, sum_seen;
-    int have_total;             /* counting by total (Lai-Yang): expect_total is known */
+    int have_total; /* counting by total (Lai-Yang): expect_total is known */
     uint64_t expect_total;
     /* channel states into this rank */
     sf_msg *msgs;

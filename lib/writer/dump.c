@@ -103,11 +103,14 @@ static int is_theirs(dump_job *j, int fd)
     uint64_t v = 0;
     if (j->probe == UINT64_MAX) return 1;
     ssize_t k;
-    while ((k = pread(fd, &v, sizeof v, (off_t)j->probe)) < 0 && errno == EINTR) {}
+    while ((k = pread(fd, &v, sizeof v, (off_t)j->probe)) < 0 && errno == EINTR) {
+    }
     if (k == (ssize_t)sizeof v && v == j->token) return 1;
     j->err = EXDEV;
-    snprintf(j->why, sizeof j->why, "%.150s on this node is not the file the collector created (a file of that "
-             "name from another job, or another file system)", j->path);
+    snprintf(j->why, sizeof j->why,
+             "%.150s on this node is not the file the collector created (a file of that "
+             "name from another job, or another file system)",
+             j->path);
     return 0;
 }
 

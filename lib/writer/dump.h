@@ -10,19 +10,19 @@
 
 typedef struct dump_job {
     /* in */
-    char path[4200];         /* the snapshot's .part file, which the collector created */
-    uint32_t n;              /* regions */
-    uint8_t *const *data;    /* their bytes (data[i] may be NULL when bytes[i] is 0) */
+    char path[4200];      /* the snapshot's .part file, which the collector created */
+    uint32_t n;           /* regions */
+    uint8_t *const *data; /* their bytes (data[i] may be NULL when bytes[i] is 0) */
     const uint64_t *bytes;
-    const uint64_t *offs;    /* where in the file; UINT64_MAX: not to be written here */
+    const uint64_t *offs; /* where in the file; UINT64_MAX: not to be written here */
     /* The collector's proof that path is its file: `token` at byte `probe` (UINT64_MAX:
      * no proof asked). A file of the same name on another node, left there by another
      * job, would otherwise take the bytes and the snapshot be committed without them. */
     uint64_t token, probe;
     /* out, valid once dump_done() says so */
-    uint64_t *sums;          /* n checksums (sf_sum_bytes of each region) */
-    int err;                 /* 0, or an errno (EXDEV: not the collector's file) */
-    char why[300];           /* what failed, one line: "pwrite FILE: No space left on device" */
+    uint64_t *sums; /* n checksums (sf_sum_bytes of each region) */
+    int err;        /* 0, or an errno (EXDEV: not the collector's file) */
+    char why[300];  /* what failed, one line: "pwrite FILE: No space left on device" */
     /* private */
     volatile int done;
     int threaded;

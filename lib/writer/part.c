@@ -42,7 +42,11 @@ static const void *get(reader *r, size_t n)
     r->pos += n;
     return v;
 }
-#define GET(r, v) do { const void *q_ = get((r), sizeof(v)); if (q_) memcpy(&(v), q_, sizeof(v)); } while (0)
+#define GET(r, v)                             \
+    do {                                      \
+        const void *q_ = get((r), sizeof(v)); \
+        if (q_) memcpy(&(v), q_, sizeof(v));  \
+    } while (0)
 static void skip8(reader *r) { get(r, (8 - r->pos % 8) % 8); }
 
 void part_put(blob *b, const snap_cur *c, uint8_t direct, const char *conserve_region, int64_t conserve_total,

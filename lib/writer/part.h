@@ -11,7 +11,7 @@
 #include "cur.h"
 
 #define INLINE_MAX ((uint64_t)4 << 20) /* regions up to this much in all travel in the part */
-#define PIECE ((uint64_t)1 << 30)      /* the largest message of region bytes */
+#define PIECE      ((uint64_t)1 << 30) /* the largest message of region bytes */
 
 /* A growable byte buffer. */
 typedef struct blob {
@@ -50,12 +50,12 @@ typedef struct place_msg {
     int32_t go;            /* 0: write nothing (the snapshot is over, or its file failed) */
     uint64_t token, probe; /* the file's proof of identity (dump.h) */
     char path[4200];
-} place_msg;                /* + offs[n] */
+} place_msg; /* + offs[n] */
 typedef struct wrote_msg {
     uint32_t epoch, n;
-    int32_t sent;          /* 1: the bytes could not be written here and follow as TAG_DATA */
+    int32_t sent; /* 1: the bytes could not be written here and follow as TAG_DATA */
     char why[300];
-} wrote_msg;                /* + sums[n], bytes[n] */
+} wrote_msg; /* + sums[n], bytes[n] */
 
 /* A message of tag from src on the private communicator, received whole (NULL if none). */
 uint8_t *part_msg_take(int src, int tag, int *from, size_t *len);

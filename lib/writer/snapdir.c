@@ -34,8 +34,7 @@ void snapdir_make(const char *dir)
     make_dir(tmp);
     struct stat st;
     int e = stat(tmp, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-    if (e)
-        snap_log(SNAP_LOG_ERROR, "cannot create MPISNAP_DIR '%s': %s", dir, strerror(e));
+    if (e) snap_log(SNAP_LOG_ERROR, "cannot create MPISNAP_DIR '%s': %s", dir, strerror(e));
 }
 
 /* Snapshot files already in the directory a new (not restarted) job writes into: its
@@ -52,7 +51,8 @@ void snapdir_warn_reused(void)
     }
     if (d) closedir(d);
     if (n)
-        snap_log(SNAP_LOG_WARN, "MPISNAP_DIR '%s' already holds %d snapshot%s of an earlier job: this job's replace "
+        snap_log(SNAP_LOG_WARN,
+                 "MPISNAP_DIR '%s' already holds %d snapshot%s of an earlier job: this job's replace "
                  "those of the same ids (from snap-000001.h5 on); give each job its own MPISNAP_DIR to keep them apart",
                  snap_job.cfg.dir, n, n == 1 ? "" : "s");
 }
@@ -87,8 +87,10 @@ void snapdir_failed(uint32_t epoch, const char *err)
     }
     snprintf(fail_cause, sizeof fail_cause, "%s", cause);
     fail_repeats = 0;
-    snap_log(SNAP_LOG_ERROR, "snapshot %u: %s; the job goes on, later snapshots are tried (and fail silently for the "
-                             "same cause)", epoch, err);
+    snap_log(SNAP_LOG_ERROR,
+             "snapshot %u: %s; the job goes on, later snapshots are tried (and fail silently for the "
+             "same cause)",
+             epoch, err);
 }
 
 void snapdir_written(uint32_t epoch)

@@ -15,8 +15,7 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size != 3) {
-        if (rank == 0)
-            fprintf(stderr, "cycle3: run with 3 ranks\n");
+        if (rank == 0) fprintf(stderr, "cycle3: run with 3 ranks\n");
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     if (rank == 0) {

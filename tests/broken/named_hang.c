@@ -57,8 +57,7 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size < 4) {
-        if (rank == 0)
-            fprintf(stderr, "named_hang: run with at least 4 ranks\n");
+        if (rank == 0) fprintf(stderr, "named_hang: run with at least 4 ranks\n");
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     if (rank < 2 && pp)
@@ -66,7 +65,7 @@ int main(int argc, char **argv)
     else if (rank < 3)
         wait_for_partner(); /* MARK:call_wait */
     else if (rank == 3)
-        inlined_wait(); /* MARK:call_inlined */
+        inlined_wait();          /* MARK:call_inlined */
     MPI_Barrier(MPI_COMM_WORLD); /* MARK:barrier */
     MPI_Finalize();
     return 0;

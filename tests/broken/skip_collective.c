@@ -15,12 +15,10 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size < 3) {
-        if (rank == 0)
-            fprintf(stderr, "skip_collective: run with at least 3 ranks\n");
+        if (rank == 0) fprintf(stderr, "skip_collective: run with at least 3 ranks\n");
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
-    if (rank == 2)
-        MPI_Recv(&x, 1, MPI_INT, MPI_ANY_SOURCE, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (rank == 2) MPI_Recv(&x, 1, MPI_INT, MPI_ANY_SOURCE, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     MPI_Barrier(MPI_COMM_WORLD);
     MPI_Finalize();
     return 0;

@@ -35,23 +35,24 @@ static void job(int32_t n)
     memset(&J, 0, sizeof J);
     J.n = n;
     for (int32_t r = 0; r < n; r++)
-        J.ranks[r] = (sf_rank){.rank = r, .sent = J.zeros, .recvd = J.zeros, .nranks = n,
-                               .requests = J.reqs[r], .msgs = J.msgs[r], .comms = J.comms[r]};
+        J.ranks[r] = (sf_rank){.rank = r,
+                               .sent = J.zeros,
+                               .recvd = J.zeros,
+                               .nranks = n,
+                               .requests = J.reqs[r],
+                               .msgs = J.msgs[r],
+                               .comms = J.comms[r]};
 }
 
 /* Rank r in `call` with the arguments as the library records them. */
-static void in_call(int32_t r, const char *call, int32_t peer, int32_t tag, int32_t comm,
-                    int32_t count)
+static void in_call(int32_t r, const char *call, int32_t peer, int32_t tag, int32_t comm, int32_t count)
 {
     snprintf(J.ranks[r].call, SF_NAME_MAX, "%s", call);
-    snprintf(J.ranks[r].call_args, SF_TEXT_MAX, "peer=%d tag=%d comm=%d count=%d datatype=MPI_INT",
-             peer, tag, comm, count);
+    snprintf(J.ranks[r].call_args, SF_TEXT_MAX, "peer=%d tag=%d comm=%d count=%d datatype=MPI_INT", peer, tag, comm,
+             count);
 }
 
-static void coll(int32_t r, const char *call, int32_t comm)
-{
-    in_call(r, call, -2, -2, comm, 0);
-}
+static void coll(int32_t r, const char *call, int32_t comm) { in_call(r, call, -2, -2, comm, 0); }
 
 static void request(int32_t r, const char *kind, int32_t peer, int32_t tag, int awaited)
 {
@@ -61,8 +62,7 @@ static void request(int32_t r, const char *kind, int32_t peer, int32_t tag, int 
 }
 
 /* A message from world rank src into dst on comm (src's rank there: src_comm). */
-static void transit(int32_t src, int32_t dst, int32_t comm, int32_t src_comm, int32_t tag,
-                    uint64_t bytes)
+static void transit(int32_t src, int32_t dst, int32_t comm, int32_t src_comm, int32_t tag, uint64_t bytes)
 {
     static uint8_t payload[8192];
     sf_rank *k = &J.ranks[dst];
@@ -85,14 +85,11 @@ static wf_graph *analyse(uint64_t eager)
     strcpy(jb.algo, "cl");
     sf_writer *w = sf_create(path, &jb, err, sizeof err);
     for (int32_t r = 0; w && r < J.n; r++)
-        if (sf_write_rank(w, &J.ranks[r], err, sizeof err) < 0)
-            w = NULL;
-    if (!w || sf_commit(w, NULL, 0, 2.0, err, sizeof err) < 0)
-        fprintf(stderr, "\n    %s\n", err);
+        if (sf_write_rank(w, &J.ranks[r], err, sizeof err) < 0) w = NULL;
+    if (!w || sf_commit(w, NULL, 0, 2.0, err, sizeof err) < 0) fprintf(stderr, "\n    %s\n", err);
     sf_file *f = sf_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    for (int32_t r = 0; r < J.n; r++)
-        CU_ASSERT_PTR_NOT_NULL_FATAL(sf_get_rank(f, r, err, sizeof err));
+    for (int32_t r = 0; r < J.n; r++) CU_ASSERT_PTR_NOT_NULL_FATAL(sf_get_rank(f, r, err, sizeof err));
     wf_graph *g = wf_build(f, eager);
     sf_close(f);
     CU_ASSERT_PTR_NOT_NULL_FATAL(g);
@@ -186,8 +183,7 @@ static void test_skipped_collective(void)
     wf_graph *g = analyse(4096);
     CU_ASSERT_EQUAL_FATAL(g->ndeadlocks, 1);
     CU_ASSERT_EQUAL(g->deadlocks[0].n, 4);
-    CU_ASSERT(g->nodes[0].collective && g->nodes[0].nitems == 1 &&
-              g->nodes[0].items[0].ranks[0] == 2);
+    CU_ASSERT(g->nodes[0].collective && g->nodes[0].nitems == 1 && g->nodes[0].items[0].ranks[0] == 2);
     CU_ASSERT(g->nodes[2].items[0].n == 3); /* any of the three others */
     wf_free(g);
 }
@@ -200,17 +196,14 @@ static void test_collective_counts(void)
     static const int32_t world[] = {0, 1, 2, 3};
     job(4);
     coll(0, "MPI_Reduce", 0);
-    for (int32_t r = 1; r < 4; r++)
-        coll(r, "MPI_Finalize", 0);
-    for (int32_t r = 0; r < 4; r++)
-        table(r, 0, 4, world, 5);
+    for (int32_t r = 1; r < 4; r++) coll(r, "MPI_Finalize", 0);
+    for (int32_t r = 0; r < 4; r++) table(r, 0, 4, world, 5);
     wf_graph *g = analyse(4096);
     CU_ASSERT_EQUAL(g->ndeadlocks, 0);
     CU_ASSERT_EQUAL(g->nodes[0].state, WS_COMPLETES);
     CU_ASSERT_EQUAL(g->nodes[1].state, WS_WAITING);
     wf_free(g);
-    for (int32_t r = 0; r < 4; r++)
-        J.ranks[r].ncomms = 0;
+    for (int32_t r = 0; r < 4; r++) J.ranks[r].ncomms = 0;
     g = analyse(4096);
     CU_ASSERT_EQUAL(g->ndeadlocks, 1);
     wf_free(g);
@@ -257,8 +250,7 @@ static void test_communicators(void)
 {
     static const int32_t world[] = {0, 1, 2}, split[] = {2, 0};
     job(3);
-    for (int32_t r = 0; r < 3; r++)
-        table(r, 0, 3, world, 0);
+    for (int32_t r = 0; r < 3; r++) table(r, 0, 3, world, 0);
     table(0, 5, 2, split, 0);
     table(2, 5, 2, split, 0);
     in_call(0, "MPI_Recv", 0, 1, 5, 1);
@@ -276,14 +268,12 @@ static void test_communicators(void)
 static void test_thousand(void)
 {
     job(MAXR);
-    for (int32_t r = 0; r + 1 < MAXR; r++)
-        in_call(r, "MPI_Recv", r + 1, 0, 0, 1);
+    for (int32_t r = 0; r + 1 < MAXR; r++) in_call(r, "MPI_Recv", r + 1, 0, 0, 1);
     wf_graph *g = analyse(4096);
     CU_ASSERT_EQUAL(g->ndeadlocks, 0);
     CU_ASSERT(g->nodes[0].state == WS_WAITING && g->nodes[MAXR - 1].state == WS_IDLE);
     wf_free(g);
-    for (int32_t r = 0; r + 1 < MAXR; r++)
-        coll(r, "MPI_Barrier", 0);
+    for (int32_t r = 0; r + 1 < MAXR; r++) coll(r, "MPI_Barrier", 0);
     in_call(MAXR - 1, "MPI_Probe", -1, -1, 0, 0);
     g = analyse(4096);
     CU_ASSERT_EQUAL_FATAL(g->ndeadlocks, 1);
@@ -317,12 +307,10 @@ int main(void)
     };
     const char *base = getenv("TEST_TMPDIR");
     snprintf(g_dir, sizeof g_dir, "%s/test_waits.XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(g_dir) || CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
+    if (!mkdtemp(g_dir) || CU_initialize_registry() != CUE_SUCCESS) return 1;
     CU_pSuite suite = CU_add_suite("waits", NULL, NULL);
     for (size_t i = 0; suite && i < sizeof tests / sizeof tests[0]; i++)
-        if (!CU_add_test(suite, tests[i].name, tests[i].fn))
-            return 1;
+        if (!CU_add_test(suite, tests[i].name, tests[i].fn)) return 1;
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();

@@ -14,10 +14,10 @@
 
 enum { BIGC = 5000, MAXL = 8 };
 
-static MPI_Comm ccomm = MPI_COMM_NULL;  /* C's own communicator, a dup of Fortran's */
+static MPI_Comm ccomm = MPI_COMM_NULL; /* C's own communicator, a dup of Fortran's */
 static int wrank = -1;
-static int64_t csum;                    /* what C received, for the checksum */
-static int bbuf[MAXL], big[BIGC];       /* send buffers of C's nonblocking sends */
+static int64_t csum;              /* what C received, for the checksum */
+static int bbuf[MAXL], big[BIGC]; /* send buffers of C's nonblocking sends */
 
 /* The k-th value rank src sends with tag in round r (k is offset by 100 and 200 for the
  * second and third tag-5 messages). */
@@ -27,13 +27,13 @@ int mixed_val(int r, int src, int tag, int k)
                  2147483647);
 }
 
-#define FAIL(r, ...)                                                                       \
-    do {                                                                                   \
-        fprintf(stderr, "MISMATCH [world rank %d] mixed_c round %d: ", wrank, (r));        \
-        fprintf(stderr, __VA_ARGS__);                                                      \
-        fprintf(stderr, "\n");                                                             \
-        fflush(stderr);                                                                    \
-        MPI_Abort(MPI_COMM_WORLD, 1);                                                      \
+#define FAIL(r, ...)                                                                \
+    do {                                                                            \
+        fprintf(stderr, "MISMATCH [world rank %d] mixed_c round %d: ", wrank, (r)); \
+        fprintf(stderr, __VA_ARGS__);                                               \
+        fprintf(stderr, "\n");                                                      \
+        fflush(stderr);                                                             \
+        MPI_Abort(MPI_COMM_WORLD, 1);                                               \
     } while (0)
 
 static void ring(MPI_Comm c, int *me, int *right, int *left)
@@ -66,7 +66,8 @@ void mixed_c_setup(const MPI_Fint *fcomm, const MPI_Fint *frank, MPI_Fint *ccomm
     int me, right, left;
     MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
     ring(c, &me, &right, &left);
-    if (me != *frank) FAIL(-1, "MPI_Comm_rank of MPI_Comm_f2c(%d) is %d, Fortran says %d", (int)*fcomm, me, (int)*frank);
+    if (me != *frank)
+        FAIL(-1, "MPI_Comm_rank of MPI_Comm_f2c(%d) is %d, Fortran says %d", (int)*fcomm, me, (int)*frank);
     MPI_Comm_dup(c, &ccomm);
     *ccomm_f = MPI_Comm_c2f(ccomm);
 }
@@ -149,7 +150,4 @@ void mixed_c_round_end(const MPI_Fint *fcomm, const int *r, MPI_Fint *req6)
     *req6 = MPI_Request_c2f(q);
 }
 
-int64_t mixed_c_checksum(void)
-{
-    return csum;
-}
+int64_t mixed_c_checksum(void) { return csum; }

@@ -36,31 +36,25 @@ static void finding(const char *what)
     abort();
 }
 
-static void remove_input(void)
-{
-    unlink(path);
-}
+static void remove_input(void) { unlink(path); }
 
 static void setup(void)
 {
     const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
     snprintf(path, sizeof path, "%s/mpisnap-fuzz-%d.h5", dir, (int)getpid());
     fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        finding("cannot create the input file");
+    if (fd < 0) finding("cannot create the input file");
     atexit(remove_input);
     /* HDF5 1.10 may loop at exit after a metadata checksum failure (inspect_main says so) */
     H5dont_atexit();
     devnull = fopen("/dev/null", "w");
     real_stderr = stderr;
-    if (!devnull || !freopen("/dev/null", "w", stdout))
-        finding("cannot open /dev/null");
+    if (!devnull || !freopen("/dev/null", "w", stdout)) finding("cannot open /dev/null");
 }
 
 static void no_open_objects(void)
 {
-    if (H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL) != 0)
-        finding("an HDF5 object was left open");
+    if (H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL) != 0) finding("an HDF5 object was left open");
 }
 
 #ifdef FUZZ_READER
@@ -75,8 +69,7 @@ static void run(size_t size)
     }
     const sf_job *job = sf_job_info(f);
     int all = 1;
-    for (int32_t r = 0; r < job->nranks && all; r++)
-        all = sf_get_rank(f, r, err, sizeof err) != NULL;
+    for (int32_t r = 0; r < job->nranks && all; r++) all = sf_get_rank(f, r, err, sizeof err) != NULL;
     if (all) {
         int64_t bal, moving;
         sf_check(f, devnull);
@@ -96,8 +89,7 @@ static void run_inspect(const char *opt)
         argv[3] = NULL;
     }
     stderr = open_memstream(&errs, &len);
-    if (!stderr)
-        finding("out of memory");
+    if (!stderr) finding("out of memory");
     int argc = opt ? 4 : 3, rc = inspect_main(argc, argv);
     fclose(stderr);
     stderr = real_stderr;
@@ -124,10 +116,8 @@ static void run(size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (fd < 0)
-        setup();
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size)
-        finding("cannot write the input file");
+    if (fd < 0) setup();
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, data, size, 0) != (ssize_t)size) finding("cannot write the input file");
     run(size);
     no_open_objects();
     return 0;

@@ -35,10 +35,10 @@ static void order_case(void)
     if (rank == 0) {
         long old = 4242, fresh[3] = {1, 2, 3};
         MPI_Send(&old, 1, MPI_LONG, 1, 1, MPI_COMM_WORLD);
-        mpisnap_request();                 /* records here: epoch 1 starts */
+        mpisnap_request(); /* records here: epoch 1 starts */
         for (int i = 0; i < 3; i++) MPI_Send(&fresh[i], 1, MPI_LONG, 1, 2, MPI_COMM_WORLD);
     } else if (rank == 1) {
-        usleep(100000);                    /* let everything arrive first */
+        usleep(100000); /* let everything arrive first */
         for (int i = 0; i < 3; i++) {
             MPI_Recv(&v, 1, MPI_LONG, 0, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             expect(v, i + 1, "tag-2 message");
@@ -62,15 +62,15 @@ static void silent_case(void)
         v = 1;
         MPI_Send(&v, 1, MPI_LONG, 0, 0, MPI_COMM_WORLD);
     } else {
-        usleep(200000);                    /* silent: no message at all */
+        usleep(200000); /* silent: no message at all */
     }
 }
 
 static void twice_case(void)
 {
     if (rank == 0) {
-        mpisnap_request();                 /* snapshot 1: rank 1 is busy, so it cannot complete yet */
-        mpisnap_request();                 /* served by snapshot 2 */
+        mpisnap_request(); /* snapshot 1: rank 1 is busy, so it cannot complete yet */
+        mpisnap_request(); /* served by snapshot 2 */
     } else {
         usleep(200000);
     }
@@ -81,9 +81,12 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     const char *c = argc > 1 ? argv[1] : "";
-    if (!strcmp(c, "order")) order_case();
-    else if (!strcmp(c, "silent")) silent_case();
-    else if (!strcmp(c, "twice")) twice_case();
+    if (!strcmp(c, "order"))
+        order_case();
+    else if (!strcmp(c, "silent"))
+        silent_case();
+    else if (!strcmp(c, "twice"))
+        twice_case();
     else {
         if (rank == 0) fprintf(stderr, "usage: epoch_cases order|silent|twice\n");
         MPI_Finalize();

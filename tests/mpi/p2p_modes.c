@@ -14,14 +14,14 @@
 
 static int rank, n, right, left;
 
-#define CHECK(cond, ...)                                                                 \
-    do {                                                                                 \
-        if (!(cond)) {                                                                   \
-            fprintf(stderr, "p2p_modes[%d]: ", rank);                                     \
-            fprintf(stderr, __VA_ARGS__);                                                \
-            fprintf(stderr, "\n");                                                       \
-            MPI_Abort(MPI_COMM_WORLD, 1);                                                \
-        }                                                                                \
+#define CHECK(cond, ...)                              \
+    do {                                              \
+        if (!(cond)) {                                \
+            fprintf(stderr, "p2p_modes[%d]: ", rank); \
+            fprintf(stderr, __VA_ARGS__);             \
+            fprintf(stderr, "\n");                    \
+            MPI_Abort(MPI_COMM_WORLD, 1);             \
+        }                                             \
     } while (0)
 
 static void count_is(MPI_Status *st, MPI_Datatype dt, int want, const char *what)
@@ -43,7 +43,7 @@ static void persistent_round(int r, MPI_Request pr[2], long *out, long *in)
 
 static void large_vector(int r)
 {
-    enum { N = 20000 };                 /* 160 KB of doubles, every other one: 80 KB */
+    enum { N = 20000 }; /* 160 KB of doubles, every other one: 80 KB */
     double *s = malloc(2 * N * sizeof *s), *d = calloc(2 * N, sizeof *d);
     MPI_Datatype vec;
     MPI_Type_vector(N, 1, 2, MPI_DOUBLE, &vec);
@@ -117,7 +117,7 @@ static void drained_round(int r)
     MPI_Isend(&b, 1, MPI_LONG, right, 21, MPI_COMM_WORLD, &s[1]);
     MPI_Isend(&c, 1, MPI_LONG, right, 20, MPI_COMM_WORLD, &s[2]);
     if (rank == 0) mpisnap_request();
-    mpisnap_wait_all();                 /* collective: the snapshot completes in here */
+    mpisnap_wait_all(); /* collective: the snapshot completes in here */
     long x = 0;
     MPI_Status st;
     int flag = 0;

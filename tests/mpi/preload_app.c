@@ -8,16 +8,18 @@
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
     int rounds = 200, signal_self = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--signal-self")) signal_self = 1;
-        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
+        if (!strcmp(argv[i], "--signal-self"))
+            signal_self = 1;
+        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc)
+            rounds = atoi(argv[++i]);
     }
     MPI_Init(&argc, &argv);
     int rank, n;

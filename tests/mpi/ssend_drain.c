@@ -58,7 +58,8 @@ int main(int argc, char **argv)
     }
     int any = 0;
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (rank == 0) printf("ssend_drain: %ld snapshots\nssend_drain: %s\n", mpisnap_last_snapshot(), any ? "FAILED" : "OK");
+    if (rank == 0)
+        printf("ssend_drain: %ld snapshots\nssend_drain: %s\n", mpisnap_last_snapshot(), any ? "FAILED" : "OK");
     MPI_Finalize();
     return any;
 }

@@ -41,8 +41,8 @@ int main(int argc, char **argv)
             rc = MPI_Recv(&y, 1, MPI_INT, 0, 5, comm, &st);
             MPI_Get_count(&st, MPI_INT, &n);
             if (rc != MPI_SUCCESS || y != 10 * r + 2 || n != 1 || st.MPI_SOURCE != 0 || st.MPI_TAG != 5) {
-                printf("truncate: round %d: second receive returned %d, %d, count %d, source %d, tag %d\n", r, rc, y,
-                       n, st.MPI_SOURCE, st.MPI_TAG);
+                printf("truncate: round %d: second receive returned %d, %d, count %d, source %d, tag %d\n", r, rc, y, n,
+                       st.MPI_SOURCE, st.MPI_TAG);
                 bad++;
             }
         }

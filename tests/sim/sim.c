@@ -32,8 +32,8 @@
  * marker that under-counts its channel by one) and succeeds only if the checker finds
  * it. `--scale N` measures the control messages and rounds of one snapshot at N ranks.
  */
-#include "engine.h"
 #include "call.h"
+#include "engine.h"
 #include "hooks.h"
 #include "pump.h"
 #include "wait.h"
@@ -63,13 +63,13 @@ static int chance(unsigned percent) { return below(100) < percent; }
 
 /* ---- settings of one run ---- */
 typedef struct run_cfg {
-    int n;                 /* ranks */
+    int n; /* ranks */
     const snap_proto *proto;
     uint64_t seed;
-    int steps;             /* application actions per rank */
-    int snapshots;         /* snapshots asked for (some at once on several ranks) */
-    unsigned max_delay;    /* a message arrives within this many ticks */
-    int rounds;            /* --scale: synchronous rounds, every delay 1 */
+    int steps;          /* application actions per rank */
+    int snapshots;      /* snapshots asked for (some at once on several ranks) */
+    unsigned max_delay; /* a message arrives within this many ticks */
+    int rounds;         /* --scale: synchronous rounds, every delay 1 */
     int verbose;
 } run_cfg;
 static run_cfg cfg;
@@ -86,8 +86,8 @@ typedef struct amsg {
     wire_hdr hdr;
     int64_t amount;
     uint64_t id;
-    uint64_t arrive;       /* tick */
-    int state;             /* M_NET, M_HELD, M_DONE */
+    uint64_t arrive;          /* tick */
+    int state;                /* M_NET, M_HELD, M_DONE */
     uint32_t delivered_epoch; /* the receiver's epoch when it delivered it */
 } amsg;
 enum { M_NET, M_HELD, M_DONE };
@@ -96,7 +96,7 @@ typedef struct payload {
     uint64_t id;
 } payload;
 
-static amsg *msgs;        /* every message of the run, by id */
+static amsg *msgs; /* every message of the run, by id */
 static size_t nmsgs, capmsgs;
 
 /* a FIFO of message ids */
@@ -138,7 +138,10 @@ typedef struct heap {
     cmsg *v;
     size_t len, cap;
 } heap;
-static int cm_less(const cmsg *a, const cmsg *b) { return a->arrive != b->arrive ? a->arrive < b->arrive : a->order < b->order; }
+static int cm_less(const cmsg *a, const cmsg *b)
+{
+    return a->arrive != b->arrive ? a->arrive < b->arrive : a->order < b->order;
+}
 static void heap_push(heap *h, cmsg c)
 {
     if (h->len == h->cap) {
@@ -175,9 +178,9 @@ typedef struct rank {
     /* the application */
     int64_t balance;
     int step, action, want_src, want_tag, barrier;
-    idq held;              /* taken out of the network, not yet delivered */
-    idq *in;               /* per source: messages in flight to this rank */
-    uint64_t inflight;     /* messages to it not yet delivered */
+    idq held;          /* taken out of the network, not yet delivered */
+    idq *in;           /* per source: messages in flight to this rank */
+    uint64_t inflight; /* messages to it not yet delivered */
     heap ctl;
     /* Lai-Yang's reduce-scatter: rounds started, and where its result goes */
     int sum_round;
@@ -229,7 +232,7 @@ static uint64_t delay(int src, int dst)
 /* ---- statistics ---- */
 typedef struct stats {
     uint64_t ctl[CTL_TYPES];
-    uint64_t sum_msgs;    /* point-to-point messages of the reduce-scatters (modelled) */
+    uint64_t sum_msgs; /* point-to-point messages of the reduce-scatters (modelled) */
     uint64_t snapshots, checked, app_msgs, in_transit;
     uint64_t first_ask, last_done;
     uint64_t by_message, by_control, initiated; /* how ranks came to record */
@@ -372,20 +375,23 @@ void record_local(snap_cur *c)
     }
     x->rec_balance[c->epoch] = x->balance;
     c->part.rank = cur;
-    if (c->initiator) S.initiated++;
-    else if (!strcmp(c->trigger, "message")) S.by_message++;
-    else S.by_control++;
+    if (c->initiator)
+        S.initiated++;
+    else if (!strcmp(c->trigger, "message"))
+        S.by_message++;
+    else
+        S.by_control++;
 }
 void record_free(snap_cur *c) { (void)c; }
 
 typedef struct part {
     uint64_t *sent, *recvd;
-    payload *transit;     /* the channel state, in recorded order */
+    payload *transit; /* the channel state, in recorded order */
     int *transit_src, *transit_tag;
     uint32_t ntransit;
     int64_t balance;
 } part;
-static part *parts;       /* of the snapshot being collected, per rank */
+static part *parts; /* of the snapshot being collected, per rank */
 static uint32_t collecting;
 static int nparts;
 static void (*collector_done)(uint32_t);
@@ -458,8 +464,8 @@ static void check_snapshot(uint32_t e)
             money += p->amount;
             /* in the order sent, per source and tag */
             for (uint32_t l = k + 1; l < parts[j].ntransit; l++)
-                if (parts[j].transit_src[l] == parts[j].transit_src[k] && parts[j].transit_tag[l] == parts[j].transit_tag[k] &&
-                    parts[j].transit[l].id < p->id)
+                if (parts[j].transit_src[l] == parts[j].transit_src[k] &&
+                    parts[j].transit_tag[l] == parts[j].transit_tag[k] && parts[j].transit[l].id < p->id)
                     die("a channel state out of the order its messages were sent in");
         }
     }
@@ -468,14 +474,18 @@ static void check_snapshot(uint32_t e)
         int expected = m->hdr.epoch < e && (m->state != M_DONE || m->delivered_epoch >= e);
         if (expected && !in_state[id]) {
             char why[200];
-            snprintf(why, sizeof why, "snapshot %u: message %zu (%d->%d, epoch %u) was in transit but is not in the "
-                     "channel state", e, id, m->src, m->dst, m->hdr.epoch);
+            snprintf(why, sizeof why,
+                     "snapshot %u: message %zu (%d->%d, epoch %u) was in transit but is not in the "
+                     "channel state",
+                     e, id, m->src, m->dst, m->hdr.epoch);
             die(why);
         }
         if (!expected && in_state[id]) {
             char why[200];
-            snprintf(why, sizeof why, "snapshot %u: message %zu (%d->%d, epoch %u) is in the channel state but was "
-                     "not in transit", e, id, m->src, m->dst, m->hdr.epoch);
+            snprintf(why, sizeof why,
+                     "snapshot %u: message %zu (%d->%d, epoch %u) is in the channel state but was "
+                     "not in transit",
+                     e, id, m->src, m->dst, m->hdr.epoch);
             die(why);
         }
     }
@@ -517,10 +527,7 @@ static void send_one(void)
     S.app_msgs++;
 }
 
-static int matches(const amsg *m, int src, int tag)
-{
-    return (src < 0 || m->src == src) && (tag < 0 || m->tag == tag);
-}
+static int matches(const amsg *m, int src, int tag) { return (src < 0 || m->src == src) && (tag < 0 || m->tag == tag); }
 
 /* Deliver message id to the current rank's application, as wire.c does: taken (if it is
  * still in the network), the engine's rule, counted, handed over. */
@@ -615,8 +622,10 @@ static void turn(void)
         if (barrier_gen >= x->barrier) x->action = A_RUN;
         return;
     case A_FINAL: /* receive what is still to come */
-        if (!x->inflight) x->action = A_DONE;
-        else try_receive(-1, -1);
+        if (!x->inflight)
+            x->action = A_DONE;
+        else
+            try_receive(-1, -1);
         return;
     case A_DONE: /* a rank still running sent it something */
         if (x->inflight) x->action = A_FINAL;
@@ -647,7 +656,8 @@ static void setup(void)
         x->engine_state = malloc(engine_size);
         memcpy(x->engine_state, engine_ptr, engine_size);
         x->ly_state = calloc(1, ly_size);
-        if (r == 0) x->count = first;
+        if (r == 0)
+            x->count = first;
         else {
             count_init(n);
             x->count = snap_count;
@@ -757,10 +767,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"algo", 1, 0, 'a'}, {"ranks", 1, 0, 'n'}, {"seed", 1, 0, 's'},
-                                         {"seeds", 1, 0, 'k'}, {"steps", 1, 0, 'm'}, {"snapshots", 1, 0, 'p'},
+    static const struct option opts[] = {{"algo", 1, 0, 'a'},  {"ranks", 1, 0, 'n'},  {"seed", 1, 0, 's'},
+                                         {"seeds", 1, 0, 'k'}, {"steps", 1, 0, 'm'},  {"snapshots", 1, 0, 'p'},
                                          {"delay", 1, 0, 'd'}, {"broken", 0, 0, 'b'}, {"verbose", 0, 0, 'v'},
-                                         {"scale", 1, 0, 'S'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+                                         {"scale", 1, 0, 'S'}, {"help", 0, 0, 'h'},   {0, 0, 0, 0}};
     int seeds = 1, is_broken = 0, opt;
     const char *algo = "cl";
     cfg = (run_cfg){.n = 4, .seed = 1, .steps = 300, .snapshots = 8, .max_delay = 12};
@@ -812,10 +822,12 @@ int main(int argc, char **argv)
             if (!rng_state) rng_state = 1;
             run();
             if (cfg.verbose)
-                fprintf(stderr, "seed %llu: %llu snapshots consistent, %llu messages, %llu in transit; records: %llu "
-                        "initiated, %llu by a newer message, %llu by a marker or notice\n", (unsigned long long)cfg.seed,
-                        (unsigned long long)S.checked, (unsigned long long)S.app_msgs, (unsigned long long)S.in_transit,
-                        (unsigned long long)S.initiated, (unsigned long long)S.by_message, (unsigned long long)S.by_control);
+                fprintf(stderr,
+                        "seed %llu: %llu snapshots consistent, %llu messages, %llu in transit; records: %llu "
+                        "initiated, %llu by a newer message, %llu by a marker or notice\n",
+                        (unsigned long long)cfg.seed, (unsigned long long)S.checked, (unsigned long long)S.app_msgs,
+                        (unsigned long long)S.in_transit, (unsigned long long)S.initiated,
+                        (unsigned long long)S.by_message, (unsigned long long)S.by_control);
             exit(0);
         }
         int st = 0;

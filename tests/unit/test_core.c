@@ -46,7 +46,8 @@ static void fill(chan_queue *q)
 static void drain_all(chan_queue *q)
 {
     snap_msg *m;
-    while ((m = chan_match(q, MPI_ANY_SOURCE, MPI_ANY_TAG, A, 1)) || (m = chan_match(q, MPI_ANY_SOURCE, MPI_ANY_TAG, B, 1)))
+    while ((m = chan_match(q, MPI_ANY_SOURCE, MPI_ANY_TAG, A, 1)) ||
+           (m = chan_match(q, MPI_ANY_SOURCE, MPI_ANY_TAG, B, 1)))
         chan_free(m);
     CU_ASSERT_EQUAL(q->len, 0);
     CU_ASSERT_PTR_NULL(q->head);
@@ -96,12 +97,12 @@ static void test_tail_after_removing_last(void)
     fill(&q);
     snap_msg *m = chan_match(&q, 1, 5, B, 1); /* 4 */
     chan_free(m);
-    m = chan_match(&q, 1, 5, A, 1);           /* 1 */
+    m = chan_match(&q, 1, 5, A, 1); /* 1 */
     chan_free(m);
-    m = chan_match(&q, 1, 5, A, 1);           /* 5, the tail */
+    m = chan_match(&q, 1, 5, A, 1); /* 5, the tail */
     CU_ASSERT_EQUAL(payload_of(m), 5);
     chan_free(m);
-    chan_push(&q, mk(3, 1, A, 6));             /* appending after the old tail was removed */
+    chan_push(&q, mk(3, 1, A, 6)); /* appending after the old tail was removed */
     m = chan_match(&q, 3, 1, A, 1);
     CU_ASSERT_EQUAL(payload_of(m), 6);
     chan_free(m);
@@ -114,9 +115,9 @@ static void test_tail_after_removing_last(void)
 
 static void clear_env(void)
 {
-    const char *vars[] = {"MPISNAP_ALGO", "MPISNAP_DIR", "MPISNAP_INTERVAL", "MPISNAP_HANG_TIMEOUT", "MPISNAP_SIGNAL",
-                          "MPISNAP_LOG", "MPISNAP_STACK", "MPISNAP_SMALL_MSG", "MPISNAP_ALGORITHM", "MPISNAP_KEEP",
-                          "MPISNAP_HANG_REPEAT", "MPISNAP_RESTART"};
+    const char *vars[] = {"MPISNAP_ALGO",      "MPISNAP_DIR",  "MPISNAP_INTERVAL",    "MPISNAP_HANG_TIMEOUT",
+                          "MPISNAP_SIGNAL",    "MPISNAP_LOG",  "MPISNAP_STACK",       "MPISNAP_SMALL_MSG",
+                          "MPISNAP_ALGORITHM", "MPISNAP_KEEP", "MPISNAP_HANG_REPEAT", "MPISNAP_RESTART"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) unsetenv(vars[i]);
 }
 
@@ -176,19 +177,30 @@ static void expect_bad(const char *var, const char *val, const char *msg)
 static void test_config_errors(void)
 {
     expect_bad("MPISNAP_ALGO", "chandy", "mpisnap: MPISNAP_ALGO='chandy' is not valid: expected cl|ly");
-    expect_bad("MPISNAP_INTERVAL", "-1", "mpisnap: MPISNAP_INTERVAL='-1' is not valid: expected seconds >= 0 (0 = off)");
-    expect_bad("MPISNAP_INTERVAL", "1s", "mpisnap: MPISNAP_INTERVAL='1s' is not valid: expected seconds >= 0 (0 = off)");
-    expect_bad("MPISNAP_INTERVAL", "nan", "mpisnap: MPISNAP_INTERVAL='nan' is not valid: expected seconds >= 0 (0 = off)");
+    expect_bad("MPISNAP_INTERVAL", "-1",
+               "mpisnap: MPISNAP_INTERVAL='-1' is not valid: expected seconds >= 0 (0 = off)");
+    expect_bad("MPISNAP_INTERVAL", "1s",
+               "mpisnap: MPISNAP_INTERVAL='1s' is not valid: expected seconds >= 0 (0 = off)");
+    expect_bad("MPISNAP_INTERVAL", "nan",
+               "mpisnap: MPISNAP_INTERVAL='nan' is not valid: expected seconds >= 0 (0 = off)");
     expect_bad("MPISNAP_SIGNAL", "yes", "mpisnap: MPISNAP_SIGNAL='yes' is not valid: expected 0|1");
     expect_bad("MPISNAP_DIR", "", "mpisnap: MPISNAP_DIR='' is not valid: expected a directory path");
-    expect_bad("MPISNAP_SMALL_MSG", "99999999999", "mpisnap: MPISNAP_SMALL_MSG='99999999999' is not valid: expected bytes, 0..16777216");
-    expect_bad("MPISNAP_KEEP", "-2", "mpisnap: MPISNAP_KEEP='-2' is not valid: expected a count, 0..1000000 (0 = keep all)");
-    expect_bad("MPISNAP_KEEP", "3 files", "mpisnap: MPISNAP_KEEP='3 files' is not valid: expected a count, 0..1000000 (0 = keep all)");
-    expect_bad("MPISNAP_RESTART", "latest-or-none", "mpisnap: MPISNAP_RESTART='latest-or-none' is not valid: expected latest, latest-or-new, or a snapshot file");
-    expect_bad("MPISNAP_ALGORITHM", "ly", "mpisnap: unknown variable MPISNAP_ALGORITHM (see mpisnap-run --help for the settings)");
-    expect_bad("MPISNAP_HANG_REPEAT", "-3", "mpisnap: MPISNAP_HANG_REPEAT='-3' is not valid: expected seconds >= 0 (0 = off)");
-    expect_bad("MPISNAP_HANG_REPEAT", "5", "mpisnap: MPISNAP_HANG_REPEAT needs MPISNAP_HANG_TIMEOUT (the repeat follows a hang "
-                                          "snapshot): set both, or unset MPISNAP_HANG_REPEAT");
+    expect_bad("MPISNAP_SMALL_MSG", "99999999999",
+               "mpisnap: MPISNAP_SMALL_MSG='99999999999' is not valid: expected bytes, 0..16777216");
+    expect_bad("MPISNAP_KEEP", "-2",
+               "mpisnap: MPISNAP_KEEP='-2' is not valid: expected a count, 0..1000000 (0 = keep all)");
+    expect_bad("MPISNAP_KEEP", "3 files",
+               "mpisnap: MPISNAP_KEEP='3 files' is not valid: expected a count, 0..1000000 (0 = keep all)");
+    expect_bad(
+        "MPISNAP_RESTART", "latest-or-none",
+        "mpisnap: MPISNAP_RESTART='latest-or-none' is not valid: expected latest, latest-or-new, or a snapshot file");
+    expect_bad("MPISNAP_ALGORITHM", "ly",
+               "mpisnap: unknown variable MPISNAP_ALGORITHM (see mpisnap-run --help for the settings)");
+    expect_bad("MPISNAP_HANG_REPEAT", "-3",
+               "mpisnap: MPISNAP_HANG_REPEAT='-3' is not valid: expected seconds >= 0 (0 = off)");
+    expect_bad("MPISNAP_HANG_REPEAT", "5",
+               "mpisnap: MPISNAP_HANG_REPEAT needs MPISNAP_HANG_TIMEOUT (the repeat follows a hang "
+               "snapshot): set both, or unset MPISNAP_HANG_REPEAT");
 }
 
 /* The watchdog's repeat is accepted with the watchdog. */
@@ -225,9 +237,21 @@ static void test_part_round_trip(void)
     int32_t world[N] = {0, 1, 2};
     sf_comm comm = {0, N, world, 12};
     c.epoch = 5;
-    c.part = (sf_rank){.rank = 1, .pid = 77, .initiator = 1, .t_record = 1.5, .sent = sent, .recvd = recvd,
-                       .nranks = N, .requests = &req, .nrequests = 1, .regions = regs, .nregions = 2,
-                       .stack = stack, .nstack = 2, .comms = &comm, .ncomms = 1};
+    c.part = (sf_rank){.rank = 1,
+                       .pid = 77,
+                       .initiator = 1,
+                       .t_record = 1.5,
+                       .sent = sent,
+                       .recvd = recvd,
+                       .nranks = N,
+                       .requests = &req,
+                       .nrequests = 1,
+                       .regions = regs,
+                       .nregions = 2,
+                       .stack = stack,
+                       .nstack = 2,
+                       .comms = &comm,
+                       .ncomms = 1};
     snprintf(c.part.trigger, sizeof c.part.trigger, "marker");
     c.msgs = msgs, c.nmsgs = 2, c.payload = payload, c.plen = sizeof payload;
     c.part.msgs = msgs, c.part.nmsgs = 2;

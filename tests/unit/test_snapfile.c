@@ -35,8 +35,7 @@ int exists(const char *path)
 /* Does err contain text? Prints err when not, so a failing assertion shows why. */
 int has(const char *err, const char *text)
 {
-    if (strstr(err, text))
-        return 1;
+    if (strstr(err, text)) return 1;
     fprintf(stderr, "\n    expected \"%s\" in: %s\n", text, err);
     return 0;
 }
@@ -52,12 +51,10 @@ struct fixture fx; /* points into itself: initialised in place, never copied */
 
 static void put_le64(uint8_t *p, int64_t v)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)((uint64_t)v >> (8 * i));
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)((uint64_t)v >> (8 * i));
 }
 
-static sf_region region(const char *name, const char *type, uint64_t count, const uint8_t *data,
-                        uint64_t bytes)
+static sf_region region(const char *name, const char *type, uint64_t count, const uint8_t *data, uint64_t bytes)
 {
     sf_region r = {.count = count, .bytes = bytes, .data = data};
     snprintf(r.name, sizeof r.name, "%s", name);
@@ -65,8 +62,8 @@ static sf_region region(const char *name, const char *type, uint64_t count, cons
     return r;
 }
 
-static sf_msg msg(int32_t src, int32_t dst, int32_t comm, int32_t tag, uint64_t order,
-                  const uint8_t *data, uint64_t bytes)
+static sf_msg msg(int32_t src, int32_t dst, int32_t comm, int32_t tag, uint64_t order, const uint8_t *data,
+                  uint64_t bytes)
 {
     return (sf_msg){src, dst, comm, src, tag, 3, order, bytes, data, "", ""};
 }
@@ -91,8 +88,7 @@ static void fixture_regions(void)
         put_le64(fx.balance[r], 100 * (r + 1));
         fx.regions[r][0] = region("balance", "MPI_INT64_T", 1, fx.balance[r], 8);
     }
-    for (int i = 0; i < 100; i++)
-        fx.grid[i] = (uint8_t)(i * 7);
+    for (int i = 0; i < 100; i++) fx.grid[i] = (uint8_t)(i * 7);
     memset(fx.pattern, 0xA5, sizeof fx.pattern);
     fx.regions[0][1] = region("grid", "derived", 1, fx.grid, sizeof fx.grid);
     fx.regions[1][1] = region("pattern", "MPI_BYTE", 64, fx.pattern, sizeof fx.pattern);
@@ -102,8 +98,7 @@ static void fixture_regions(void)
  * ranks 1 and 2 recorded none (a library that does not record them). */
 static void fixture_comms(void)
 {
-    for (int r = 0; r < N; r++)
-        fx.world[r] = r;
+    for (int r = 0; r < N; r++) fx.world[r] = r;
     fx.self0[0] = 0;
     fx.split0[0] = 2;
     fx.split0[1] = 0;
@@ -117,21 +112,31 @@ static void fixture_comms(void)
 static void fixture_rank(int r, const char *trigger, const char *call)
 {
     sf_rank *k = &fx.ranks[r];
-    *k = (sf_rank){.rank = r, .pid = 1000 + r, .initiator = r != 1, .t_record = 1700000000.25 + r,
-                   .call_seconds = call[0] ? 1.5 : 0, .sent = fx.sent[r], .recvd = fx.recvd[r],
-                   .nranks = N, .regions = fx.regions[r], .nregions = r == 2 ? 1 : 2};
+    *k = (sf_rank){.rank = r,
+                   .pid = 1000 + r,
+                   .initiator = r != 1,
+                   .t_record = 1700000000.25 + r,
+                   .call_seconds = call[0] ? 1.5 : 0,
+                   .sent = fx.sent[r],
+                   .recvd = fx.recvd[r],
+                   .nranks = N,
+                   .regions = fx.regions[r],
+                   .nregions = r == 2 ? 1 : 2};
     snprintf(k->host, sizeof k->host, "node%d", r / 2 + 1);
     snprintf(k->trigger, sizeof k->trigger, "%s", trigger);
     snprintf(k->call, sizeof k->call, "%s", call);
-    if (call[0])
-        snprintf(k->call_args, sizeof k->call_args, "count=1, MPI_INT64_T, source=-1, tag=7");
+    if (call[0]) snprintf(k->call_args, sizeof k->call_args, "count=1, MPI_INT64_T, source=-1, tag=7");
 }
 
 void fixture_init(void)
 {
     memset(&fx, 0, sizeof fx);
-    fx.job = (sf_job){.id = 7, .nranks = N, .t_start = 1700000000.25, .t_end = 1700000000.5,
-                      .conserve_total = 660, .conserve_offset = 0};
+    fx.job = (sf_job){.id = 7,
+                      .nranks = N,
+                      .t_start = 1700000000.25,
+                      .t_end = 1700000000.5,
+                      .conserve_total = 660,
+                      .conserve_offset = 0};
     strcpy(fx.job.algo, "ly");
     strcpy(fx.job.program, "./bank --transfers 10");
     strcpy(fx.job.library_version, "0.1.0");
@@ -166,12 +171,11 @@ void fixture_init(void)
     fixture_comms();
 }
 
-static int write_job(const sf_job *job, const sf_rank *ranks, const int32_t *ini, uint32_t nini,
-                     const char *path, char *err, size_t errlen)
+static int write_job(const sf_job *job, const sf_rank *ranks, const int32_t *ini, uint32_t nini, const char *path,
+                     char *err, size_t errlen)
 {
     sf_writer *w = sf_create(path, job, err, errlen);
-    if (!w)
-        return -1;
+    if (!w) return -1;
     for (int32_t r = 0; r < job->nranks; r++)
         if (sf_write_rank(w, &ranks[r], err, errlen) < 0) {
             sf_abort(w);
@@ -186,8 +190,7 @@ const char *write_fixture(char *buf, size_t len, const char *name)
     char err[512] = "";
     path_of(buf, len, name);
     int rc = write_job(&fx.job, fx.ranks, fx.initiators, 2, buf, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "\n    write failed: %s\n", err);
+    if (rc != 0) fprintf(stderr, "\n    write failed: %s\n", err);
     CU_ASSERT_FATAL(rc == 0);
     return buf;
 }
@@ -213,8 +216,8 @@ static void assert_same_rank(const sf_rank *a, const sf_rank *b)
         const sf_request *x = &a->requests[i], *y = &b->requests[i];
         CU_ASSERT_STRING_EQUAL(x->kind, y->kind);
         CU_ASSERT_STRING_EQUAL(x->datatype, y->datatype);
-        CU_ASSERT(x->peer == y->peer && x->tag == y->tag && x->comm == y->comm &&
-                  x->count == y->count && x->awaited == y->awaited);
+        CU_ASSERT(x->peer == y->peer && x->tag == y->tag && x->comm == y->comm && x->count == y->count &&
+                  x->awaited == y->awaited);
     }
     CU_ASSERT_EQUAL_FATAL(a->ncomms, b->ncomms);
     for (uint32_t i = 0; i < a->ncomms; i++) {
@@ -235,9 +238,8 @@ static void assert_same_rank(const sf_rank *a, const sf_rank *b)
     CU_ASSERT_EQUAL_FATAL(a->nmsgs, b->nmsgs);
     for (uint32_t i = 0; i < a->nmsgs; i++) {
         const sf_msg *x = &a->msgs[i], *y = &b->msgs[i];
-        CU_ASSERT(x->src == y->src && x->dst == y->dst && x->comm == y->comm &&
-                  x->src_comm == y->src_comm && x->tag == y->tag && x->epoch == y->epoch &&
-                  x->order == y->order);
+        CU_ASSERT(x->src == y->src && x->dst == y->dst && x->comm == y->comm && x->src_comm == y->src_comm &&
+                  x->tag == y->tag && x->epoch == y->epoch && x->order == y->order);
         CU_ASSERT_STRING_EQUAL(x->datatype, y->datatype);
         CU_ASSERT_STRING_EQUAL(x->signature, y->signature);
         CU_ASSERT_EQUAL_FATAL(x->bytes, y->bytes);
@@ -274,8 +276,7 @@ static void test_round_trip(void)
         CU_ASSERT_PTR_NOT_NULL_FATAL(got);
         assert_same_rank(&fx.ranks[r], got);
         CU_ASSERT_EQUAL_FATAL(got->nstack, fx.ranks[r].nstack);
-        for (uint32_t i = 0; i < got->nstack; i++)
-            CU_ASSERT_STRING_EQUAL(got->stack[i], fx.ranks[r].stack[i]);
+        for (uint32_t i = 0; i < got->nstack; i++) CU_ASSERT_STRING_EQUAL(got->stack[i], fx.ranks[r].stack[i]);
         CU_ASSERT_PTR_EQUAL(sf_get_rank(f, r, err, sizeof err), got); /* loaded once */
     }
     CU_ASSERT_PTR_NULL(sf_get_rank(f, N, err, sizeof err));
@@ -294,8 +295,7 @@ static void test_empty_rank(void)
     sf_rank r = {.rank = 0, .sent = &zero, .recvd = &zero, .nranks = 1};
     path_of(path, sizeof path, "empty.h5");
     int rc = write_job(&job, &r, NULL, 0, path, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "\n    write failed: %s\n", err);
+    if (rc != 0) fprintf(stderr, "\n    write failed: %s\n", err);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     sf_file *f = sf_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -306,8 +306,7 @@ static void test_empty_rank(void)
     const sf_rank *got = sf_get_rank(f, 0, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(got);
     assert_same_rank(&r, got);
-    CU_ASSERT(got->nmsgs == 0 && got->nregions == 0 && got->nstack == 0 && got->nrequests == 0 &&
-              got->ncomms == 0);
+    CU_ASSERT(got->nmsgs == 0 && got->nregions == 0 && got->nstack == 0 && got->nrequests == 0 && got->ncomms == 0);
     CU_ASSERT_EQUAL(sf_check(f, NULL), 0);
     int64_t b, t;
     CU_ASSERT_EQUAL(sf_conservation(f, &b, &t, err, sizeof err), 0);
@@ -325,8 +324,7 @@ static void test_part_then_rename(void)
     sf_writer *w = sf_create(path, &fx.job, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT(exists(part) && !exists(path));
-    for (int r = 0; r < N; r++)
-        CU_ASSERT_EQUAL(sf_write_rank(w, &fx.ranks[r], err, sizeof err), 0);
+    for (int r = 0; r < N; r++) CU_ASSERT_EQUAL(sf_write_rank(w, &fx.ranks[r], err, sizeof err), 0);
     CU_ASSERT(exists(part) && !exists(path));
     CU_ASSERT_EQUAL(sf_commit(w, fx.initiators, 2, 1.0, err, sizeof err), 0);
     CU_ASSERT(!exists(part) && exists(path));
@@ -347,8 +345,7 @@ static int fill_placed(const char *part, uint64_t off, const uint8_t *p, size_t 
 {
     int fd = open(part, O_WRONLY);
     int ok = fd >= 0 && pwrite(fd, p, n, (off_t)off) == (ssize_t)n && fsync(fd) == 0;
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     return ok;
 }
 
@@ -366,8 +363,8 @@ static void write_placed(const char *name, int give_sum, uint64_t sum_delta, cha
     r1.regions = regs;
     uint64_t offs[2] = {0, 0};
     for (int r = 0; r < N; r++)
-        CU_ASSERT_EQUAL_FATAL(r == 1 ? sf_place_rank(w, &r1, offs, err, sizeof err)
-                                     : sf_write_rank(w, &fx.ranks[r], err, sizeof err), 0);
+        CU_ASSERT_EQUAL_FATAL(
+            r == 1 ? sf_place_rank(w, &r1, offs, err, sizeof err) : sf_write_rank(w, &fx.ranks[r], err, sizeof err), 0);
     CU_ASSERT_EQUAL(offs[0], UINT64_MAX); /* written here, from its data */
     CU_ASSERT(offs[1] != UINT64_MAX && offs[1] > 0);
     CU_ASSERT_FATAL(fill_placed(sf_part_path(w), offs[1], fx.pattern, sizeof fx.pattern));
@@ -378,8 +375,8 @@ static void write_placed(const char *name, int give_sum, uint64_t sum_delta, cha
         return;
     }
     CU_ASSERT_EQUAL(sf_region_done(w, 1, 0, 1, err, sizeof err), -1); /* not a placed one */
-    CU_ASSERT_EQUAL(sf_region_done(w, 1, 1, sf_sum_bytes(fx.pattern, sizeof fx.pattern) + sum_delta, err,
-                                   sizeof err), 0);
+    CU_ASSERT_EQUAL(sf_region_done(w, 1, 1, sf_sum_bytes(fx.pattern, sizeof fx.pattern) + sum_delta, err, sizeof err),
+                    0);
     CU_ASSERT_EQUAL(sf_commit(w, fx.initiators, 2, 1.0, err, sizeof err), 0);
 }
 
@@ -543,8 +540,8 @@ static void test_check_bad_envelope(void)
 {
     char out[4096] = "";
     fixture_init();
-    fx.msgs1[2].dst = 0;  /* recorded by rank 1 but addressed to 0 */
-    fx.msgs0[0].src = 9;  /* from a rank the job does not have: channel 1->0 then lacks it */
+    fx.msgs1[2].dst = 0; /* recorded by rank 1 but addressed to 0 */
+    fx.msgs0[0].src = 9; /* from a rank the job does not have: channel 1->0 then lacks it */
     CU_ASSERT_EQUAL(check_fixture("envelope.h5", out, sizeof out), 3);
     CU_ASSERT(has(out, "rank 1: in-transit message 2 has dst 0, expected 1"));
     CU_ASSERT(has(out, "rank 0: in-transit message 0 has src 9, outside 0..2"));
@@ -562,8 +559,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 static int make_dir(void)
 {
     const char *base = getenv("TEST_TMPDIR");
-    if (!base || !*base)
-        base = getenv("TMPDIR");
+    if (!base || !*base) base = getenv("TMPDIR");
     snprintf(g_dir, sizeof g_dir, "%s/test_snapfile.XXXXXX", base && *base ? base : "/tmp");
     if (!mkdtemp(g_dir)) {
         perror(g_dir);
@@ -600,15 +596,12 @@ int main(void)
         {"check", "finds a conservation violation", test_check_conservation},
         {"check", "finds misaddressed messages", test_check_bad_envelope},
     };
-    if (make_dir() < 0 || CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
+    if (make_dir() < 0 || CU_initialize_registry() != CUE_SUCCESS) return 1;
     CU_pSuite suite = NULL;
     const char *current = "";
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        if (strcmp(current, tests[i].suite) != 0)
-            suite = CU_add_suite(current = tests[i].suite, NULL, NULL);
-        if (!suite || !CU_add_test(suite, tests[i].name, tests[i].fn))
-            return 1;
+        if (strcmp(current, tests[i].suite) != 0) suite = CU_add_suite(current = tests[i].suite, NULL, NULL);
+        if (!suite || !CU_add_test(suite, tests[i].name, tests[i].fn)) return 1;
     }
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

@@ -38,12 +38,9 @@ static int copy_file(const char *from, const char *to)
     char buf[65536];
     size_t n;
     int rc = in && out ? 0 : -1;
-    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        rc = fwrite(buf, 1, n, out) == n ? 0 : -1;
-    if (in)
-        fclose(in);
-    if (out && fclose(out) != 0)
-        rc = -1;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0) rc = fwrite(buf, 1, n, out) == n ? 0 : -1;
+    if (in) fclose(in);
+    if (out && fclose(out) != 0) rc = -1;
     return rc;
 }
 
@@ -57,8 +54,7 @@ void test_refuse_incomplete(void)
     snprintf(part, sizeof part, "%s.part", path);
     sf_writer *w = sf_create(path, &fx.job, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-    for (int r = 0; r < N; r++)
-        CU_ASSERT_EQUAL(sf_write_rank(w, &fx.ranks[r], err, sizeof err), 0);
+    for (int r = 0; r < N; r++) CU_ASSERT_EQUAL(sf_write_rank(w, &fx.ranks[r], err, sizeof err), 0);
     CU_ASSERT_EQUAL_FATAL(copy_file(part, copy), 0);
     assert_refused(part, "incomplete snapshot (no completion mark); it was being written when "
                          "the job stopped");
@@ -168,8 +164,7 @@ static void flip_pattern_byte(const char *path)
     int c;
     while (at < 0 && (c = fgetc(fp)) != EOF) {
         run = c == 0xA5 ? run + 1 : 0;
-        if (run == 64)
-            at = pos - 31; /* a byte in the middle of the run */
+        if (run == 64) at = pos - 31; /* a byte in the middle of the run */
         pos++;
     }
     CU_ASSERT_FATAL(at >= 0);
@@ -226,8 +221,7 @@ void test_refuse_bad_comm(void)
     hid_t d = H5Dopen2(f, "/ranks/0/comms", H5P_DEFAULT);
     hid_t m = H5Dopen2(f, "/ranks/0/comm_members", H5P_DEFAULT);
     hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(uint64_t));
-    CU_ASSERT_FATAL(d >= 0 && m >= 0 && mt >= 0 &&
-                    H5Tinsert(mt, "offset", 0, H5T_NATIVE_UINT64) >= 0);
+    CU_ASSERT_FATAL(d >= 0 && m >= 0 && mt >= 0 && H5Tinsert(mt, "offset", 0, H5T_NATIVE_UINT64) >= 0);
     uint64_t offsets[3] = {0, 3, 5}; /* 6 members in all: the last list runs to 7 */
     int32_t members[6] = {0, 1, 2, 0, 2, 0};
     CU_ASSERT(H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets) >= 0);

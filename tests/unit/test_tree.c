@@ -25,10 +25,10 @@ enum { NR = 1024, NP = 64 }; /* ranks of the tree's file, of the progress test's
 static char g_dir[4096];
 
 #define F_START "/nonexistent/app+0x1000 build-id=aa01"
-#define F_MAIN "/nonexistent/app+0x2000 build-id=aa01"
+#define F_MAIN  "/nonexistent/app+0x2000 build-id=aa01"
 #define F_SOLVE "/nonexistent/app+0x3000 build-id=aa01"
-#define F_EXCH "/nonexistent/app+0x4000 build-id=aa01"
-#define F_IO "/nonexistent/app+0x5000 build-id=aa01"
+#define F_EXCH  "/nonexistent/app+0x4000 build-id=aa01"
+#define F_IO    "/nonexistent/app+0x5000 build-id=aa01"
 
 static int is_exchanger(int32_t r) { return r % 64 == 7; }
 static int is_io(int32_t r) { return r >= 1000; }
@@ -37,7 +37,7 @@ static int is_io(int32_t r) { return r >= 1000; }
  * messages sent to rank 0. */
 struct shape {
     int32_t nranks;
-    const char *key;      /* job_key */
+    const char *key; /* job_key */
     uint64_t id;
     double t;
     const char *(*call)(int32_t r);
@@ -50,7 +50,11 @@ static const char *hang_call(int32_t r)
 {
     return is_io(r) ? "MPI_Barrier" : is_exchanger(r) ? "MPI_Waitall" : "MPI_Allreduce";
 }
-static double long_time(int32_t r) { (void)r; return 30.0; }
+static double long_time(int32_t r)
+{
+    (void)r;
+    return 30.0;
+}
 static int hang_stack(int32_t r, const char **s)
 {
     if (is_io(r)) {
@@ -58,12 +62,15 @@ static int hang_stack(int32_t r, const char **s)
         return 3;
     }
     int n = 0;
-    if (is_exchanger(r))
-        s[n++] = F_EXCH;
+    if (is_exchanger(r)) s[n++] = F_EXCH;
     s[n++] = F_SOLVE, s[n++] = F_MAIN, s[n++] = F_START;
     return n;
 }
-static uint64_t no_sends(int32_t r) { (void)r; return 0; }
+static uint64_t no_sends(int32_t r)
+{
+    (void)r;
+    return 0;
+}
 
 /* Writes a snapshot in the given shape to g_dir/name. */
 static const char *write_shape(const char *name, const struct shape *sh, char *path, size_t len)
@@ -111,10 +118,8 @@ static const tree_node *node_at(const call_tree *t, const char *const *labels, i
     uint32_t at = 0;
     for (int i = 0; i < n; i++) {
         uint32_t c = t->nodes[at].first_child;
-        while (c && strcmp(t->nodes[c].label, labels[i]) != 0)
-            c = t->nodes[c].next_sibling;
-        if (!c)
-            return NULL;
+        while (c && strcmp(t->nodes[c].label, labels[i]) != 0) c = t->nodes[c].next_sibling;
+        if (!c) return NULL;
         at = c;
     }
     return &t->nodes[at];
@@ -128,8 +133,8 @@ static char *ranks_of(const tree_node *n, size_t max)
     return text_close(&t);
 }
 
-static void expect_node(const call_tree *t, const char *const *labels, int depth, uint32_t count,
-                        const char *ranks, int32_t cls)
+static void expect_node(const call_tree *t, const char *const *labels, int depth, uint32_t count, const char *ranks,
+                        int32_t cls)
 {
     const tree_node *n = node_at(t, labels, depth);
     CU_ASSERT_PTR_NOT_NULL_FATAL(n);
@@ -141,10 +146,10 @@ static void expect_node(const call_tree *t, const char *const *labels, int depth
 }
 
 #define L_START "app+0x1000 (module not found)"
-#define L_MAIN "app+0x2000 (module not found)"
+#define L_MAIN  "app+0x2000 (module not found)"
 #define L_SOLVE "app+0x3000 (module not found)"
-#define L_EXCH "app+0x4000 (module not found)"
-#define L_IO "app+0x5000 (module not found)"
+#define L_EXCH  "app+0x4000 (module not found)"
+#define L_IO    "app+0x5000 (module not found)"
 
 static void test_tree_1024(void)
 {
@@ -161,8 +166,10 @@ static void test_tree_1024(void)
     expect_node(&t, p, 1, NR, "0-1023", -1);
     expect_node(&t, p, 2, NR, "0-1023", -1);
     expect_node(&t, p, 3, 1000, "0-999", -1);
-    expect_node(&t, ar, 4, 984, "0-6,8-70,72-134,136-198,200-262,264-326,328-390,392-454,456-518,"
-                               "520-582,584-646,648-710,712-774,776-838,840-902,904-966,968-999", 0);
+    expect_node(&t, ar, 4, 984,
+                "0-6,8-70,72-134,136-198,200-262,264-326,328-390,392-454,456-518,"
+                "520-582,584-646,648-710,712-774,776-838,840-902,904-966,968-999",
+                0);
     expect_node(&t, p, 4, 16, "7,71,135,199,263,327,391,455,519,583,647,711,775,839,903,967", 2);
     expect_node(&t, p, 5, 16, "7,71,135,199,263,327,391,455,519,583,647,711,775,839,903,967", 2);
     expect_node(&t, io, 3, 24, "1000-1023", 1);
@@ -201,8 +208,7 @@ static double after_time(int32_t r) { return r % 4 == 2 ? 0.05 : 32.0; }
 static int after_stack(int32_t r, const char **s)
 {
     int n = hang_stack(r, s);
-    if (r % 4 == 1)
-        s[0] = "/nonexistent/app+0x6000 build-id=aa01";
+    if (r % 4 == 1) s[0] = "/nonexistent/app+0x6000 build-id=aa01";
     return n;
 }
 static uint64_t after_sends(int32_t r) { return r % 4 == 0 ? 5 : 0; }
@@ -248,7 +254,11 @@ static void test_progress(void)
 
 /* A format 2 file (frames as backtrace_symbols() text) is read, and its frames shown as
  * they were, without their absolute addresses. */
-static const char *old_call(int32_t r) { (void)r; return "MPI_Recv"; }
+static const char *old_call(int32_t r)
+{
+    (void)r;
+    return "MPI_Recv";
+}
 static int old_stack(int32_t r, const char **s)
 {
     s[0] = r ? "/opt/app(+0x1351) [0x55d0c3a1e351]" : "/opt/app(main+0x42) [0x55d0c3a1e351]";
@@ -295,15 +305,12 @@ int main(void)
         char cmd[2 * sizeof g_dir + 64];
         snprintf(g_dir, sizeof g_dir, "%s/tree_test", tmp);
         snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", g_dir, g_dir);
-        if (system(cmd) != 0)
-            return 2;
+        if (system(cmd) != 0) return 2;
     } else {
         snprintf(g_dir, sizeof g_dir, "%s/mpisnap-tree-XXXXXX", sys && *sys ? sys : "/tmp");
-        if (!mkdtemp(g_dir))
-            return 2;
+        if (!mkdtemp(g_dir)) return 2;
     }
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
+    if (CU_initialize_registry() != CUE_SUCCESS) return 2;
     CU_pSuite s = CU_add_suite("tree", NULL, NULL);
     CU_add_test(s, "test_tree_1024", test_tree_1024);
     CU_add_test(s, "test_progress", test_progress);

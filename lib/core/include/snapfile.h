@@ -17,24 +17,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SF_FORMAT_VERSION 3 /* 2: regions contiguous, checksummed by the writer (XXH3);
+#define SF_FORMAT_VERSION \
+    3 /* 2: regions contiguous, checksummed by the writer (XXH3);
                                3: stack frames are "module+0xoffset build-id=hex" */
-#define SF_FORMAT_OLDEST 2  /* the oldest version the reader accepts (its stack frames are
+#define SF_FORMAT_OLDEST \
+    2                   /* the oldest version the reader accepts (its stack frames are
                                backtrace_symbols() text) */
-#define SF_NAME_MAX 64   /* names of regions, datatypes, MPI calls (incl. NUL) */
-#define SF_TEXT_MAX 256  /* free text: call arguments, host, program */
+#define SF_NAME_MAX 64  /* names of regions, datatypes, MPI calls (incl. NUL) */
+#define SF_TEXT_MAX 256 /* free text: call arguments, host, program */
 
 /* One message in transit on channel src -> dst, as recorded by the receiver. */
 typedef struct sf_msg {
-    int32_t src;        /* world rank of the sender */
-    int32_t dst;        /* world rank of the receiver */
-    int32_t comm;       /* job-wide communicator id */
-    int32_t src_comm;   /* sender's rank in that communicator (the status MPI_SOURCE) */
+    int32_t src;      /* world rank of the sender */
+    int32_t dst;      /* world rank of the receiver */
+    int32_t comm;     /* job-wide communicator id */
+    int32_t src_comm; /* sender's rank in that communicator (the status MPI_SOURCE) */
     int32_t tag;
-    uint32_t epoch;     /* sender's snapshot epoch when it sent the message */
-    uint64_t order;     /* receive order at dst: position in the order MPI would deliver */
-    uint64_t bytes;     /* payload size in bytes (packed representation) */
-    const uint8_t *data;/* payload, `bytes` bytes; not owned by the struct */
+    uint32_t epoch;      /* sender's snapshot epoch when it sent the message */
+    uint64_t order;      /* receive order at dst: position in the order MPI would deliver */
+    uint64_t bytes;      /* payload size in bytes (packed representation) */
+    const uint8_t *data; /* payload, `bytes` bytes; not owned by the struct */
     /* the datatype of the receive it matched (by MPI's type-matching rule, the sender's
      * signature): its name ("MPI_DOUBLE", "derived") and the packed layout of one
      * element as a numpy dtype string ("<f8", "3<i4,<f8,4S1"); "" when not known (a
@@ -61,7 +63,7 @@ typedef struct sf_request {
     int32_t comm;           /* job-wide communicator id, -1 when none */
     int64_t count;
     char datatype[SF_NAME_MAX];
-    int32_t awaited;        /* 1 if the call in progress (Wait*, Test*) is waiting on it */
+    int32_t awaited; /* 1 if the call in progress (Wait*, Test*) is waiting on it */
 } sf_request;
 
 /* A communicator this rank belongs to: its job-wide id and its members' world ranks
@@ -81,40 +83,45 @@ typedef struct sf_rank {
     int32_t rank;
     int32_t pid;
     char host[SF_TEXT_MAX];
-    int32_t initiator;        /* 1 if this rank initiated the snapshot */
-    double t_record;          /* seconds since the epoch when the state was recorded */
-    char trigger[SF_NAME_MAX];/* "request", "signal", "interval", "marker", "message", ... */
+    int32_t initiator;         /* 1 if this rank initiated the snapshot */
+    double t_record;           /* seconds since the epoch when the state was recorded */
+    char trigger[SF_NAME_MAX]; /* "request", "signal", "interval", "marker", "message", ... */
     /* what the rank was doing when it recorded */
-    char call[SF_NAME_MAX];   /* MPI call in progress, "" if none */
+    char call[SF_NAME_MAX]; /* MPI call in progress, "" if none */
     char call_args[SF_TEXT_MAX];
-    double call_seconds;      /* how long it had been in that call */
+    double call_seconds; /* how long it had been in that call */
     /* counters: sent[j] = application messages this rank had sent to world rank j;
      * recvd[i] = application messages it had received from i. Both length nranks. */
     const uint64_t *sent;
     const uint64_t *recvd;
     int32_t nranks;
-    const sf_request *requests; uint32_t nrequests;
-    const sf_region *regions;   uint32_t nregions;
+    const sf_request *requests;
+    uint32_t nrequests;
+    const sf_region *regions;
+    uint32_t nregions;
     /* in-transit messages on the channels INTO this rank (dst == rank), in the order the
      * receiver would have received them */
-    const sf_msg *msgs;         uint32_t nmsgs;
+    const sf_msg *msgs;
+    uint32_t nmsgs;
     /* call stack, one frame per string, innermost first: "/path/module+0x139d
      * build-id=8f3c..." (format 3; docs/FORMAT.md), backtrace_symbols() text in format 2 */
-    const char *const *stack;   uint32_t nstack;
+    const char *const *stack;
+    uint32_t nstack;
     /* communicators of this rank (world and self included) */
-    const sf_comm *comms;       uint32_t ncomms;
+    const sf_comm *comms;
+    uint32_t ncomms;
 } sf_rank;
 
 /* Job-wide attributes of one snapshot. */
 typedef struct sf_job {
-    uint64_t id;              /* snapshot id (epoch), 1, 2, ... */
+    uint64_t id; /* snapshot id (epoch), 1, 2, ... */
     int32_t nranks;
-    char algo[8];             /* "cl" or "ly" */
+    char algo[8]; /* "cl" or "ly" */
     char program[SF_TEXT_MAX];
     char library_version[SF_NAME_MAX];
-    double t_start, t_end;    /* first record, completion (seconds since the epoch) */
-    char job_key[SF_NAME_MAX];/* identifies the job (program + size + start time) */
-    int32_t format_version;   /* reader only: the file's format (SF_FORMAT_OLDEST..VERSION) */
+    double t_start, t_end;     /* first record, completion (seconds since the epoch) */
+    char job_key[SF_NAME_MAX]; /* identifies the job (program + size + start time) */
+    int32_t format_version;    /* reader only: the file's format (SF_FORMAT_OLDEST..VERSION) */
     /* conserved quantity (mpisnap_conserve); conserve_region[0] == 0 when none */
     char conserve_region[SF_NAME_MAX];
     int64_t conserve_total;
@@ -135,13 +142,11 @@ int sf_write_rank(sf_writer *w, const sf_rank *r, char *err, size_t errlen);
  * sf_region_done() gives their checksum once they are there (durably: after an fsync of
  * the writer's descriptor). offsets[i] is UINT64_MAX for a region written here. */
 int sf_place_rank(sf_writer *w, const sf_rank *r, uint64_t *offsets, char *err, size_t errlen);
-int sf_region_done(sf_writer *w, int32_t rank, uint32_t i, uint64_t checksum, char *err,
-                   size_t errlen);
+int sf_region_done(sf_writer *w, int32_t rank, uint32_t i, uint64_t checksum, char *err, size_t errlen);
 const char *sf_part_path(const sf_writer *w);
 /* Set the initiator list and end time, write the completion mark, close, fsync, rename to
  * the final path. Frees w. Returns 0 or -1 (the .part file is removed on failure). */
-int sf_commit(sf_writer *w, const int32_t *initiators, uint32_t ninitiators, double t_end,
-              char *err, size_t errlen);
+int sf_commit(sf_writer *w, const int32_t *initiators, uint32_t ninitiators, double t_end, char *err, size_t errlen);
 /* Abandon: close and remove the .part file. Frees w. */
 void sf_abort(sf_writer *w);
 
@@ -186,7 +191,6 @@ int sf_check(sf_file *f, FILE *out);
  * in-transit message long enough to hold it (both little-endian). Returns 1 when
  * computed, 0 when the job declares none, -1 with a reason in err (a rank lacks the
  * region, cannot be read, ...). The caller compares with job->conserve_total. */
-int sf_conservation(sf_file *f, int64_t *balances, int64_t *in_transit, char *err,
-                    size_t errlen);
+int sf_conservation(sf_file *f, int64_t *balances, int64_t *in_transit, char *err, size_t errlen);
 
 #endif
