@@ -107,7 +107,8 @@ usr1)
   reference
   for launcher in srun mpirun; do
     name=usr1-$launcher
-    j=$(submit "$name" -- --launcher "$launcher" --interval 0 "$jacobi" --n 64 --iters 150000)
+    # long enough to outlive both signals on an idle machine: the test ends it itself (scancel)
+    j=$(submit "$name" -- --launcher "$launcher" --interval 0 "$jacobi" --n 64 --iters 5000000)
     d=$work/mpisnap-$j
     while [ "$(rank_pids "$j" jacobi | wc -l)" -lt 4 ]; do
       active "$j" || fail "$name: job ended before its 4 ranks were seen"
