@@ -68,8 +68,8 @@ expect "--eager-limit needs a byte count" -- "$inspect" waits --eager-limit
 expect "--eager-limit needs a byte count, 0..2^40, not '-1'" -- "$inspect" waits --eager-limit -1 "$f"
 expect "--eager-limit needs a byte count, 0..2^40, not '2x'" -- "$inspect" waits --eager-limit 2x "$f"
 expect "--eager-limit is an option of waits" -- "$inspect" check --eager-limit 10 "$f"
-expect "--dot draws only summary and waits" -- "$inspect" check --dot "$f"
-expect "--svg draws only summary and waits" -- "$inspect" messages --svg "$f"
+expect "--dot draws only summary, waits and stacks --tree" -- "$inspect" check --dot "$f"
+expect "--svg draws only summary, waits and stacks --tree" -- "$inspect" messages --svg "$f"
 expect "choose one of --json, --dot and --svg" -- "$inspect" --json --dot "$f"
 expect "--dot takes one snapshot file" -- "$inspect" waits --dot "$f" "$f"
 expect "no snapshot file given" -- "$inspect" check
