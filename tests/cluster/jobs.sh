@@ -30,7 +30,8 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 # mpirun in the allocation must not bind two ranks that talk to the same core
 export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_btl=self,vader OMPI_MCA_hwloc_base_binding_policy=none
 fresh_work "$work"
-args=(--n 64 --iters 60000)
+# long enough that an idle machine is still running at the second kill
+args=(--n 64 --iters 200000)
 
 reference() { # the uninterrupted run's checksum, with mpirun outside Slurm
   env -u SLURM_CONF MPISNAP_DIR="$work/ref" mpirun -np 4 "$jacobi" "${args[@]}" >"$work/ref.out" 2>&1 ||

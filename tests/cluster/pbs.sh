@@ -14,7 +14,8 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 export OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_btl=self,vader OMPI_MCA_hwloc_base_binding_policy=none
 unset SLURM_JOB_ID SLURM_JOBID SLURM_NODELIST # not inside a Slurm job
 fresh_work "$work"
-args="--n 64 --iters 60000"
+# long enough that an idle machine is still running at the second kill
+args="--n 64 --iters 200000"
 MPISNAP_DIR=$work/ref mpirun -np 4 "$jacobi" $args >"$work/ref.out" 2>&1 || { tail "$work/ref.out"; fail "the uninterrupted run failed"; }
 want=$(checksum "$work/ref.out")
 for _ in 1 2 3 4; do hostname; done >"$work/nodefile"
