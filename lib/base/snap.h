@@ -105,16 +105,4 @@ int snap_unsupported(const char *call, MPI_Comm comm, const char *why);
 /* Invoke the error handler of comm with code (MPI semantics) and return code. */
 int snap_error(MPI_Comm comm, int code);
 
-/* True when a wrapper must pass straight through to PMPI. */
-static inline int snap_passthrough(void) { return !snap_job.initialized || snap_job.finalized || snap_job.in_lib; }
-/* A wrapper passes through: if mpisnap never saw MPI_Init but MPI is initialised, say
- * so once (presence.c). */
-static inline void snap_check_unseen(void)
-{
-    extern void snap_unseen_slow(void);
-    if (SNAP_UNLIKELY(!snap_job.initialized)) snap_unseen_slow();
-}
-/* presence.c: SIGUSR1 asks for a snapshot. */
-void snap_signal_install(void);
-
 #endif

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "fortran.h"
+#include "presence.h"
 
 #include "snap.h"
 

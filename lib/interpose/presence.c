@@ -8,6 +8,7 @@
  * snapshot, never kills a process mpisnap is loaded into.
  */
 #define _GNU_SOURCE
+#include "presence.h"
 #include "mpiseam.h"
 #include "pump.h"
 

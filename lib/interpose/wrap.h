@@ -6,6 +6,7 @@
 #define MPISNAP_WRAP_H
 
 #include "call.h"
+#include "presence.h"
 #include "wrap_gen.h"
 
 /* Blocking collectives (wrap_coll.c), entered with snap_enter_collective (call.h):

@@ -7,6 +7,7 @@
 #include "ctl.h"
 #include "engine.h"
 #include "mpiseam.h"
+#include "presence.h"
 #include "restart.h"
 #include "safepoint.h"
 #include "wait.h"
