@@ -100,7 +100,7 @@ traffic)
   transit=$(python3 - "$work/summary.json" "$work/messages.json" <<'PY'
 import json, sys
 summaries, messages = (json.load(open(p)) for p in sys.argv[1:3])
-for d in summaries:
+for d in summaries[-1:]:  # the newest: counts are cumulative, an early snapshot may precede a channel's first message
     ranks = {r["rank"]: r for r in d["ranks"]}
     host = {k: r["host"] for k, r in ranks.items()}
     cross = [(i, j) for i in ranks for j in ranks if host[i] != host[j]]
