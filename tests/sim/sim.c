@@ -32,15 +32,10 @@
  * marker that under-counts its channel by one) and succeeds only if the checker finds
  * it. `--scale N` measures the control messages and rounds of one snapshot at N ranks.
  */
+#include "sim.h"
 #include "call.h"
-#include "engine.h"
-#include "hooks.h"
-#include "pump.h"
-#include "wait.h"
-#include "xport.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,48 +57,19 @@ static unsigned below(unsigned n) { return n ? (unsigned)(rnd() % n) : 0; }
 static int chance(unsigned percent) { return below(100) < percent; }
 
 /* ---- settings of one run ---- */
-typedef struct run_cfg {
-    int n; /* ranks */
-    const snap_proto *proto;
-    uint64_t seed;
-    int steps;          /* application actions per rank */
-    int snapshots;      /* snapshots asked for (some at once on several ranks) */
-    unsigned max_delay; /* a message arrives within this many ticks */
-    int rounds;         /* --scale: synchronous rounds, every delay 1 */
-    int verbose;
-} run_cfg;
-static run_cfg cfg;
+run_cfg cfg;
 
-static void die(const char *what)
+void die(const char *what)
 {
     fprintf(stderr, "mpisnap-sim: seed %llu: %s\n", (unsigned long long)cfg.seed, what);
     exit(1);
 }
 
 /* ---- application messages ---- */
-typedef struct amsg {
-    int src, dst, tag;
-    wire_hdr hdr;
-    int64_t amount;
-    uint64_t id;
-    uint64_t arrive;          /* tick */
-    int state;                /* M_NET, M_HELD, M_DONE */
-    uint32_t delivered_epoch; /* the receiver's epoch when it delivered it */
-} amsg;
-enum { M_NET, M_HELD, M_DONE };
-typedef struct payload {
-    int64_t amount;
-    uint64_t id;
-} payload;
 
-static amsg *msgs; /* every message of the run, by id */
-static size_t nmsgs, capmsgs;
+amsg *msgs; /* every message of the run, by id */
+size_t nmsgs, capmsgs;
 
-/* a FIFO of message ids */
-typedef struct idq {
-    uint64_t *v;
-    size_t head, len, cap;
-} idq;
 static void idq_push(idq *q, uint64_t id)
 {
     if (q->head + q->len == q->cap) {
@@ -129,20 +95,11 @@ static void idq_remove(idq *q, size_t i)
 }
 
 /* ---- control messages: one inbox per rank, ordered by (arrival, send order) ---- */
-typedef struct cmsg {
-    uint64_t arrive, order;
-    int src;
-    ctl_msg m;
-} cmsg;
-typedef struct heap {
-    cmsg *v;
-    size_t len, cap;
-} heap;
 static int cm_less(const cmsg *a, const cmsg *b)
 {
     return a->arrive != b->arrive ? a->arrive < b->arrive : a->order < b->order;
 }
-static void heap_push(heap *h, cmsg c)
+void heap_push(heap *h, cmsg c)
 {
     if (h->len == h->cap) {
         h->cap = h->cap ? 2 * h->cap : 16;
@@ -168,39 +125,17 @@ static cmsg heap_pop(heap *h)
 }
 
 /* ---- a simulated rank ---- */
-enum { A_RUN, A_RECV, A_BARRIER, A_FINAL, A_DONE };
-typedef struct rank {
-    /* swapped in and out: the engine's and the protocol's state, the counters, flags */
-    void *engine_state, *ly_state;
-    snap_counters count;
-    snap_async_flags async;
-    unsigned work;
-    /* the application */
-    int64_t balance;
-    int step, action, want_src, want_tag, barrier;
-    idq held;          /* taken out of the network, not yet delivered */
-    idq *in;           /* per source: messages in flight to this rank */
-    uint64_t inflight; /* messages to it not yet delivered */
-    heap ctl;
-    /* Lai-Yang's reduce-scatter: rounds started, and where its result goes */
-    int sum_round;
-    uint64_t *sum_out;
-    uint64_t sum_ready_at;
-    /* records of snapshots: the balance at each */
-    int64_t *rec_balance;
-    size_t rec_cap;
-} rank;
-static rank *R;
-static int cur = -1;
-static uint64_t now, ctl_order;
+rank *R;
+int cur = -1;
+uint64_t now, ctl_order;
 static size_t engine_size, ly_size;
 static void *engine_ptr, *ly_ptr;
 static ctl_handler handlers[CTL_TYPES];
 static uint64_t *last_arrive; /* per (src, dst): FIFO on both kinds of traffic */
-static int64_t total_money;
+int64_t total_money;
 static int barrier_gen, barrier_in;
 
-static void switch_to(int r)
+void switch_to(int r)
 {
     if (r == cur) return;
     if (cur >= 0) {
@@ -221,7 +156,7 @@ static void switch_to(int r)
     cur = r;
 }
 
-static uint64_t delay(int src, int dst)
+uint64_t delay(int src, int dst)
 {
     uint64_t *last = &last_arrive[(size_t)src * (size_t)cfg.n + (size_t)dst];
     uint64_t t = now + 1 + (cfg.rounds ? 0 : below(cfg.max_delay));
@@ -230,14 +165,7 @@ static uint64_t delay(int src, int dst)
 }
 
 /* ---- statistics ---- */
-typedef struct stats {
-    uint64_t ctl[CTL_TYPES];
-    uint64_t sum_msgs; /* point-to-point messages of the reduce-scatters (modelled) */
-    uint64_t snapshots, checked, app_msgs, in_transit;
-    uint64_t first_ask, last_done;
-    uint64_t by_message, by_control, initiated; /* how ranks came to record */
-} stats;
-static stats S;
+stats S;
 
 /* ---- what the engine needs from below: control messages ---- */
 void ctl_on(uint32_t type, ctl_handler h) { handlers[type] = h; }
@@ -363,145 +291,6 @@ int xport_sum_test(void)
 void xport_max_start(const int *in, int *out, int n) { memcpy(out, in, (size_t)n * sizeof *in); }
 int xport_max_test(void) { return 1; }
 void snap_yield_if_waiting(unsigned it) { (void)it; }
-
-/* ---- the record and the collector ---- */
-void record_local(snap_cur *c)
-{
-    rank *x = &R[cur];
-    if (c->epoch >= x->rec_cap) {
-        size_t cap = 2 * (size_t)c->epoch + 8;
-        x->rec_balance = realloc(x->rec_balance, cap * sizeof *x->rec_balance);
-        x->rec_cap = cap;
-    }
-    x->rec_balance[c->epoch] = x->balance;
-    c->part.rank = cur;
-    if (c->initiator)
-        S.initiated++;
-    else if (!strcmp(c->trigger, "message"))
-        S.by_message++;
-    else
-        S.by_control++;
-}
-void record_free(snap_cur *c) { (void)c; }
-
-typedef struct part {
-    uint64_t *sent, *recvd;
-    payload *transit; /* the channel state, in recorded order */
-    int *transit_src, *transit_tag;
-    uint32_t ntransit;
-    int64_t balance;
-} part;
-static part *parts; /* of the snapshot being collected, per rank */
-static uint32_t collecting;
-static int nparts;
-static void (*collector_done)(uint32_t);
-
-void collect_init(void (*done)(uint32_t epoch)) { collector_done = done; }
-void collect_abandon(uint32_t epoch) { (void)epoch; }
-
-static void check_snapshot(uint32_t e);
-
-void collect_send_part(snap_cur *c)
-{
-    if (collecting != c->epoch) {
-        if (nparts) die("a part of a new snapshot before the previous one was complete");
-        collecting = c->epoch;
-    }
-    part *p = &parts[cur];
-    p->sent = malloc((size_t)cfg.n * sizeof(uint64_t));
-    p->recvd = malloc((size_t)cfg.n * sizeof(uint64_t));
-    memcpy(p->sent, c->sent, (size_t)cfg.n * sizeof(uint64_t));
-    memcpy(p->recvd, c->recvd, (size_t)cfg.n * sizeof(uint64_t));
-    p->ntransit = c->nmsgs;
-    p->transit = malloc((c->nmsgs + 1) * sizeof *p->transit);
-    p->transit_src = malloc((c->nmsgs + 1) * sizeof(int));
-    p->transit_tag = malloc((c->nmsgs + 1) * sizeof(int));
-    for (uint32_t i = 0; i < c->nmsgs; i++) {
-        const sf_msg *m = &c->msgs[i];
-        if (m->bytes != sizeof(payload)) die("a recorded message has the wrong size");
-        memcpy(&p->transit[i], c->payload + (uintptr_t)m->data, sizeof(payload));
-        p->transit_src[i] = m->src, p->transit_tag[i] = m->tag;
-        if (m->epoch >= c->epoch) die("a recorded in-transit message is of the snapshot's own epoch");
-    }
-    p->balance = R[cur].rec_balance[c->epoch];
-    if (++nparts < cfg.n) return;
-    check_snapshot(c->epoch);
-    for (int j = 0; j < cfg.n; j++) {
-        free(parts[j].sent), free(parts[j].recvd), free(parts[j].transit);
-        free(parts[j].transit_src), free(parts[j].transit_tag);
-    }
-    memset(parts, 0, (size_t)cfg.n * sizeof *parts);
-    nparts = 0;
-    /* the collector (rank 0) tells every rank, itself directly */
-    int me = cur;
-    for (int j = 1; j < cfg.n; j++) {
-        cmsg d = {delay(0, j), ctl_order++, 0, {CTL_DONE, c->epoch, 1, 0}};
-        heap_push(&R[j].ctl, d);
-        S.ctl[CTL_DONE]++;
-    }
-    switch_to(0);
-    collector_done(collecting);
-    switch_to(me);
-    S.snapshots++;
-    S.last_done = now;
-}
-
-/* The channel state of i->j in snapshot e must be exactly {m : m sent by i at an epoch
- * < e, and not delivered by j before j recorded e}. */
-static void check_snapshot(uint32_t e)
-{
-    int n = cfg.n;
-    int64_t money = 0;
-    uint8_t *in_state = calloc(nmsgs + 1, 1);
-    for (int j = 0; j < n; j++) {
-        money += parts[j].balance;
-        for (uint32_t k = 0; k < parts[j].ntransit; k++) {
-            const payload *p = &parts[j].transit[k];
-            if (p->id >= nmsgs || msgs[p->id].dst != j || msgs[p->id].src != parts[j].transit_src[k])
-                die("a recorded in-transit message that was never sent on that channel");
-            if (in_state[p->id]) die("a message recorded twice in one snapshot");
-            in_state[p->id] = 1;
-            money += p->amount;
-            /* in the order sent, per source and tag */
-            for (uint32_t l = k + 1; l < parts[j].ntransit; l++)
-                if (parts[j].transit_src[l] == parts[j].transit_src[k] &&
-                    parts[j].transit_tag[l] == parts[j].transit_tag[k] && parts[j].transit[l].id < p->id)
-                    die("a channel state out of the order its messages were sent in");
-        }
-    }
-    for (size_t id = 0; id < nmsgs; id++) {
-        const amsg *m = &msgs[id];
-        int expected = m->hdr.epoch < e && (m->state != M_DONE || m->delivered_epoch >= e);
-        if (expected && !in_state[id]) {
-            char why[200];
-            snprintf(why, sizeof why,
-                     "snapshot %u: message %zu (%d->%d, epoch %u) was in transit but is not in the "
-                     "channel state",
-                     e, id, m->src, m->dst, m->hdr.epoch);
-            die(why);
-        }
-        if (!expected && in_state[id]) {
-            char why[200];
-            snprintf(why, sizeof why,
-                     "snapshot %u: message %zu (%d->%d, epoch %u) is in the channel state but was "
-                     "not in transit",
-                     e, id, m->src, m->dst, m->hdr.epoch);
-            die(why);
-        }
-    }
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++) {
-            uint64_t sent = parts[i].sent[j], recvd = parts[j].recvd[i], have = 0;
-            if (recvd > sent) die("an orphan: a channel's receiver recorded more than its sender had sent");
-            for (uint32_t k = 0; k < parts[j].ntransit; k++) have += parts[j].transit_src[k] == i;
-            if (have != sent - recvd) die("a channel state's count is not sent - received");
-        }
-    if (money != total_money) die("money is not conserved in a snapshot");
-    for (int j = 0; j < n; j++) S.in_transit += parts[j].ntransit;
-    S.checked++;
-    free(in_state);
-    if (cfg.verbose) fprintf(stderr, "snapshot %u consistent (%llu in transit)\n", e, (unsigned long long)S.in_transit);
-}
 
 /* ---- the application ---- */
 static void send_one(void)
@@ -643,7 +432,6 @@ static void setup(void)
     snap_job.initialized = 1;
     snap_job.cfg.log_level = cfg.verbose > 1 ? SNAP_LOG_DEBUG : SNAP_LOG_ERROR;
     R = calloc((size_t)n, sizeof *R);
-    parts = calloc((size_t)n, sizeof *parts);
     last_arrive = calloc((size_t)n * (size_t)n, sizeof *last_arrive);
     engine_ptr = snap_engine_state(&engine_size);
     ly_ptr = snap_proto_ly_state(&ly_size);
