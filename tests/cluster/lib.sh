@@ -52,10 +52,18 @@ rank_pids() {
     [ "$(cat /proc/"$p"/comm 2>/dev/null)" = "$2" ] && echo "$p"
   done
 }
-# kill_rank JOB PROGRAM: SIGKILL one rank (the highest pid) of the job's running program
+# child_pids PID PROGRAM: the pids of PID's descendants that run PROGRAM (the ranks an
+# mpirun in an allocation started on its own host, outside any Slurm step)
+child_pids() {
+  ps -e -o pid=,ppid=,comm= | awk -v top="$1" -v prog="$2" '
+    { parent[$1] = $2; comm[$1] = $3 }
+    END { for (p in parent) if (comm[p] == prog) for (q = parent[p]; q > 1; q = parent[q]) if (q == top) { print p; break } }'
+}
+# kill_rank JOB PROGRAM [LAUNCHER]: SIGKILL one rank (the highest pid) of the job's running
+# program, a process of the job's steps or, with LAUNCHER, one it started
 kill_rank() {
   local pids
-  while pids=$(rank_pids "$1" "$2" | sort -n); [ -z "$pids" ]; do
+  while pids=$({ rank_pids "$1" "$2"; [ -z "${3:-}" ] || child_pids "$3" "$2"; } | sort -nu); [ -z "$pids" ]; do
     active "$1" || fail "job $1 ended before a rank of $2 could be killed"
     sleep 0.2
   done
