@@ -124,6 +124,10 @@ static void usage(FILE *out)
           "             4096, Open MPI's limit over shared memory); 0 applies MPI's strict\n"
           "             rule, which also reports programs that only work thanks to\n"
           "             buffering (unsafe programs)\n"
+          "  --read-limit SECONDS\n"
+          "             refuse a FILE whose reading takes more than SECONDS of CPU time\n"
+          "             (default 120; 0: no limit): a damaged file can make HDF5's parser\n"
+          "             loop forever\n"
           "  -h, --help this help\n"
           "  --version  the version of mpisnap-inspect and the file formats it reads\n"
           "\n"
@@ -158,6 +162,18 @@ static int parse_eager(const char *v, struct opts *o)
     if (!v || *v == '-' || errno || end == v || *end || x > (1ULL << 40))
         return usage_error("--eager-limit needs a byte count, 0..2^40, not '%s'", v ? v : "");
     o->eager = x;
+    return -1;
+}
+
+/* --read-limit's value: seconds of CPU time, 0 (none) or 0.01..10^6. */
+static int parse_read_limit(const char *v)
+{
+    char *end;
+    errno = 0;
+    double x = v && *v != '-' ? strtod(v, &end) : -1;
+    if (!v || *v == '-' || errno || end == v || *end || !(x == 0 || (x >= 0.01 && x <= 1e6)))
+        return usage_error("--read-limit needs seconds of CPU time, 0 (none) or 0.01..1000000, not '%s'", v ? v : "");
+    inspect_read_limit = x;
     return -1;
 }
 
@@ -207,6 +223,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         } else if (!only_files && strcmp(a, "--eager-limit") == 0) {
             if ((rc = parse_eager(i + 1 < argc ? argv[++i] : NULL, o)) >= 0) return rc;
             eager_set = 1;
+        } else if (!only_files && strcmp(a, "--read-limit") == 0) {
+            if ((rc = parse_read_limit(i + 1 < argc ? argv[++i] : NULL)) >= 0) return rc;
         } else if (!only_files && a[0] == '-' && a[1]) {
             if ((rc = parse_option(a, o)) >= 0) return rc;
         } else if (!only_files && !o->cmd && o->nfiles == 0 && (c = find_command(a))) {
@@ -383,7 +401,6 @@ static int stacks_tree(const char *path, sf_file *f, enum output out, json *j)
 
 static int run_file(const struct opts *o, const char *path, json *j)
 {
-    inspect_reading = path;
     sf_file *f = open_all(path, j);
     int rc = 0;
     if (!f) return EXIT_REFUSED;
@@ -418,8 +435,6 @@ static int worse(int a, int b)
     static const int rank[] = {0, 1, 3, 2}; /* by status 0..3 */
     return rank[b] > rank[a] ? b : a;
 }
-
-const char *volatile inspect_reading;
 
 int inspect_main(int argc, char **argv)
 {

@@ -26,10 +26,16 @@ enum output { OUT_TEXT, OUT_JSON, OUT_DOT, OUT_SVG };
 /* The whole tool but the crash guard of inspect_main.c: parses argv, shows every FILE,
  * returns the exit status (the fuzz targets in tests/fuzz call it in-process). */
 int inspect_main(int argc, char **argv);
-/* The file being read, NULL outside of one (for the crash guard's message). */
-extern const char *volatile inspect_reading;
 
 /* ---- inspect_util.c ---- */
+
+/* The file being read, NULL outside of one (for the crash guard's message). */
+extern const char *volatile inspect_reading;
+/* --read-limit: seconds of CPU time that reading one file may take (0: no limit). */
+extern double inspect_read_limit;
+/* Set by the crash guard (NULL without it): starts the limit on reading inspect_reading,
+ * or stops it (0). */
+extern void (*inspect_read_timer)(double seconds);
 
 /* s with control characters replaced by '?', cut to len-1 bytes. Returns buf. */
 const char *clean(const char *s, char *buf, size_t len);

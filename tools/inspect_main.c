@@ -9,13 +9,19 @@
  * stack (a stack overflow is a crash too) and uses only write() and _exit(). The fuzz
  * targets (tests/fuzz) call inspect_main() without this guard, so that they see the
  * crashes it would hide.
+ *
+ * A damaged file can also make a parser loop forever. Reading one file may take
+ * --read-limit seconds of CPU time (a profiling timer: time spent waiting for a slow
+ * disk does not count), after which the file is refused the same way.
  */
 #define _DEFAULT_SOURCE
 
 #include "inspect.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 static const struct {
@@ -55,6 +61,31 @@ static void on_crash(int sig)
     _exit(EXIT_REFUSED);
 }
 
+/* The refusal for a file that took too long, made when the timer starts (the handler
+ * only writes it). */
+static char too_long[4096 + 256];
+
+static void on_time_limit(int sig)
+{
+    (void)sig;
+    put(too_long);
+    _exit(EXIT_REFUSED);
+}
+
+static void read_timer(double seconds)
+{
+    struct itimerval t = {{0, 0}, {0, 0}};
+    if (seconds > 0) {
+        snprintf(too_long, sizeof too_long,
+                 "mpisnap: %s: reading it took more than %g s of CPU time: a damaged file can make HDF5's "
+                 "parser loop; if the file is sound but large, raise --read-limit (0: no limit)\n",
+                 inspect_reading ? inspect_reading : "?", seconds);
+        t.it_value.tv_sec = (time_t)seconds;
+        t.it_value.tv_usec = (suseconds_t)((seconds - (double)t.it_value.tv_sec) * 1e6);
+    }
+    setitimer(ITIMER_PROF, &t, NULL);
+}
+
 static void guard(void)
 {
     static char alt[64 * 1024];
@@ -66,6 +97,9 @@ static void guard(void)
     sigemptyset(&sa.sa_mask);
     sigaltstack(&ss, NULL);
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) sigaction(fatal[i].sig, &sa, NULL);
+    sa.sa_handler = on_time_limit;
+    sigaction(SIGPROF, &sa, NULL);
+    inspect_read_timer = read_timer;
 }
 
 int main(int argc, char **argv)

@@ -112,15 +112,22 @@ int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+const char *volatile inspect_reading;
+double inspect_read_limit = 120;
+void (*inspect_read_timer)(double seconds);
+
 sf_file *open_all(const char *path, json *j)
 {
     char err[1024];
+    inspect_reading = path;
+    if (inspect_read_timer) inspect_read_timer(inspect_read_limit);
     sf_file *f = sf_open(path, err, sizeof err);
     for (int32_t r = 0; f && r < sf_job_info(f)->nranks; r++)
         if (!sf_get_rank(f, r, err, sizeof err)) {
             sf_close(f);
             f = NULL;
         }
+    if (inspect_read_timer) inspect_read_timer(0);
     if (f) return f;
     fprintf(stderr, "%s\n", err);
     if (j) {

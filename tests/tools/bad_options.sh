@@ -68,6 +68,10 @@ expect "--eager-limit needs a byte count" -- "$inspect" waits --eager-limit
 expect "--eager-limit needs a byte count, 0..2^40, not '-1'" -- "$inspect" waits --eager-limit -1 "$f"
 expect "--eager-limit needs a byte count, 0..2^40, not '2x'" -- "$inspect" waits --eager-limit 2x "$f"
 expect "--eager-limit is an option of waits" -- "$inspect" check --eager-limit 10 "$f"
+expect "--read-limit needs seconds of CPU time" -- "$inspect" check --read-limit
+expect "--read-limit needs seconds of CPU time, 0 (none) or 0.01..1000000, not '-1'" -- "$inspect" check --read-limit -1 "$f"
+expect "--read-limit needs seconds of CPU time, 0 (none) or 0.01..1000000, not '0.001'" -- "$inspect" check --read-limit 0.001 "$f"
+expect "--read-limit needs seconds of CPU time, 0 (none) or 0.01..1000000, not '1s'" -- "$inspect" summary --read-limit 1s "$f"
 expect "--dot draws only summary, waits and stacks --tree" -- "$inspect" check --dot "$f"
 expect "--svg draws only summary, waits and stacks --tree" -- "$inspect" messages --svg "$f"
 expect "choose one of --json, --dot and --svg" -- "$inspect" --json --dot "$f"
