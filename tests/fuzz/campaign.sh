@@ -10,7 +10,7 @@
 # the fuzzing runs without the per-input leak check and every input of the final
 # corpus is then run once more with it. The last line sums it up:
 #   fuzz_check: 1000000 executions, 0 crashes, coverage 341 edges (ft 903), corpus 210 files, 2400 s
-# Long campaigns: run under nice (docs/FUZZING.md has the command and the figures).
+# Long campaigns: run under nice (docs/HARDENING.md has the command and the figures).
 set -u
 target= seeds= work= runs= seconds= jobs=1
 while [ $# -gt 0 ]; do
@@ -32,6 +32,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 target=$(cd "$(dirname "$target")" && pwd)/$(basename "$target")
 name=$(basename "$target")
 mkdir -p "$work/corpus" "$work/artifacts" || exit 2
+# absolute: with --jobs the workers run in WORK
+work=$(cd "$work" && pwd) seeds=$(cd "$seeds" && pwd)
 # a huge allocation HDF5 asks for on a damaged file fails as malloc would (NULL), it is
 # not a finding; leaks inside HDF5 itself are suppressed (lsan.supp says which)
 export ASAN_OPTIONS=allocator_may_return_null=1:detect_stack_use_after_return=1:strict_string_checks=1
