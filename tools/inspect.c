@@ -272,6 +272,23 @@ static void warn_readable(const char *path)
                 path, (unsigned)(st.st_mode & 07777));
 }
 
+/* For check's line: what became of the conserved quantity the job declared (sf_check
+ * counted a violation as a problem already). */
+static const char *conservation_note(sf_file *f)
+{
+    static char note[SF_NAME_MAX + 600];
+    char err[512];
+    int64_t bal, moving;
+    const char *region = sf_job_info(f)->conserve_region;
+    int rc = sf_conservation(f, &bal, &moving, err, sizeof err);
+    note[0] = '\0';
+    if (rc == 1)
+        snprintf(note, sizeof note, ", '%s' conserved", region);
+    else if (rc == 0 && err[0])
+        snprintf(note, sizeof note, "; conservation of '%s' %s", region, err);
+    return note;
+}
+
 /* Runs sf_check; its report (one problem per line) is printed with the file name in
  * front, or listed in the JSON object. Returns the exit status for this file. */
 static int run_check(const char *path, sf_file *f, json *j)
@@ -315,8 +332,8 @@ static int run_check(const char *path, sf_file *f, json *j)
     } else if (problems) {
         printf("%s: INCONSISTENT (%d problem%s)\n", path, problems, plural((uint64_t)problems));
     } else {
-        printf("%s: consistent (%d ranks, %" PRIu64 " channels checked, %" PRIu64 " message%s in transit)\n", path, n,
-               channels, nmsgs, plural(nmsgs));
+        printf("%s: consistent (%d ranks, %" PRIu64 " channels checked, %" PRIu64 " message%s in transit%s)\n", path, n,
+               channels, nmsgs, plural(nmsgs), conservation_note(f));
     }
     free(report);
     return problems ? EXIT_INCONSISTENT : 0;

@@ -302,8 +302,8 @@ static void print_conservation(sf_file *f)
     if (!jb->conserve_region[0]) return;
     int rc = sf_conservation(f, &bal, &moving, err, sizeof err);
     printf("  conserved   '%s': ", clean(jb->conserve_region, a, sizeof a));
-    if (rc < 0) {
-        printf("cannot be computed: %s\n", err);
+    if (rc <= 0) {
+        printf("%s%s\n", rc < 0 ? "cannot be computed: " : "", err);
         return;
     }
     int64_t total = (int64_t)((uint64_t)bal + (uint64_t)moving);
@@ -425,6 +425,8 @@ static void conservation_json(json *j, sf_file *f)
     json_kint(j, "expected", jb->conserve_total);
     if (rc < 0) {
         json_kstring(j, "error", err);
+    } else if (rc == 0) {
+        json_kstring(j, "not_verified", err);
     } else {
         json_kint(j, "balances", bal);
         json_kint(j, "in_transit", moving);

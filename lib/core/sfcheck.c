@@ -51,12 +51,16 @@ int sf_conservation(sf_file *f, int64_t *balances, int64_t *in_transit, char *er
     const sf_job *job = sf_job_info(f);
     uint64_t bal = 0, moving = 0;
     uint64_t off = (uint64_t)job->conserve_offset;
+    if (errlen) err[0] = '\0';
     if (!job->conserve_region[0]) return 0;
     for (int32_t r = 0; r < job->nranks; r++) {
         const sf_rank *rk = sf_get_rank(f, r, err, errlen);
         if (!rk) return -1;
         const sf_region *reg = find_region(rk, job->conserve_region);
-        if (!reg) return snprintf(err, errlen, "rank %d has no region '%s'", r, job->conserve_region), -1;
+        if (!reg)
+            return snprintf(err, errlen, "not verifiable: rank %d no longer protects region '%s'", r,
+                            job->conserve_region),
+                   0;
         if (reg->bytes % 8 != 0)
             return snprintf(err, errlen,
                             "region '%s' on rank %d has %" PRIu64 " bytes, not "

@@ -189,8 +189,11 @@ int sf_check(sf_file *f, FILE *out);
 /* The conserved quantity (job->conserve_region): *balances = sum over ranks of the
  * region's int64 elements, *in_transit = sum of the int64 at conserve_offset of every
  * in-transit message long enough to hold it (both little-endian). Returns 1 when
- * computed, 0 when the job declares none, -1 with a reason in err (a rank lacks the
- * region, cannot be read, ...). The caller compares with job->conserve_total. */
+ * computed; 0 when the job declares none (err "") or when it cannot be verified, with
+ * the reason in err (a rank no longer protects the region: unprotected before this
+ * snapshot, which is no inconsistency); -1 with a reason in err when the file is wrong
+ * (a rank cannot be read, the region is not whole int64 elements). The caller compares
+ * with job->conserve_total. */
 int sf_conservation(sf_file *f, int64_t *balances, int64_t *in_transit, char *err, size_t errlen);
 
 #endif
