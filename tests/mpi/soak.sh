@@ -44,8 +44,12 @@ for attempt in 1 2 3; do
   MPISNAP_DIR=$work/snaps "$mpiexec" "$npflag" $np "$bank" --transfers "$transfers" --quiet >"$work/job.out" 2>&1 &
   job=$!
   : >"$work/samples"
-  # every second while all ranks live: seconds since the start, snapshots, RSS, descriptors
-  while sleep 1 && s=$(sample "$(($(date +%s) - start))" $job); do echo "$s" >>"$work/samples"; done
+  # every second while the job lives: seconds since the start, snapshots, RSS, descriptors
+  # (a sample that misses a rank, at the start and the end or when /proc answers late
+  # under load, is left out; it used to end the sampling)
+  while sleep 1 && kill -0 $job 2>/dev/null; do
+    s=$(sample "$(($(date +%s) - start))" $job) && echo "$s" >>"$work/samples"
+  done
   wait $job
   rc=$?
   elapsed=$(($(date +%s) - start))
