@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
-# mutate.sh INSPECT SEEDS WORK [COUNT] - damaged snapshots against every command of
-# mpisnap-inspect.
+# mutate.sh INSPECT SEEDS WORK [COUNT [SEED]] - damaged snapshots against every command
+# of mpisnap-inspect.
 #
 # COUNT (default 300) copies of the real snapshots in SEEDS are damaged, each in one of
-# three ways chosen at random (fixed seed, so a failure replays): 1-8 bytes flipped,
-# the file truncated, or a block of 16-4096 bytes zeroed. Each damaged file goes through
-# summary, check, messages, stacks and waits in text, and one of --json/--dot. Every
-# run must either refuse the file -- exit status 2 and exactly one line on stderr -- or
-# give exactly the output and status it gives for the undamaged file (damage where
-# nothing is read, e.g. unused bytes); never a signal, never another answer.
+# three ways chosen at random (from SEED, default 13, so a failure replays): 1-8 bytes
+# flipped, the file truncated, or a block of 16-4096 bytes zeroed. Each damaged file
+# goes through summary, check, messages, stacks and waits in text, and one of
+# --json/--dot. Every run must either refuse the file -- exit status 2 and exactly one
+# line on stderr -- or give exactly the output and status it gives for the undamaged
+# file (damage where nothing is read, e.g. unused bytes); never a signal, never another
+# answer.
 set -u
-RANDOM=13
-inspect=$1 seeds=$2 work=$3 count=${4:-300}
+inspect=$1 seeds=$2 work=$3 count=${4:-300} seed=${5:-13}
+RANDOM=$seed
 fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$work" && mkdir -p "$work/orig" "$work/bad" || exit 2
 originals=("$seeds"/*.h5)
 [ -e "${originals[0]}" ] || fail "no snapshots in $seeds"
-python3 - "$work/bad" "$count" "${originals[@]}" <<'PY' || fail "cannot write the damaged files"
+python3 - "$work/bad" "$count" "$seed" "${originals[@]}" <<'PY' || fail "cannot write the damaged files"
 import os, random, sys
-out, count, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-rnd = random.Random(13)
+out, count, seed, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+rnd = random.Random(seed)
 for i in range(count):
     src = files[i % len(files)]
     data = bytearray(open(src, 'rb').read())
@@ -76,4 +77,4 @@ for bad in "$work"/bad/*.h5; do
     fi
   done
 done
-echo "$count damaged files, $runs runs: $refused refused in one line ($contained of them crashes of the reader, contained), $same identical to the undamaged file's"
+echo "$count damaged files (seed $seed), $runs runs: $refused refused in one line ($contained of them crashes of the reader, contained), $same identical to the undamaged file's"
