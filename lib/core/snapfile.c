@@ -91,11 +91,14 @@ static hid_t make_dataset(hid_t loc, const char *name, hid_t ftype, hsize_t n)
     return d;
 }
 
-/* make_dataset() filled from buf (n elements of mtype). Returns the open dataset. */
+/* make_dataset() filled from buf (n elements of mtype), with its `checksum` attribute.
+ * Returns the open dataset. */
 static hid_t write_dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *buf, hsize_t n)
 {
     hid_t d = make_dataset(loc, name, ftype, n);
-    if (d >= 0 && n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    uint64_t sum = 0;
+    if (d >= 0 && ((n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) ||
+                   sfi_data_sum(ftype, mtype, buf, (size_t)n, &sum) < 0 || put_u64(d, "checksum", sum) < 0)) {
         H5Dclose(d);
         return -1;
     }
@@ -258,11 +261,13 @@ struct stager {
     uint8_t *buf;
     size_t fill;
     hsize_t pos;
+    sf_sum *sum; /* of every byte staged: the dataset's `checksum` */
 };
 
 static int stage_flush(struct stager *s)
 {
     if (s->fill == 0) return 0;
+    sf_sum_add(s->sum, s->buf, s->fill);
     int rc = write_bytes_at(s->d, s->pos, s->buf, s->fill);
     s->pos += s->fill;
     s->fill = 0;
@@ -285,14 +290,16 @@ static int stage(struct stager *s, const uint8_t *p, uint64_t n)
 
 static int write_payload(hid_t it, const sf_rank *r, uint64_t total)
 {
-    struct stager s = {make_dataset(it, "payload", H5T_STD_U8LE, total), NULL, 0, 0};
-    int rc = s.d < 0 ? -1 : 0;
+    struct stager s = {make_dataset(it, "payload", H5T_STD_U8LE, total), NULL, 0, 0, sf_sum_new()};
+    int rc = s.d < 0 || !s.sum ? -1 : 0;
     if (rc == 0 && total > 0) {
         s.buf = malloc(SF_CHUNK_BYTES);
         rc = s.buf ? 0 : -1;
         for (uint32_t i = 0; rc == 0 && i < r->nmsgs; i++) rc = stage(&s, r->msgs[i].data, r->msgs[i].bytes);
         if (rc == 0) rc = stage_flush(&s);
     }
+    uint64_t sum = s.sum ? sf_sum_end(s.sum) : 0;
+    if (rc == 0) rc = put_u64(s.d, "checksum", sum);
     free(s.buf);
     if (s.d >= 0 && H5Dclose(s.d) < 0) rc = -1;
     return rc;

@@ -89,6 +89,10 @@ SFI_HIDDEN extern const sfi_record sfi_comm_rec;     /* struct sfi_comm */
  * file layout when in_file. The caller closes it. */
 SFI_HIDDEN hid_t sfi_compound_type(const sfi_record *rec, int in_file);
 
+/* XXH3-64 of n elements of mtype at buf, taken in their file layout ftype: the
+ * `checksum` attribute of every dataset but a region's (format 4). 0, or -1. */
+SFI_HIDDEN int sfi_data_sum(hid_t ftype, hid_t mtype, const void *buf, size_t n, uint64_t *sum);
+
 /* ---- the writer (snapfile.c), whose file lives in memory (snapfile_mem.c) ---- */
 
 /* A region placed in the file whose bytes someone else writes (sf_place_rank). */

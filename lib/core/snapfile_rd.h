@@ -16,6 +16,7 @@ typedef struct rctx {
     sfi_quiet q;
     int skip_region_data;
     uint64_t region_budget; /* bytes the rank's regions may still claim: the file's size */
+    int32_t version;        /* the file's format_version, once known (0 before) */
 } rctx;
 
 /* Put "mpisnap: FILE: <reason>" in c's buffer; -1, for `return sfr_fail(...)`. */
@@ -39,7 +40,7 @@ SFI_HIDDEN hid_t sfr_open_data(rctx *c, hid_t loc, const char *where, const char
                                hsize_t *n);
 SFI_HIDDEN hid_t sfr_open_region(rctx *c, hid_t loc, const char *where, const char *name, hsize_t *n);
 /* All n elements of d as mtype (msize bytes each) into a new zeroed buffer *out;
- * closes d. */
+ * closes d. From format 4 on, d's `checksum` attribute must match the data. */
 SFI_HIDDEN int sfr_read_all(rctx *c, hid_t d, const char *path, hid_t mtype, size_t msize, hsize_t n, void **out);
 
 #endif

@@ -520,7 +520,7 @@ static int find_ranks(rctx *c, sf_file *f)
 
 sf_file *sf_open(const char *path, char *err, size_t errlen)
 {
-    rctx c = {path, err, errlen, {0}, 0, 0};
+    rctx c = {path, err, errlen, {0}, 0, 0, 0};
     sf_file *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(path))) {
         free(f);
@@ -568,7 +568,7 @@ void sf_skip_region_data(sf_file *f) { f->skip_region_data = 1; }
 
 const sf_rank *sf_get_rank(sf_file *f, int32_t r, char *err, size_t errlen)
 {
-    rctx c = {f->path, err, errlen, {0}, f->skip_region_data, 0};
+    rctx c = {f->path, err, errlen, {0}, f->skip_region_data, 0, f->job.format_version};
     if (r < 0 || r >= f->job.nranks) {
         sfr_fail(&c, "rank %d out of range 0..%d", r, f->job.nranks - 1);
         return NULL;

@@ -43,6 +43,8 @@ void test_refuse_killed_writer(void);
 void test_refuse_not_hdf5(void);
 void test_refuse_foreign_hdf5(void);
 void test_refuse_version(void);
+void test_read_format3(void);
+void test_refuse_zeroed_chunk(void);
 void test_refuse_missing_rank(void);
 void test_refuse_truncated(void);
 void test_refuse_corrupt_data(void);

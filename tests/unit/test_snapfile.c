@@ -593,6 +593,8 @@ int main(void)
         {"reader", "refuses text, missing files, directories", test_refuse_not_hdf5},
         {"reader", "refuses HDF5 without our attributes", test_refuse_foreign_hdf5},
         {"reader", "refuses another format version", test_refuse_version},
+        {"reader", "reads format 3 (no dataset checksums)", test_read_format3},
+        {"reader", "refuses a chunk zeroed with its Fletcher32", test_refuse_zeroed_chunk},
         {"reader", "refuses a missing or extra rank group", test_refuse_missing_rank},
         {"reader", "refuses a truncated file", test_refuse_truncated},
         {"reader", "detects a corrupted data byte", test_refuse_corrupt_data},

@@ -128,7 +128,83 @@ void test_refuse_version(void)
     fixture_init();
     write_fixture(path, sizeof path, "version.h5");
     set_root_int(path, "format_version", 7);
-    assert_refused(path, "format version 7, this reader understands 2 to 3");
+    char want[64];
+    snprintf(want, sizeof want, "format version 7, this reader understands %d to %d", SF_FORMAT_OLDEST,
+             SF_FORMAT_VERSION);
+    assert_refused(path, want);
+}
+
+/* A file of format 3, whose datasets had only HDF5's Fletcher32 checksum, is still read
+ * (the attributes format 4 added are then not looked at). */
+void test_read_format3(void)
+{
+    char path[4200], err[512] = "";
+    fixture_init();
+    write_fixture(path, sizeof path, "format3.h5");
+    set_root_int(path, "format_version", 3);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    CU_ASSERT_FATAL(f >= 0);
+    CU_ASSERT(H5Adelete_by_name(f, "/ranks/1/sent", "checksum", H5P_DEFAULT) >= 0);
+    CU_ASSERT(H5Fclose(f) >= 0);
+    sf_file *sf = sf_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
+    CU_ASSERT_EQUAL(sf_job_info(sf)->format_version, 3);
+    for (int r = 0; r < N; r++) CU_ASSERT_PTR_NOT_NULL(sf_get_rank(sf, r, err, sizeof err));
+    CU_ASSERT_EQUAL(sf_check(sf, NULL), 0);
+    sf_close(sf);
+}
+
+/* A chunk zeroed together with its Fletcher32 checksum passes HDF5's check (the
+ * Fletcher32 of zeros is 0): the dataset's own checksum refuses it. Damage as the
+ * mutation campaign made it (a block of zeros over /ranks/1/stack). */
+void test_refuse_zeroed_chunk(void)
+{
+    char path[4200], err[512] = "";
+    fixture_init();
+    write_fixture(path, sizeof path, "zeroed.h5");
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = f < 0 ? -1 : H5Dopen2(f, "/ranks/1/sent", H5P_DEFAULT);
+    hid_t sp = d < 0 ? -1 : H5Dget_space(d);
+    hsize_t where[1];
+    unsigned mask = 0;
+    haddr_t addr = HADDR_UNDEF;
+    hsize_t size = 0;
+    CU_ASSERT_FATAL(sp >= 0 && H5Dget_chunk_info(d, sp, 0, where, &mask, &addr, &size) >= 0 && size > 4);
+    CU_ASSERT(H5Sclose(sp) >= 0 && H5Dclose(d) >= 0 && H5Fclose(f) >= 0);
+    FILE *fp = fopen(path, "r+b");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    static const uint8_t zeros[4096];
+    CU_ASSERT_FATAL(size <= sizeof zeros && fseek(fp, (long)addr, SEEK_SET) == 0);
+    CU_ASSERT(fwrite(zeros, 1, (size_t)size, fp) == size);
+    CU_ASSERT(fclose(fp) == 0);
+    /* HDF5 itself reads the zeros as good data */
+    uint64_t sent[N] = {1};
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    d = f < 0 ? -1 : H5Dopen2(f, "/ranks/1/sent", H5P_DEFAULT);
+    CU_ASSERT(d >= 0 && H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, sent) >= 0 && sent[0] == 0);
+    CU_ASSERT(H5Dclose(d) >= 0 && H5Fclose(f) >= 0);
+    sf_file *sf = sf_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
+    CU_ASSERT_PTR_NULL(sf_get_rank(sf, 1, err, sizeof err));
+    CU_ASSERT(has(err, "checksum error in /ranks/1/sent (file corrupt)"));
+    sf_close(sf);
+}
+
+/* What a hostile file would do after changing a dataset: give it the checksum its new
+ * data has (XXH3 of the data in the file's layout, read with the dataset's own type). */
+static void reseal(hid_t f, const char *path)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    hid_t t = d < 0 ? -1 : H5Dget_type(d), sp = d < 0 ? -1 : H5Dget_space(d);
+    CU_ASSERT_FATAL(t >= 0 && sp >= 0);
+    size_t bytes = H5Tget_size(t) * (size_t)H5Sget_simple_extent_npoints(sp);
+    void *buf = malloc(bytes ? bytes : 1);
+    CU_ASSERT_FATAL(buf != NULL && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0);
+    uint64_t sum = sf_sum_bytes(buf, bytes);
+    hid_t a = H5Aopen(d, "checksum", H5P_DEFAULT);
+    CU_ASSERT(a >= 0 && H5Awrite(a, H5T_NATIVE_UINT64, &sum) >= 0 && H5Aclose(a) >= 0);
+    free(buf);
+    CU_ASSERT(H5Sclose(sp) >= 0 && H5Tclose(t) >= 0 && H5Dclose(d) >= 0);
 }
 
 /* nranks says 4 but the file holds 3 rank groups: a file of another job size. */
@@ -201,7 +277,9 @@ void test_refuse_bad_offset(void)
     CU_ASSERT_FATAL(d >= 0 && mt >= 0 && H5Tinsert(mt, "offset", 0, H5T_NATIVE_UINT64) >= 0);
     uint64_t offsets[NMSG1] = {0, UINT64_MAX - 4, 16};
     CU_ASSERT(H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets) >= 0);
-    CU_ASSERT(H5Tclose(mt) >= 0 && H5Dclose(d) >= 0 && H5Fclose(f) >= 0);
+    CU_ASSERT(H5Tclose(mt) >= 0 && H5Dclose(d) >= 0);
+    reseal(f, "/ranks/1/in_transit/envelopes");
+    CU_ASSERT(H5Fclose(f) >= 0);
     sf_file *sf = sf_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
     CU_ASSERT_PTR_NULL(sf_get_rank(sf, 1, err, sizeof err));
@@ -226,7 +304,10 @@ void test_refuse_bad_comm(void)
     int32_t members[6] = {0, 1, 2, 0, 2, 0};
     CU_ASSERT(H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, offsets) >= 0);
     CU_ASSERT(H5Dwrite(m, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, members) >= 0);
-    CU_ASSERT(H5Tclose(mt) >= 0 && H5Dclose(d) >= 0 && H5Dclose(m) >= 0 && H5Fclose(f) >= 0);
+    CU_ASSERT(H5Tclose(mt) >= 0 && H5Dclose(d) >= 0 && H5Dclose(m) >= 0);
+    reseal(f, "/ranks/0/comms");
+    reseal(f, "/ranks/0/comm_members");
+    CU_ASSERT(H5Fclose(f) >= 0);
     sf_file *sf = sf_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
     CU_ASSERT_PTR_NULL(sf_get_rank(sf, 0, err, sizeof err));
@@ -238,7 +319,9 @@ void test_refuse_bad_comm(void)
     CU_ASSERT_FATAL(m >= 0);
     members[1] = -4;
     CU_ASSERT(H5Dwrite(m, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, members) >= 0);
-    CU_ASSERT(H5Dclose(m) >= 0 && H5Fclose(f) >= 0);
+    CU_ASSERT(H5Dclose(m) >= 0);
+    reseal(f, "/ranks/0/comm_members");
+    CU_ASSERT(H5Fclose(f) >= 0);
     sf = sf_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sf);
     CU_ASSERT_PTR_NULL(sf_get_rank(sf, 0, err, sizeof err));

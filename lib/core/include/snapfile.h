@@ -18,8 +18,9 @@
 #include <stdint.h>
 
 #define SF_FORMAT_VERSION \
-    3 /* 2: regions contiguous, checksummed by the writer (XXH3);
-                               3: stack frames are "module+0xoffset build-id=hex" */
+    4 /* 2: regions contiguous, checksummed by the writer (XXH3);
+                               3: stack frames are "module+0xoffset build-id=hex";
+                               4: every other dataset has an XXH3 `checksum` too */
 #define SF_FORMAT_OLDEST \
     2                   /* the oldest version the reader accepts (its stack frames are
                                backtrace_symbols() text) */
