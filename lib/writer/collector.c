@@ -7,6 +7,7 @@
  * rank cannot write into the file itself.
  */
 #include "collector.h"
+#include "call.h"
 #include "collect.h"
 #include "dump.h"
 #include "pump.h"
@@ -249,7 +250,16 @@ static void send_place(int src, uint32_t epoch, uint32_t n, const uint64_t *offs
     pend(1);
 }
 
-int collector_take(const uint8_t *data, size_t len, int src, place_msg *own, const uint64_t **own_offs)
+/* The collector's disk work holds the hang watchdog's clock (call.h); nested calls
+ * (poll takes parts) count. */
+static int writing;
+static void hold(int on)
+{
+    writing += on ? 1 : -1;
+    snap_hold(SNAP_HELD_WRITING, writing > 0);
+}
+
+static int take(const uint8_t *data, size_t len, int src, place_msg *own, const uint64_t **own_offs)
 {
     part p;
     uint32_t epoch = 0;
@@ -280,9 +290,17 @@ int collector_take(const uint8_t *data, size_t len, int src, place_msg *own, con
     return 1;
 }
 
+int collector_take(const uint8_t *data, size_t len, int src, place_msg *own, const uint64_t **own_offs)
+{
+    hold(1);
+    int rc = take(data, len, src, own, own_offs);
+    hold(0);
+    return rc;
+}
+
 /* Rank src's regions are written (or come now as TAG_DATA, which the collector writes):
  * their checksums go into the file. */
-void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes)
+static void wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes)
 {
     int mine = col.epoch == wm->epoch && col.offs && col.offs[src];
     if (mine && (col.nregs[src] != wm->n || memcmp(col.sizes[src], bytes, (size_t)wm->n * sizeof *bytes))) {
@@ -334,6 +352,13 @@ void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const u
         maybe_finish();
     }
     free(got_sums);
+}
+
+void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes)
+{
+    hold(1);
+    wrote(src, wm, sums, bytes);
+    hold(0);
 }
 
 static void poll(void)
