@@ -83,6 +83,15 @@ static void file_failed(uint32_t epoch, const char *err)
     snapdir_failed(epoch, err);
 }
 
+/* The file given up: its .part (sf_create's name) may be left where it could not be
+ * removed. */
+static void left_behind(void)
+{
+    char part[sizeof col.path + sizeof ".part"];
+    snprintf(part, sizeof part, "%s.part", col.path);
+    snapdir_left(part);
+}
+
 static void start_file(uint32_t epoch)
 {
     memset(&col, 0, sizeof col);
@@ -108,8 +117,9 @@ static void start_file(uint32_t epoch)
     job.conserve_total = collect_conserve_total;
     job.conserve_offset = collect_conserve_offset;
     char err[512];
+    snapdir_sweep(0);
     col.w = sf_create(col.path, &job, err, sizeof err);
-    if (!col.w) file_failed(epoch, err);
+    if (!col.w) file_failed(epoch, err), left_behind();
 }
 
 static void forget_file(void)
@@ -142,6 +152,8 @@ static void finish_file(void)
     if (ok) {
         snapdir_written(col.epoch);
         snapdir_keep_newest(col.path, col.epoch);
+    } else {
+        left_behind();
     }
     for (int j = 0; j < snap_job.nranks; j++)
         if (j != snap_job.rank) snap_ctl_send(j, CTL_DONE, col.epoch, (uint64_t)ok, 0);
@@ -160,7 +172,7 @@ void collector_abandon(uint32_t epoch)
 {
     if (epoch > over) over = epoch;
     if (snap_job.rank != SNAP_COLLECTOR || col.epoch != epoch) return;
-    if (col.w) sf_abort(col.w);
+    if (col.w) sf_abort(col.w), left_behind();
     forget_file();
 }
 
@@ -412,6 +424,8 @@ void collector_init(void (*done)(uint32_t epoch))
     free(r);
     snapdir_warn_reused();
 }
+
+void collector_fini(void) { snapdir_sweep(1); }
 
 void collector_fail(uint32_t epoch)
 {
