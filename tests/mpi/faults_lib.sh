@@ -53,7 +53,8 @@ finish() {
     "$inspect" check "$f" >/dev/null || fail "$name: $f is not consistent"
     files=$((files + 1))
   done
-  echo "$name: exit 0, same balances, '${cause:-error}' said $n times for $again recoveries" \
-    "($(grep -m1 -- "error: .*$cause" "$work/$name.err" | sed 's/^mpisnap\[[^]]*\]: //' | cut -c1-100)...);" \
-    "$files consistent snapshots left"
+  local said="no snapshot failed"
+  [ "$n" -eq 0 ] || said="'${cause:-error}' said $n times for $again recoveries ($(grep -m1 -- "error: .*$cause" \
+    "$work/$name.err" | sed 's/^.*\.part: //; s/; the job goes on.*//'))"
+  echo "$name: exit 0, same balances, $said; $files consistent snapshots left"
 }
