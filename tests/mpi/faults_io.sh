@@ -5,7 +5,7 @@
 # a snapshot every 20 ms, MPISNAP_ALGO from the environment) writes its snapshots into
 #   eio    faultfs (tests/faults/faultfs.c, a FUSE passthrough), whose creates, writes
 #          and fsyncs fail with EIO for a while, then pass again; then its fsyncs alone
-#          (the file written, not made durable), then its writes alone;
+#          (the file written, not made durable);
 #   quota  the same with EDQUOT (a quota exceeded), on writes;
 #   hang   faultfs hangs: the first create, write or fsync of a snapshot's file sleeps
 #          4 s (the word is taken back as soon as one has begun), with the hang watchdog
@@ -92,10 +92,13 @@ inject() {
   finish "$name" "$mnt/$name" "$cause"
 }
 
+# longer than faults.sh's jobs: a case injects up to two faults and waits for their
+# recoveries, all before the job ends, on an idle machine too
+args=(--transfers 12000 --seed 5 --quiet)
 faults_want
 for c in "${cases[@]}"; do
   case $c in
-  eio) inject eio "Input/output error" eio "eio fsync" "eio write" ;;
+  eio) inject eio "Input/output error" eio "eio fsync" ;;
   quota) inject quota "Disk quota exceeded" "edquot write" ;;
   hang)
     mount_faultfs

@@ -20,7 +20,7 @@ faults_want() {
 # 60 s), 1 if they never do
 wait_for() {
   local i
-  for i in $(seq 600); do [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0; sleep 0.1; done
+  for i in $(seq 1200); do [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "${3:-1}" ] && return 0; sleep 0.05; done
   return 1
 }
 # start NAME DIR [VAR=VALUE...]: bank in the background, snapshots into DIR; its
