@@ -13,6 +13,9 @@ pkgs+=(munge slurmctld slurmd slurm-client python3-matplotlib)
 # the fuzz targets (tests/fuzz): clang and its libFuzzer run-time; one style for the C
 # sources (clang-format, checked by tools.format)
 pkgs+=(clang libclang-rt-14-dev clang-format)
+# faultfs (tests/faults), the FUSE file system whose writes fail or hang in the fault
+# tests; fusermount3 unmounts it
+pkgs+=(libfuse3-dev fuse3)
 # a real application the tests run unmodified; its documentation and examples (what
 # apt would add as recommended, 50 MB) are not needed
 pkgs_bare=(lammps)

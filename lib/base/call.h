@@ -5,7 +5,9 @@
  * does the ticker thread (wrap_init.c), which notes when it first saw each call so that
  * wait loops never read the clock: each call has a sequence number; the thread notes
  * when it first saw one in progress, and asks for a hang snapshot when the same call
- * lasts MPISNAP_HANG_TIMEOUT.
+ * lasts MPISNAP_HANG_TIMEOUT. The call's clock stops while the rank waits for a snapshot's
+ * file (held): a file system that takes seconds to write it stalls the job, but the
+ * application has not hung.
  */
 #ifndef MPISNAP_CALL_H
 #define MPISNAP_CALL_H
@@ -28,8 +30,17 @@ typedef struct snap_callinfo {
     volatile unsigned seen_seq; /* the call the ticker last saw in progress, since seen_t */
     volatile double seen_t;
     volatile unsigned hang_seq; /* the call the watchdog flagged */
+    volatile unsigned held;     /* SNAP_HELD_* bits: the watchdog's clock stops while any is set */
 } snap_callinfo;
 extern snap_callinfo snap_call;
+/* This rank's part is sent; it waits for the collector to write the file (engine.c). */
+#define SNAP_HELD_SENT 1u
+/* The collector is writing a snapshot's file (collector.c). */
+#define SNAP_HELD_WRITING 2u
+static inline void snap_hold(unsigned bit, int on)
+{
+    snap_call.held = on ? snap_call.held | bit : snap_call.held & ~bit;
+}
 
 static inline void snap_enter(const char *name, int peer, int tag, MPI_Comm comm, int count, MPI_Datatype dt)
 {

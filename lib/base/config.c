@@ -38,7 +38,9 @@ static const cfg_row cfg_table[] = {
     {"MPISNAP_INTERVAL", CT_SECONDS, "0", "seconds >= 0 (0 = off)", "take a snapshot periodically, initiated by rank 0",
      OFF(interval)},
     {"MPISNAP_HANG_TIMEOUT", CT_SECONDS, "0", "seconds >= 0 (0 = off)",
-     "a rank that spends this long in one MPI call initiates a snapshot", OFF(hang_timeout)},
+     "a rank that spends this long in one MPI call initiates a snapshot (time it waits for a snapshot's file to be "
+     "written does not count)",
+     OFF(hang_timeout)},
     {"MPISNAP_HANG_REPEAT", CT_SECONDS, "0", "seconds >= 0 (0 = off)",
      "with the hang watchdog: a second snapshot this long after a hang snapshot if the rank is still in the same call, "
      "so that mpisnap-inspect progress shows who moved",

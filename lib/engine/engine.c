@@ -76,6 +76,7 @@ static void show(void)
 {
     pump_set(WORK_RECORDING, E.phase == ENG_RECORDING);
     pump_set(WORK_WAITING, E.phase == ENG_SENT);
+    snap_hold(SNAP_HELD_SENT, E.phase == ENG_SENT);
     pump_set(WORK_PENDING, E.want != NULL || E.holding);
     snap_count.recording = E.phase == ENG_RECORDING;
 }

@@ -44,14 +44,15 @@ static void *ticker_main(void *arg)
     if (hang > 0 && hang / 4 < tick) tick = hang / 4;
     if (repeat > 0 && repeat / 4 < tick) tick = repeat / 4;
     if (interval > 0 && interval < tick) tick = interval;
-    double next_interval = mono_now() + interval, seen_mono = 0;
+    double next_interval = mono_now() + interval, seen_mono = 0, last = mono_now();
     unsigned seen = 0, repeat_seq = 0;
     int have_seen = 0;
     struct timespec ts = {(time_t)tick, (long)((tick - (double)(time_t)tick) * 1e9)};
     while (!ticker_stop) {
         nanosleep(&ts, NULL);
         if (ticker_stop) break;
-        double now = mono_now();
+        double now = mono_now(), dt = now - last;
+        last = now;
         if (interval > 0 && now >= next_interval) {
             next_interval = now + interval;
             snap_async.timer = 1;
@@ -68,6 +69,7 @@ static void *ticker_main(void *arg)
             snap_call.seen_seq = seq;
             continue;
         }
+        if (snap_call.held) seen_mono += dt; /* waiting for a snapshot's file: not the application's time */
         if (hang > 0 && now - seen_mono >= hang && snap_call.hang_seq != seq) {
             snap_call.hang_seq = seq;
             snap_async.hang = 1;

@@ -237,4 +237,8 @@ void collect_init(void (*done)(uint32_t epoch))
 
 void collect_abandon(uint32_t epoch) { collector_abandon(epoch); }
 
-void collect_fini(void) { reap(); }
+void collect_fini(void)
+{
+    reap();
+    if (snap_job.rank == SNAP_COLLECTOR) collector_fini();
+}

@@ -7,6 +7,7 @@
  * rank cannot write into the file itself.
  */
 #include "collector.h"
+#include "call.h"
 #include "collect.h"
 #include "dump.h"
 #include "pump.h"
@@ -82,6 +83,15 @@ static void file_failed(uint32_t epoch, const char *err)
     snapdir_failed(epoch, err);
 }
 
+/* The file given up: its .part (sf_create's name) may be left where it could not be
+ * removed. */
+static void left_behind(void)
+{
+    char part[sizeof col.path + sizeof ".part"];
+    snprintf(part, sizeof part, "%s.part", col.path);
+    snapdir_left(part);
+}
+
 static void start_file(uint32_t epoch)
 {
     memset(&col, 0, sizeof col);
@@ -107,8 +117,9 @@ static void start_file(uint32_t epoch)
     job.conserve_total = collect_conserve_total;
     job.conserve_offset = collect_conserve_offset;
     char err[512];
+    snapdir_sweep(0);
     col.w = sf_create(col.path, &job, err, sizeof err);
-    if (!col.w) file_failed(epoch, err);
+    if (!col.w) file_failed(epoch, err), left_behind();
 }
 
 static void forget_file(void)
@@ -141,6 +152,8 @@ static void finish_file(void)
     if (ok) {
         snapdir_written(col.epoch);
         snapdir_keep_newest(col.path, col.epoch);
+    } else {
+        left_behind();
     }
     for (int j = 0; j < snap_job.nranks; j++)
         if (j != snap_job.rank) snap_ctl_send(j, CTL_DONE, col.epoch, (uint64_t)ok, 0);
@@ -159,7 +172,7 @@ void collector_abandon(uint32_t epoch)
 {
     if (epoch > over) over = epoch;
     if (snap_job.rank != SNAP_COLLECTOR || col.epoch != epoch) return;
-    if (col.w) sf_abort(col.w);
+    if (col.w) sf_abort(col.w), left_behind();
     forget_file();
 }
 
@@ -249,7 +262,16 @@ static void send_place(int src, uint32_t epoch, uint32_t n, const uint64_t *offs
     pend(1);
 }
 
-int collector_take(const uint8_t *data, size_t len, int src, place_msg *own, const uint64_t **own_offs)
+/* The collector's disk work holds the hang watchdog's clock (call.h); nested calls
+ * (poll takes parts) count. */
+static int writing;
+static void hold(int on)
+{
+    writing += on ? 1 : -1;
+    snap_hold(SNAP_HELD_WRITING, writing > 0);
+}
+
+static int take(const uint8_t *data, size_t len, int src, place_msg *own, const uint64_t **own_offs)
 {
     part p;
     uint32_t epoch = 0;
@@ -280,9 +302,17 @@ int collector_take(const uint8_t *data, size_t len, int src, place_msg *own, con
     return 1;
 }
 
+int collector_take(const uint8_t *data, size_t len, int src, place_msg *own, const uint64_t **own_offs)
+{
+    hold(1);
+    int rc = take(data, len, src, own, own_offs);
+    hold(0);
+    return rc;
+}
+
 /* Rank src's regions are written (or come now as TAG_DATA, which the collector writes):
  * their checksums go into the file. */
-void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes)
+static void wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes)
 {
     int mine = col.epoch == wm->epoch && col.offs && col.offs[src];
     if (mine && (col.nregs[src] != wm->n || memcmp(col.sizes[src], bytes, (size_t)wm->n * sizeof *bytes))) {
@@ -336,6 +366,13 @@ void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const u
     free(got_sums);
 }
 
+void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes)
+{
+    hold(1);
+    wrote(src, wm, sums, bytes);
+    hold(0);
+}
+
 static void poll(void)
 {
     int src;
@@ -387,6 +424,8 @@ void collector_init(void (*done)(uint32_t epoch))
     free(r);
     snapdir_warn_reused();
 }
+
+void collector_fini(void) { snapdir_sweep(1); }
 
 void collector_fail(uint32_t epoch)
 {

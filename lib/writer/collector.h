@@ -17,5 +17,6 @@ int collector_take(const uint8_t *data, size_t len, int src, place_msg *own, con
 void collector_wrote(int src, const wrote_msg *wm, const uint64_t *sums, const uint64_t *bytes);
 void collector_fail(uint32_t epoch);    /* the collector's own regions failed to be written */
 void collector_abandon(uint32_t epoch); /* drop the file of an abandoned snapshot */
+void collector_fini(void);              /* MPI_Finalize: partial files left behind removed, or said */
 
 #endif

@@ -102,6 +102,44 @@ void snapdir_written(uint32_t epoch)
     fail_repeats = 0;
 }
 
+/* Files still to remove (snapdir.h): partial files of failed snapshots (a .part never
+ * looks complete, but the folder should not keep them) and snapshots beyond
+ * MPISNAP_KEEP. */
+static char **stale;
+static long nstale;
+
+void snapdir_left(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0) return;
+    for (long i = 0; i < nstale; i++)
+        if (!strcmp(stale[i], path)) return;
+    stale = snap_xrealloc(stale, (size_t)(nstale + 1) * sizeof *stale);
+    stale[nstale++] = strdup(path);
+    snap_log(SNAP_LOG_DEBUG, "%s could not be removed yet: tried again before each snapshot", path);
+}
+
+void snapdir_sweep(int last)
+{
+    long kept = 0;
+    int e = 0;
+    for (long i = 0; i < nstale; i++) {
+        if (unlink(stale[i]) == 0 || errno == ENOENT) {
+            snap_log(SNAP_LOG_DEBUG, "removed %s at last", stale[i]);
+            free(stale[i]);
+            continue;
+        }
+        e = errno;
+        stale[kept++] = stale[i];
+    }
+    nstale = kept;
+    if (last && nstale)
+        snap_log(SNAP_LOG_WARN,
+                 "%ld file%s to remove (partial files of failed snapshots, or beyond MPISNAP_KEEP) could not be "
+                 "removed (%s): %s%s",
+                 nstale, nstale == 1 ? "" : "s", strerror(e), stale[0], nstale == 1 ? "" : ", ...");
+}
+
 /* MPISNAP_KEEP: this job's committed snapshots, oldest first; beyond the newest K, the
  * oldest is deleted once a newer one is complete (durable and in place). Only files this
  * job wrote: never another job's, nor the one a restarted job started from. */
@@ -118,7 +156,7 @@ void snapdir_keep_newest(const char *path, uint32_t epoch)
             snap_log(SNAP_LOG_INFO, "snapshot %u complete: deleted %s (MPISNAP_KEEP=%ld)", epoch, kept[0],
                      snap_job.cfg.keep);
         else if (errno != ENOENT)
-            snap_log(SNAP_LOG_WARN, "MPISNAP_KEEP: cannot delete %s: %s", kept[0], strerror(errno));
+            snapdir_left(kept[0]); /* its folder made read-only: tried again */
         free(kept[0]);
         memmove(kept, kept + 1, (size_t)--nkept * sizeof *kept);
     }

@@ -16,6 +16,13 @@ void snapdir_warn_reused(void);
 void snapdir_failed(uint32_t epoch, const char *err);
 /* Snapshot `epoch`'s file was written: after failures, one line says how many. */
 void snapdir_written(uint32_t epoch);
+/* A file mpisnap removes (a failed snapshot's partial file, a snapshot beyond
+ * MPISNAP_KEEP) could not be removed, its folder made read-only meanwhile: removed as
+ * soon as the folder allows, tried before every later snapshot (snapdir_sweep(0)) and at
+ * MPI_Finalize (snapdir_sweep(1), which says in one line what is still there). Nothing
+ * is noted when path is gone. */
+void snapdir_left(const char *path);
+void snapdir_sweep(int last);
 /* MPISNAP_KEEP: path (snapshot epoch) is complete; delete this job's oldest beyond K. */
 void snapdir_keep_newest(const char *path, uint32_t epoch);
 

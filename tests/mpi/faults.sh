@@ -10,56 +10,18 @@
 # Each time the job must exit 0 with the balances of a run without mpisnap, say each
 # cause in one line when it starts failing snapshots (not one per failed snapshot) and
 # again only after files were written again in between, leave no partial file, and
-# every snapshot file left must be consistent.
+# every snapshot file left must be consistent. The other faults (EIO, a quota, a file
+# system that hangs, a folder made read-only by chmod) are faults_io.sh's.
 set -u
 inspect=$1 bank=$2 plain=$3 work=$4; shift 5
 mpiexec=$1 npflag=$2
-fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/faults_lib.sh"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: mounting a tmpfs needs root"; exit 77; }
 rm -rf "$work" && mkdir -p "$work/mnt"
 mnt=$work/mnt
 mount -t tmpfs -o size=1m,mode=0755 tmpfs "$mnt" || { echo "SKIP: cannot mount a tmpfs"; exit 77; }
 trap 'umount -l "$mnt" 2>/dev/null' EXIT
-args=(--transfers 8000 --seed 5 --quiet)
-want=$("$mpiexec" "$npflag" 4 "$plain" "${args[@]}" | tail -n 2)
-[ -n "$want" ] || fail "the run without mpisnap printed nothing"
-
-# wait_for FILE TEXT: until FILE holds TEXT (at most 60 s), 1 if it never does
-wait_for() {
-  local i
-  for i in $(seq 600); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
-# start NAME DIR [VAR=VALUE...]: bank in the background, snapshots into DIR; its
-# output in $work/NAME.*
-start() {
-  local name=$1 dir=$2; shift 2
-  env MPISNAP_DIR="$dir" MPISNAP_INTERVAL=0.02 "$@" "$mpiexec" "$npflag" 4 "$bank" "${args[@]}" \
-    >"$work/$name.out" 2>"$work/$name.err" &
-  job=$!
-}
-# finish NAME DIR CAUSE: the job's exit, answer, one line for CAUSE, files
-finish() {
-  local name=$1 dir=$2 cause=$3 rc n f
-  wait "$job"; rc=$?
-  [ $rc -eq 0 ] || { tail -n 5 "$work/$name.err"; fail "$name: the job exited with $rc"; }
-  [ "$(tail -n 2 "$work/$name.out")" = "$want" ] || fail "$name: the balances differ from the run without mpisnap"
-  # one line when a cause starts failing snapshots; again only after files were
-  # written again in between
-  n=$(grep -c -- "error: .*$cause" "$work/$name.err")
-  again=$(grep -c "files are written again" "$work/$name.err")
-  [ "$n" -ge 1 ] && { [ "$n" -eq "$again" ] || [ "$n" -eq $((again + 1)) ]; } ||
-    { grep -- "$cause\|written again" "$work/$name.err" | head -n 5; fail "$name: '$cause' said $n times for $again recoveries"; }
-  ! grep -q "internal:" "$work/$name.err" || fail "$name: the library reported an internal error"
-  ! ls "$dir"/*.part >/dev/null 2>&1 || fail "$name: partial files left: $(ls "$dir"/*.part)"
-  files=0
-  for f in "$dir"/snap-*.h5; do
-    [ -e "$f" ] || continue
-    "$inspect" check "$f" >/dev/null || fail "$name: $f is not consistent"
-    files=$((files + 1))
-  done
-  echo "$name: exit 0, same balances, '$cause' said $n times for $again recoveries ($(grep -m1 -- "$cause" "$work/$name.err" | sed 's/^mpisnap\[[^]]*\]: //' | cut -c1-100)...); $files consistent snapshots left"
-}
+faults_want
 
 # the disk fills and stays full
 start full "$mnt"
