@@ -170,6 +170,11 @@ static int check_sum(rctx *c, hid_t d, const char *path, hid_t mtype, const void
     hid_t t = H5Dget_type(d);
     int rc = t < 0 || sfi_data_sum(t, mtype, data, (size_t)n, &got) < 0 ? sfr_h5fail(c, path) : 0;
     if (t >= 0) H5Tclose(t);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    /* the fuzz targets: a mutated input should reach what lies behind the checksum, as a
+     * crafted file with a matching checksum does (HDF5's Fletcher32 still applies) */
+    want = got;
+#endif
     return rc == 0 && got != want ? sfr_fail(c, "checksum error in %s (file corrupt)", path) : rc;
 }
 
