@@ -32,9 +32,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -106,6 +108,8 @@ static int try_file(const char *path, char *err, size_t errlen)
     return rc;
 }
 
+enum { READ_CPU_LIMIT = 120 }; /* seconds of CPU the check of one file may take */
+
 /* try_file() in a child process. HDF5 1.10's error paths on a corrupt file can leave
  * its library state damaged (a crash at exit was seen after a checksum error), so the MPI
  * process itself only opens files that passed. The child touches HDF5 only and leaves
@@ -124,6 +128,9 @@ static int try_file_isolated(const char *path, char *err, size_t errlen)
     }
     if (pid == 0) {
         char why[700] = "";
+        /* a damaged file could make HDF5's parser loop: the child then dies of SIGXCPU */
+        struct rlimit cpu = {READ_CPU_LIMIT, READ_CPU_LIMIT + 1};
+        setrlimit(RLIMIT_CPU, &cpu);
         close(fd[0]);
         int rc = try_file(path, why, sizeof why);
         if (!rc) snprintf(why, sizeof why, "%s", OK); /* said, not only an exit status: see below */
@@ -144,7 +151,13 @@ static int try_file_isolated(const char *path, char *err, size_t errlen)
      * it), the child's own word decides; a crash says nothing and counts as a failure */
     int ok = !strcmp(err, OK) && (waited < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 0));
     if (ok) return 0;
-    if (!err[0] || !strcmp(err, OK))
+    if (waited >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
+        snprintf(err, errlen, "mpisnap: %.400s: reading it took more than %d s of CPU time (a damaged file?)", path,
+                 READ_CPU_LIMIT);
+    else if (waited >= 0 && WIFSIGNALED(status))
+        snprintf(err, errlen, "mpisnap: %.400s: damaged file: reading it crashed the reader (%s)", path,
+                 strsignal(WTERMSIG(status)));
+    else if (!err[0] || !strcmp(err, OK))
         snprintf(err, errlen, "mpisnap: %.400s: cannot be read (checking it failed)", path);
     return -1;
 }

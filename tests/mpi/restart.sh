@@ -8,7 +8,8 @@
 #  - every refusal is one clear line and a non-zero exit: another number of ranks, a
 #    region of another size, a region the program does not protect (bigstate copied
 #    under the name jacobi), another program's snapshot, another file format version, a
-#    missing file, a corrupt file (and "latest" skips a corrupt newest file, saying so).
+#    missing file, a corrupt file (and "latest" skips a corrupt newest file, saying so),
+#    a file whose check crashes HDF5.
 set -u
 inspect=$1 jacobi=$2 bank=$3 runner=$4 bigstate=$5 setattr=$6 work=$7; shift 8
 mpiexec=$1 npflag=$2
@@ -116,6 +117,13 @@ byte=$(od -An -tu1 -j "$off" -N 1 "$snap" | tr -d ' ')
 printf "\\x$(printf %02x $((byte ^ 255)))" | dd of="$work/corrupt.h5" bs=1 seek="$off" conv=notrunc status=none
 cmp -s "$snap" "$work/corrupt.h5" && fail "the corrupt copy equals the snapshot"
 refused "corrupt file" "checksum" run 4 "$work/x" MPISNAP_RESTART="$work/corrupt.h5" --
+# a file whose check crashes HDF5 (CRASH_HDF5_LIB: an H5Fis_hdf5 that crashes, as HDF5's
+# parser does on some crafted files): the check runs in a child process, the job gets
+# one line and a non-zero exit
+if [ -n "${CRASH_HDF5_LIB:-}" ]; then
+  refused "reading crashes" "damaged file: reading it crashed the reader (Segmentation fault)" \
+    run 4 "$work/x" LD_PRELOAD="$CRASH_HDF5_LIB" MPISNAP_RESTART="$snap" --
+fi
 cp "$work/corrupt.h5" "$work/crash101/snap-000099.h5"
 run 4 "$work/crash101" MPISNAP_RESTART=latest -- >"$work/skip.out" 2>&1 || fail "latest did not skip the corrupt newest file"
 grep -q "skipping.*snap-000099.h5" "$work/skip.out" || fail "latest did not say it skipped snap-000099.h5"
