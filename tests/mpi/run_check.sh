@@ -69,9 +69,12 @@ parts=("$dir"/*.part)
 [ -z "$exactly" ] || [ ${#files[@]} -eq "$exactly" ] || fail "${#files[@]} snapshot files, expected exactly $exactly"
 # every file in one run of the tool (thousands of files: one process each cost more than
 # the checks, several times more under the sanitizers)
-"$inspect" check "${files[@]}" >"$dir/check.out" 2>&1 ||
-  { grep -v ": consistent" "$dir/check.out" | head -n 20 >&2; fail "not every snapshot is consistent"; }
-msgs=$("$inspect" messages --json "${files[@]}" | grep -o '"src"' | wc -l)
+msgs=0
+if [ ${#files[@]} -gt 0 ]; then
+  "$inspect" check "${files[@]}" >"$dir/check.out" 2>&1 ||
+    { grep -v ": consistent" "$dir/check.out" | head -n 20 >&2; fail "not every snapshot is consistent"; }
+  msgs=$("$inspect" messages --json "${files[@]}" | grep -o '"src"' | wc -l)
+fi
 echo "${#files[@]} snapshots consistent, $msgs in-transit messages in all"
 [ $transit -eq 0 ] || [ $msgs -gt 0 ] || fail "no snapshot holds an in-transit message"
 for mc in "${msgchecks[@]}"; do
