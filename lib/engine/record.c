@@ -249,11 +249,4 @@ void record_free(snap_cur *c)
     free(c->regions);
     free(c->requests);
     free(c->stack);
-    free(c->sent);
-    free(c->recvd);
-    free(c->expect);
-    free(c->have_expect);
-    free(c->pre_seen);
-    free(c->msgs);
-    free(c->payload);
 }
