@@ -43,12 +43,12 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 rm -rf "$dir" && mkdir -p "$dir"
 export MPISNAP_DIR="$dir"
-# The sanitized suite (tests/sanitize/env.cmake.in) runs everything MPISNAP_TEST_SLOWDOWN
+# The sanitized suite (tests/sanitize/env.cmake.in) runs everything SNAP_TEST_SLOWDOWN
 # times slower: the snapshot interval (MPISNAP_INTERVAL, mpisnap-run --interval) is
 # stretched as much, so that the job takes as many snapshots per unit of its work as in
 # the normal suite (not k times more, each checked k times slower); the checks are the same.
-if [ -n "${MPISNAP_TEST_SLOWDOWN:-}" ]; then
-  stretch() { awk -v v="$1" -v k="$MPISNAP_TEST_SLOWDOWN" 'BEGIN { printf "%g", v * k }'; }
+if [ -n "${SNAP_TEST_SLOWDOWN:-}" ]; then
+  stretch() { awk -v v="$1" -v k="$SNAP_TEST_SLOWDOWN" 'BEGIN { printf "%g", v * k }'; }
   [ -z "${MPISNAP_INTERVAL:-}" ] || MPISNAP_INTERVAL=$(stretch "$MPISNAP_INTERVAL")
   job=() prev=
   for a in "$@"; do
