@@ -48,7 +48,9 @@ export MPISNAP_DIR="$dir"
 # stretched as much, so that the job takes as many snapshots per unit of its work as in
 # the normal suite (not k times more, each checked k times slower); the checks are the same.
 if [ -n "${SNAP_TEST_SLOWDOWN:-}" ]; then
-  stretch() { awk -v v="$1" -v k="$SNAP_TEST_SLOWDOWN" 'BEGIN { printf "%g", v * k }'; }
+  stretch() { # a number times k; anything else (a bad value a test wants refused) as it is
+    if [[ $1 =~ ^[0-9]*\.?[0-9]+$ ]]; then awk -v v="$1" -v k="$SNAP_TEST_SLOWDOWN" 'BEGIN { printf "%g", v * k }'; else echo "$1"; fi
+  }
   [ -z "${MPISNAP_INTERVAL:-}" ] || MPISNAP_INTERVAL=$(stretch "$MPISNAP_INTERVAL")
   job=() prev=
   for a in "$@"; do
