@@ -85,10 +85,13 @@ parts=("$dir"/*.part)
 [ ${#files[@]} -ge "$min" ] || { tail -n 20 "$err" >&2; fail "${#files[@]} snapshot files, expected at least $min"; }
 [ -z "$exactly" ] || [ ${#files[@]} -eq "$exactly" ] || fail "${#files[@]} snapshot files, expected exactly $exactly"
 # every file in one run of the tool (thousands of files: one process each cost more than
-# the checks, several times more under the sanitizers)
-"$inspect" check "${files[@]}" >"$dir/check.out" 2>&1 ||
-  { grep -v ": consistent" "$dir/check.out" | head -n 20 >&2; fail "not every snapshot is consistent"; }
-msgs=$("$inspect" messages --json "${files[@]}" | grep -o '"src"' | wc -l)
+# the checks, several times more under the sanitizers); none to check when --exactly 0
+msgs=0
+if [ ${#files[@]} -gt 0 ]; then
+  "$inspect" check "${files[@]}" >"$dir/check.out" 2>&1 ||
+    { grep -v ": consistent" "$dir/check.out" | head -n 20 >&2; fail "not every snapshot is consistent"; }
+  msgs=$("$inspect" messages --json "${files[@]}" | grep -o '"src"' | wc -l)
+fi
 echo "${#files[@]} snapshots consistent, $msgs in-transit messages in all"
 [ $transit -eq 0 ] || [ $msgs -gt 0 ] || fail "no snapshot holds an in-transit message"
 for mc in "${msgchecks[@]}"; do
