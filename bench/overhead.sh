@@ -15,10 +15,12 @@ sizes=()
 run() { mpirun -np 2 --bind-to core -x MPISNAP_DIR="$tmp/snaps" "$@" "$build/bin/pingpong" --iters "${BENCH_ITERS:-20000}" --reps 5 "${sizes[@]}"; }
 [ -z "${BENCH_CSV:-}" ] || . "$(dirname "$0")/csv.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# mpisnap added to what is preloaded already (the sanitized suite's tests/sanitize/noclose.c)
+pre="$(realpath "$build/lib/libmpisnap.so")${LD_PRELOAD:+:$LD_PRELOAD}"
 for r in $(seq "$rounds"); do
   run >"$tmp/plain.$r"
-  run -x MPISNAP_ALGO=cl -x LD_PRELOAD="$(realpath "$build/lib/libmpisnap.so")" >"$tmp/cl.$r"
-  run -x MPISNAP_ALGO=ly -x LD_PRELOAD="$(realpath "$build/lib/libmpisnap.so")" >"$tmp/ly.$r"
+  run -x MPISNAP_ALGO=cl -x LD_PRELOAD="$pre" >"$tmp/cl.$r"
+  run -x MPISNAP_ALGO=ly -x LD_PRELOAD="$pre" >"$tmp/ly.$r"
 done
 python3 - "$tmp" "$rounds" "${BENCH_CSV:-}" "${csv_meta_header:-}" "${csv_meta:-}" <<'PY'
 import csv, sys, statistics as st

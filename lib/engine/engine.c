@@ -163,11 +163,21 @@ static void keep_early(int src, uint32_t epoch, uint64_t count)
     E.early_have[src] = 1;
 }
 
+/* what snap_record and the channel recording allocated; record_free frees what
+ * record_local added (regions, stacks, communicators) */
 static void free_cur(void)
 {
-    if (!E.cur) return;
-    record_free(E.cur);
-    free(E.cur);
+    snap_cur *c = E.cur;
+    if (!c) return;
+    record_free(c);
+    free(c->sent);
+    free(c->recvd);
+    free(c->expect);
+    free(c->have_expect);
+    free(c->pre_seen);
+    free(c->msgs);
+    free(c->payload);
+    free(c);
     E.cur = NULL;
 }
 

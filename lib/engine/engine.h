@@ -72,7 +72,8 @@ int snap_engine_is_restart(void);
  * collective (MPI_Finalize, mpisnap_wait_all). */
 void snap_quiesce(void);
 
-/* record.c: fill c->part and what it points to, from this rank's state; free it. */
+/* record.c: fill c->part and what it points to, from this rank's state; free what it
+ * added (the engine frees the counts and the channel state it allocated). */
 void record_local(snap_cur *c);
 void record_free(snap_cur *c);
 

@@ -193,7 +193,8 @@ static void record_call(snap_cur *c)
 }
 
 /* The call stack, one "module+0xoffset build-id=hex" string per frame (stackid.c),
- * without libmpisnap's own frames: the user wants their code. */
+ * without libmpisnap's own frames: the user wants their code. Nor the frames before
+ * the first of ours: backtrace's own machinery (AddressSanitizer's interceptor of it). */
 static void record_stack(snap_cur *c)
 {
     void *frames[64];
@@ -202,9 +203,11 @@ static void record_stack(snap_cur *c)
     if (own == UINTPTR_MAX) own = stackid_library_bias((uintptr_t)&record_stack);
     stackid_refresh();
     c->stack = snap_xcalloc((size_t)n, sizeof *c->stack);
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-        char buf[STACKID_FRAME_MAX];
+    int k = 0, first = 0;
+    char buf[STACKID_FRAME_MAX];
+    while (own && first < n && stackid_frame((uintptr_t)frames[first], buf, sizeof buf) != own) first++;
+    if (first == n) first = 0;
+    for (int i = first; i < n; i++) {
         if (stackid_frame((uintptr_t)frames[i], buf, sizeof buf) == own && own) continue;
         size_t len = strlen(buf) + 1;
         c->stack[k++] = memcpy(snap_xmalloc(len), buf, len);
@@ -249,11 +252,4 @@ void record_free(snap_cur *c)
     free(c->regions);
     free(c->requests);
     free(c->stack);
-    free(c->sent);
-    free(c->recvd);
-    free(c->expect);
-    free(c->have_expect);
-    free(c->pre_seen);
-    free(c->msgs);
-    free(c->payload);
 }

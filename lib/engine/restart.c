@@ -251,7 +251,7 @@ static int find_latest(char *path, size_t len, int or_new, char *err, size_t err
             n++;
         }
         if (d) closedir(d);
-        qsort(names, (size_t)n, sizeof *names, newest_first);
+        if (n > 1) qsort(names, (size_t)n, sizeof *names, newest_first); /* names is NULL when n is 0 */
     }
     PMPI_Bcast(&readable, 1, MPI_INT, 0, snap_job.coll);
     if (!readable) {

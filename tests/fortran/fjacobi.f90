@@ -136,6 +136,9 @@ program fjacobi
   if (api_fail) call mpisnap_unprotect('no-such-region')   ! no ierror: must stop the job
   call MPI_Buffer_detach(bbuf, bsize, ierr)
   call MPI_Finalize(ierr)
+  ! a main program's allocatables are never freed by themselves (LeakSanitizer reports them)
+  deallocate (u, v, all, bbuf, counts, displs)
+  if (allocated(scratch)) deallocate (scratch)
 
 contains
 

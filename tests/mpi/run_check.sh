@@ -43,6 +43,23 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 rm -rf "$dir" && mkdir -p "$dir"
 export MPISNAP_DIR="$dir"
+# The sanitized suite (tests/sanitize/env.cmake.in) runs everything SNAP_TEST_SLOWDOWN
+# times slower: the snapshot interval (MPISNAP_INTERVAL, mpisnap-run --interval) is
+# stretched as much, so that the job takes as many snapshots per unit of its work as in
+# the normal suite (not k times more, each checked k times slower); the checks are the same.
+if [ -n "${SNAP_TEST_SLOWDOWN:-}" ]; then
+  stretch() { # a number times k; anything else (a bad value a test wants refused) as it is
+    if [[ $1 =~ ^[0-9]*\.?[0-9]+$ ]]; then awk -v v="$1" -v k="$SNAP_TEST_SLOWDOWN" 'BEGIN { printf "%g", v * k }'; else echo "$1"; fi
+  }
+  [ -z "${MPISNAP_INTERVAL:-}" ] || MPISNAP_INTERVAL=$(stretch "$MPISNAP_INTERVAL")
+  job=() prev=
+  for a in "$@"; do
+    if [ "$prev" = --interval ]; then a=$(stretch "$a"); fi
+    case $a in --interval=*) a=--interval=$(stretch "${a#--interval=}") ;; esac
+    job+=("$a") prev=$a
+  done
+  set -- "${job[@]}"
+fi
 out="$dir/stdout" err="$dir/stderr"
 "$@" >"$out" 2>"$err"
 rc=$?
@@ -68,7 +85,7 @@ parts=("$dir"/*.part)
 [ ${#files[@]} -ge "$min" ] || { tail -n 20 "$err" >&2; fail "${#files[@]} snapshot files, expected at least $min"; }
 [ -z "$exactly" ] || [ ${#files[@]} -eq "$exactly" ] || fail "${#files[@]} snapshot files, expected exactly $exactly"
 # every file in one run of the tool (thousands of files: one process each cost more than
-# the checks, several times more under the sanitizers)
+# the checks, several times more under the sanitizers); none to check when --exactly 0
 msgs=0
 if [ ${#files[@]} -gt 0 ]; then
   "$inspect" check "${files[@]}" >"$dir/check.out" 2>&1 ||
