@@ -19,6 +19,10 @@ np=16
 fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$work" && mkdir -p "$work" || exit 2
 export MPISNAP_INTERVAL=0.01 MPISNAP_LOG=warn
+# the sanitized suite runs everything SNAP_TEST_SLOWDOWN times slower: snapshots as
+# many times further apart, so that the job still does more than take snapshots
+[ -z "${SNAP_TEST_SLOWDOWN:-}" ] ||
+  MPISNAP_INTERVAL=$(awk -v k="$SNAP_TEST_SLOWDOWN" 'BEGIN { printf "%g", 0.01 * k }')
 # under AddressSanitizer (the sanitized suite) freed memory waits in a quarantine of up
 # to 256 MiB per process before it is reused: the RSS would grow with every snapshot until
 # it is full. A small one fills in the first third of the run; use-after-free of recent
