@@ -25,9 +25,10 @@ export MPISNAP_INTERVAL=0.01 MPISNAP_LOG=warn
   MPISNAP_INTERVAL=$(awk -v k="$SNAP_TEST_SLOWDOWN" 'BEGIN { printf "%g", 0.01 * k }')
 # under AddressSanitizer (the sanitized suite) freed memory waits in a quarantine of up
 # to 256 MiB per process before it is reused: the RSS would grow with every snapshot until
-# it is full. A small one fills in the first third of the run; use-after-free of recent
-# frees is still caught.
-[ -z "${ASAN_OPTIONS:-}" ] || export ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=8
+# it is full. A small one (1 MiB: 8 grew the RSS of 16 ranks by 80 MiB through the
+# middle third) fills in the first third of the run; use-after-free of recent frees is
+# still caught.
+[ -z "${ASAN_OPTIONS:-}" ] || export ASAN_OPTIONS=$ASAN_OPTIONS:quarantine_size_mb=1
 # rank processes of the job: mpiexec's children
 sample() { # label job
   local pids rss=0 fds=0 p
