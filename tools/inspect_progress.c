@@ -23,16 +23,17 @@
  * coarse note of when a call began (it looks every 0.1 s). */
 #define SAME_CALL_SLACK 0.25
 
-int progress_same_job(const char *pa, sf_file *a, const char *pb, sf_file *b, char *err, size_t errlen)
+int progress_same_job(const char *pa, sf_file *a, const char *pb, sf_file *b, const char *purpose, char *err,
+                      size_t errlen)
 {
     const sf_job *x = sf_job_info(a), *y = sf_job_info(b);
     char ka[SF_NAME_MAX], kb[SF_NAME_MAX];
     if (strcmp(x->job_key, y->job_key) != 0 || x->nranks != y->nranks) {
         snprintf(err, errlen,
                  "mpisnap-inspect: %s and %s are snapshots of different jobs "
-                 "(job %s, %d ranks; job %s, %d ranks): progress compares "
-                 "snapshots of one job",
-                 pa, pb, clean(x->job_key, ka, sizeof ka), x->nranks, clean(y->job_key, kb, sizeof kb), y->nranks);
+                 "(job %s, %d ranks; job %s, %d ranks): %s",
+                 pa, pb, clean(x->job_key, ka, sizeof ka), x->nranks, clean(y->job_key, kb, sizeof kb), y->nranks,
+                 purpose);
         return -1;
     }
     if (x->id == y->id) {
@@ -194,6 +195,36 @@ static int cmp_snap(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+int series_open(int n, const char *const *files, const char *purpose, const char **paths, sf_file **fs)
+{
+    struct snap *s = calloc((size_t)n, sizeof *s);
+    int rc = s ? 0 : EXIT_REFUSED;
+    char err[2048];
+    for (int i = 0; rc == 0 && i < n; i++) {
+        s[i] = (struct snap){files[i], open_all(files[i], NULL)};
+        rc = s[i].f ? 0 : EXIT_REFUSED;
+    }
+    if (rc == 0) qsort(s, (size_t)n, sizeof *s, cmp_snap);
+    for (int i = 1; rc == 0 && i < n; i++)
+        if (progress_same_job(s[i - 1].path, s[i - 1].f, s[i].path, s[i].f, purpose, err, sizeof err) < 0) {
+            fprintf(stderr, "%s\n", err);
+            rc = EXIT_REFUSED;
+        }
+    for (int i = 0; s && i < n; i++) {
+        if (rc != 0 && s[i].f) sf_close(s[i].f);
+        paths[i] = s[i].path;
+        fs[i] = rc == 0 ? s[i].f : NULL;
+    }
+    free(s);
+    return rc;
+}
+
+void series_close(int n, sf_file **fs)
+{
+    for (int i = 0; i < n; i++)
+        if (fs[i]) sf_close(fs[i]);
+}
+
 /* Ranks with no progress in every interval of the series, into v; returns how many. */
 static size_t stuck_throughout(const progress *ps, int np, int32_t n, int32_t *v)
 {
@@ -206,24 +237,16 @@ static size_t stuck_throughout(const progress *ps, int np, int32_t n, int32_t *v
     return k;
 }
 
-int progress_run(int nfiles, const char *const *paths, json *j)
+int progress_run(int nfiles, const char *const *files, json *j)
 {
-    struct snap *s = calloc((size_t)nfiles, sizeof *s);
+    const char **paths = calloc((size_t)nfiles, sizeof *paths);
+    sf_file **fs = calloc((size_t)nfiles, sizeof *fs);
     progress *ps = calloc((size_t)nfiles, sizeof *ps);
-    int rc = s && ps ? 0 : EXIT_REFUSED, np = 0;
-    char err[2048];
-    for (int i = 0; rc == 0 && i < nfiles; i++) {
-        s[i] = (struct snap){paths[i], open_all(paths[i], NULL)};
-        rc = s[i].f ? 0 : EXIT_REFUSED;
-    }
-    if (rc == 0) qsort(s, (size_t)nfiles, sizeof *s, cmp_snap);
-    for (int i = 1; rc == 0 && i < nfiles; i++)
-        if (progress_same_job(s[i - 1].path, s[i - 1].f, s[i].path, s[i].f, err, sizeof err) < 0) {
-            fprintf(stderr, "%s\n", err);
-            rc = EXIT_REFUSED;
-        }
+    int rc = paths && fs && ps ? series_open(nfiles, files, "progress compares snapshots of one job", paths, fs)
+                               : EXIT_REFUSED,
+        np = 0;
     for (int i = 1; rc == 0 && i < nfiles; i++, np++)
-        if (progress_compute(s[i - 1].f, s[i].f, &ps[np]) < 0) rc = EXIT_REFUSED;
+        if (progress_compute(fs[i - 1], fs[i], &ps[np]) < 0) rc = EXIT_REFUSED;
     if (rc == 0) {
         int32_t n = ps[0].nranks, *v = malloc(((size_t)n + 1) * sizeof *v);
         size_t nv = v ? stuck_throughout(ps, np, n, v) : 0;
@@ -234,9 +257,9 @@ int progress_run(int nfiles, const char *const *paths, json *j)
         }
         for (int i = 0; i < np; i++) {
             if (j)
-                progress_json(j, s[i].path, s[i + 1].path, &ps[i]);
+                progress_json(j, paths[i], paths[i + 1], &ps[i]);
             else
-                progress_text(stdout, s[i].path, s[i + 1].path, &ps[i]);
+                progress_text(stdout, paths[i], paths[i + 1], &ps[i]);
         }
         if (j) {
             json_end_array(j);
@@ -254,9 +277,9 @@ int progress_run(int nfiles, const char *const *paths, json *j)
         free(v);
     }
     for (int i = 0; i < np; i++) progress_free(&ps[i]);
-    for (int i = 0; s && i < nfiles; i++)
-        if (s[i].f) sf_close(s[i].f);
-    free(s);
+    if (fs) series_close(nfiles, fs);
+    free(paths);
+    free(fs);
     free(ps);
     return rc;
 }

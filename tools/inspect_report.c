@@ -483,18 +483,6 @@ static int section_progress(FILE *out, int n, const char *const *paths, sf_file 
 
 /* ---- the page ---- */
 
-struct snap_in {
-    const char *path;
-    sf_file *f;
-};
-
-static int cmp_id(const void *a, const void *b)
-{
-    uint64_t x = sf_job_info(((const struct snap_in *)a)->f)->id;
-    uint64_t y = sf_job_info(((const struct snap_in *)b)->f)->id;
-    return (x > y) - (x < y);
-}
-
 static int write_page(FILE *out, int n, const char *const *paths, sf_file *const *fs)
 {
     const char *path = paths[n - 1];
@@ -532,26 +520,11 @@ static int write_page(FILE *out, int n, const char *const *paths, sf_file *const
     return rc;
 }
 
-int report_run(int nfiles, const char *const *paths)
+int report_run(int nfiles, const char *const *files)
 {
-    struct snap_in *s = calloc((size_t)nfiles, sizeof *s);
     const char **ps = calloc((size_t)nfiles, sizeof *ps);
     sf_file **fs = calloc((size_t)nfiles, sizeof *fs);
-    int rc = s && ps && fs ? 0 : EXIT_REFUSED;
-    char err[2048];
-    for (int i = 0; rc == 0 && i < nfiles; i++) {
-        s[i] = (struct snap_in){paths[i], open_all(paths[i], NULL)};
-        rc = s[i].f ? 0 : EXIT_REFUSED;
-    }
-    if (rc == 0) qsort(s, (size_t)nfiles, sizeof *s, cmp_id);
-    for (int i = 1; rc == 0 && i < nfiles; i++)
-        if (progress_same_job(s[i - 1].path, s[i - 1].f, s[i].path, s[i].f, err, sizeof err) < 0) {
-            char *why = strstr(err, ": progress compares"); /* the message is progress's */
-            if (why) snprintf(why, sizeof err - (size_t)(why - err), ": a report is about one job");
-            fprintf(stderr, "%s\n", err);
-            rc = EXIT_REFUSED;
-        }
-    for (int i = 0; rc == 0 && i < nfiles; i++) ps[i] = s[i].path, fs[i] = s[i].f;
+    int rc = ps && fs ? series_open(nfiles, files, "a report is about one job", ps, fs) : EXIT_REFUSED;
     text page = {NULL, NULL, 0};
     if (rc == 0 && text_open(&page) == 0) {
         int wrc = write_page(page.f, nfiles, ps, fs);
@@ -566,9 +539,7 @@ int report_run(int nfiles, const char *const *paths)
     } else if (rc == 0) {
         rc = EXIT_REFUSED;
     }
-    for (int i = 0; s && i < nfiles; i++)
-        if (s[i].f) sf_close(s[i].f);
-    free(s);
+    if (fs) series_close(nfiles, fs);
     free(ps);
     free(fs);
     return rc;

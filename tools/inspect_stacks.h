@@ -123,8 +123,16 @@ typedef struct progress {
 } progress;
 
 /* Refuses files of different jobs: returns 0 when a and b are snapshots of one job (the
- * same job_key and size), else -1 with one line in err. */
-int progress_same_job(const char *pa, sf_file *a, const char *pb, sf_file *b, char *err, size_t errlen);
+ * same job_key and size) taken at different times, else -1 with one line in err, which
+ * ends with purpose ("progress compares snapshots of one job"). */
+int progress_same_job(const char *pa, sf_file *a, const char *pb, sf_file *b, const char *purpose, char *err,
+                      size_t errlen);
+/* A series of snapshots of one job (progress, report): every file opened with all its
+ * ranks read, oldest first by snapshot id, into paths[] and fs[]; files of different
+ * jobs, or one snapshot twice, are refused in one line ending with purpose. Returns 0,
+ * or EXIT_REFUSED with nothing left open. */
+int series_open(int n, const char *const *files, const char *purpose, const char **paths, sf_file **fs);
+void series_close(int n, sf_file **fs);
 /* The progress from a (earlier) to b (later). Returns 0 or -1 (out of memory). */
 int progress_compute(sf_file *a, sf_file *b, progress *p);
 void progress_free(progress *p);

@@ -222,12 +222,15 @@ static void test_progress(void)
     sf_file *fa = open_file(write_shape("pa.h5", &a, pa, sizeof pa));
     sf_file *fb = open_file(write_shape("pb.h5", &b, pb, sizeof pb));
     sf_file *fc = open_file(write_shape("pc.h5", &c, pc, sizeof pc));
-    CU_ASSERT_EQUAL(progress_same_job("pa.h5", fa, "pb.h5", fb, err, sizeof err), 0);
-    CU_ASSERT_EQUAL(progress_same_job("pa.h5", fa, "pc.h5", fc, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(
+        progress_same_job("pa.h5", fa, "pb.h5", fb, "progress compares snapshots of one job", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(
+        progress_same_job("pa.h5", fa, "pc.h5", fc, "progress compares snapshots of one job", err, sizeof err), -1);
     CU_ASSERT_STRING_EQUAL(err, "mpisnap-inspect: pa.h5 and pc.h5 are snapshots of different jobs (job "
                                 "job-a, 64 ranks; job job-b, 64 ranks): progress compares snapshots "
                                 "of one job");
-    CU_ASSERT_EQUAL(progress_same_job("pa.h5", fa, "pa.h5", fa, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(
+        progress_same_job("pa.h5", fa, "pa.h5", fa, "progress compares snapshots of one job", err, sizeof err), -1);
     progress p;
     CU_ASSERT_EQUAL_FATAL(progress_compute(fa, fb, &p), 0);
     CU_ASSERT_EQUAL(p.nstuck, NP / 4);
