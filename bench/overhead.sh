@@ -15,7 +15,7 @@ sizes=()
 run() { mpirun -np 2 --bind-to core -x MPISNAP_DIR="$tmp/snaps" "$@" "$build/bin/pingpong" --iters "${BENCH_ITERS:-20000}" --reps 5 "${sizes[@]}"; }
 [ -z "${BENCH_CSV:-}" ] || . "$(dirname "$0")/csv.sh"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-# mpisnap added to what is preloaded already (the sanitized suite's tests/sanitize/noclose.c)
+# mpisnap added to what is preloaded already (the sanitized suite's tests/sanitize/preload.c)
 pre="$(realpath "$build/lib/libmpisnap.so")${LD_PRELOAD:+:$LD_PRELOAD}"
 for r in $(seq "$rounds"); do
   run >"$tmp/plain.$r"
