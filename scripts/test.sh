@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build mpisnap and run every test (CUnit unit tests and MPI integration tests).
 #   --sanitize  the same suite under ASan and UBSan, in build-san/ (docs/HARDENING.md,
-#               "Sanitizers on the whole suite"; about an hour on 2 cores)
+#               "Sanitizers on the whole suite"; 15 minutes on 2 cores, an hour when loaded)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build config=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) limit=300
